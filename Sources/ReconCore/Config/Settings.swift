@@ -1,0 +1,166 @@
+/// How to reach PostgreSQL (DESIGN §4).
+public struct DatabaseSettings: Sendable, Equatable {
+    /// A libpq connection string or URI. Contains the password: never print it.
+    public var connectionString: String
+
+    /// Settings from an explicit connection string.
+    public init(connectionString: String) {
+        self.connectionString = connectionString
+    }
+
+    /// `DATABASE_URL`, or one built from `DB_HOST`, `DB_PORT`, `DB_NAME`, `DB_USER`, `DB_PASSWORD`.
+    public static func load(from env: Environment) throws(ConfigurationError) -> DatabaseSettings {
+        if let url = env.optional("DATABASE_URL") {
+            guard url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") || url.contains("=") else {
+                throw ConfigurationError(
+                    variable: "DATABASE_URL",
+                    problem: "must be a postgresql:// URI or a libpq key=value string")
+            }
+            return DatabaseSettings(connectionString: url)
+        }
+        guard let name = env.optional("DB_NAME") else {
+            throw ConfigurationError(variable: "DATABASE_URL", problem: "is not set (nor DB_NAME)")
+        }
+        var parts = ["dbname=\(quoteLibpq(name))"]
+        if let host = env.optional("DB_HOST") { parts.append("host=\(quoteLibpq(host))") }
+        if env.optional("DB_PORT") != nil {
+            let port = try env.integer("DB_PORT", default: 5432, in: 1...65535)
+            parts.append("port=\(port)")
+        }
+        if let user = env.optional("DB_USER") { parts.append("user=\(quoteLibpq(user))") }
+        if let password = env.optional("DB_PASSWORD") { parts.append("password=\(quoteLibpq(password))") }
+        return DatabaseSettings(connectionString: parts.joined(separator: " "))
+    }
+
+    /// Quotes a value for a libpq `key=value` string.
+    static func quoteLibpq(_ value: String) -> String {
+        var out = "'"
+        for ch in value {
+            if ch == "'" || ch == "\\" { out.append("\\") }
+            out.append(ch)
+        }
+        return out + "'"
+    }
+}
+
+/// Which Daraja the program talks to.
+public enum DarajaEnvironment: String, Sendable, CaseIterable {
+    case sandbox
+    case production
+    case simulator
+
+    /// The documented host; the simulator has none and needs `MPESA_BASE_URL`.
+    public var defaultBaseURL: String? {
+        switch self {
+        case .sandbox: "https://sandbox.safaricom.co.ke"
+        case .production: "https://api.safaricom.co.ke"
+        case .simulator: nil
+        }
+    }
+}
+
+/// Daraja credentials and URLs for STK Push and STK Query (DESIGN §4).
+public struct DarajaSettings: Sendable {
+    public var environment: DarajaEnvironment
+    public var baseURL: String
+    public var consumerKey: String
+    public var consumerSecret: String
+    public var shortcode: String
+    public var passkey: String
+    public var callbackURL: String
+
+    /// A settings value; tests build it directly.
+    public init(
+        environment: DarajaEnvironment, baseURL: String, consumerKey: String, consumerSecret: String,
+        shortcode: String, passkey: String, callbackURL: String
+    ) {
+        self.environment = environment
+        self.baseURL = baseURL
+        self.consumerKey = consumerKey
+        self.consumerSecret = consumerSecret
+        self.shortcode = shortcode
+        self.passkey = passkey
+        self.callbackURL = callbackURL
+    }
+
+    /// Reads and validates the `MPESA_*` variables for payments.
+    public static func load(from env: Environment) throws(ConfigurationError) -> DarajaSettings {
+        let environmentText = try env.required("MPESA_ENVIRONMENT")
+        guard let environment = DarajaEnvironment(rawValue: environmentText.lowercased()) else {
+            throw ConfigurationError(variable: "MPESA_ENVIRONMENT", problem: "must be sandbox, production or simulator")
+        }
+        let baseURL: String
+        if let override = env.optional("MPESA_BASE_URL") {
+            baseURL = try validatedURL(override, variable: "MPESA_BASE_URL")
+        } else if let known = environment.defaultBaseURL {
+            baseURL = known
+        } else {
+            throw ConfigurationError(variable: "MPESA_BASE_URL", problem: "is required when MPESA_ENVIRONMENT=simulator")
+        }
+        let shortcode = try env.required("MPESA_SHORTCODE")
+        guard (5...7).contains(shortcode.count), shortcode.allSatisfy(\.isASCIIDigit) else {
+            throw ConfigurationError(variable: "MPESA_SHORTCODE", problem: "must be 5 to 7 digits")
+        }
+        let callbackURL = try validatedURL(try env.required("MPESA_CALLBACK_URL"), variable: "MPESA_CALLBACK_URL")
+        if environment == .production && !callbackURL.hasPrefix("https://") {
+            throw ConfigurationError(variable: "MPESA_CALLBACK_URL", problem: "must use https in production")
+        }
+        return DarajaSettings(
+            environment: environment,
+            baseURL: baseURL,
+            consumerKey: try env.required("MPESA_CONSUMER_KEY"),
+            consumerSecret: try env.required("MPESA_CONSUMER_SECRET"),
+            shortcode: shortcode,
+            passkey: try env.required("MPESA_PASSKEY"),
+            callbackURL: callbackURL
+        )
+    }
+
+    /// Checks that a URL is http(s) with a host and no spaces (Daraja rejects stray spaces).
+    public static func validatedURL(_ text: String, variable: String) throws(ConfigurationError) -> String {
+        guard text.hasPrefix("https://") || text.hasPrefix("http://") else {
+            throw ConfigurationError(variable: variable, problem: "must start with http:// or https://")
+        }
+        guard !text.contains(" "), text.split(separator: "/").count >= 2 else {
+            throw ConfigurationError(variable: variable, problem: "is not a valid URL")
+        }
+        return text
+    }
+}
+
+/// Refund approval rules (DESIGN §4).
+public struct ApprovalSettings: Sendable, Equatable {
+    /// Names allowed to approve or reject refunds.
+    public var admins: [String]
+    /// Refunds strictly above this amount need two different approvers.
+    public var dualApprovalAbove: Money
+
+    /// A settings value.
+    public init(admins: [String], dualApprovalAbove: Money) {
+        self.admins = admins
+        self.dualApprovalAbove = dualApprovalAbove
+    }
+
+    /// `RECON_ADMINS` (comma-separated) and `RECON_DUAL_APPROVAL_ABOVE` (KES, default 10 000).
+    public static func load(from env: Environment) throws(ConfigurationError) -> ApprovalSettings {
+        let admins = (env.optional("RECON_ADMINS") ?? "")
+            .split(separator: ",").map { $0.trimmingSpaces() }.filter { !$0.isEmpty }
+        var threshold = Money(minorUnits: 1_000_000)
+        if let text = env.optional("RECON_DUAL_APPROVAL_ABOVE") {
+            do {
+                threshold = try Money.parse(text)
+            } catch {
+                throw ConfigurationError(variable: "RECON_DUAL_APPROVAL_ABOVE", problem: "must be an amount in KES")
+            }
+            guard threshold >= .zero else {
+                throw ConfigurationError(variable: "RECON_DUAL_APPROVAL_ABOVE", problem: "must not be negative")
+            }
+        }
+        return ApprovalSettings(admins: admins, dualApprovalAbove: threshold)
+    }
+}
+
+extension Character {
+    /// `0`…`9` only (not other scripts' digits).
+    public var isASCIIDigit: Bool { ("0"..."9").contains(self) }
+}

@@ -1,0 +1,1 @@
+// ReconHTTP: the libcurl wrapper.

@@ -1,0 +1,1 @@
+// ReconPostgres: the libpq wrapper.

@@ -1,0 +1,1 @@
+// ReconReports: XLSX and CSV primitives.
