@@ -1,0 +1,66 @@
+/// A failure talking to PostgreSQL, with the server's SQLSTATE and constraint when it sent them.
+///
+/// `description` is safe to print: it has the SQLSTATE, the constraint and the server's primary
+/// message, never bind values or the server's DETAIL (which repeats row values such as phone numbers).
+public struct PostgresError: Error, Sendable, CustomStringConvertible, CustomDebugStringConvertible {
+    /// What kind of failure.
+    public struct Code: Sendable, Hashable, CustomStringConvertible {
+        let raw: String
+        /// Could not connect, or the connection broke.
+        public static let connectionFailed = Code(raw: "connection failed")
+        /// The server refused or failed a statement.
+        public static let server = Code(raw: "server error")
+        /// A value from the server could not be decoded to the asked type.
+        public static let decoding = Code(raw: "decoding error")
+        /// The caller used the API wrongly (a nested transaction, a closed connection).
+        public static let misuse = Code(raw: "misuse")
+        /// A migration is missing, edited after it was applied, or failed.
+        public static let migration = Code(raw: "migration error")
+        public var description: String { raw }
+    }
+
+    /// The kind of failure.
+    public var code: Code
+    /// Five-character SQLSTATE, e.g. `23505`.
+    public var sqlState: String?
+    /// The violated constraint's name, when the server names one.
+    public var constraint: String?
+    /// The table, when the server names one.
+    public var table: String?
+    /// The server's (or libpq's) primary message.
+    public var message: String
+    /// The server's DETAIL, which may hold row values: only in `debugDescription`.
+    public var detail: String?
+
+    /// An error value.
+    public init(
+        code: Code, message: String, sqlState: String? = nil, constraint: String? = nil, table: String? = nil,
+        detail: String? = nil
+    ) {
+        self.code = code
+        self.message = message
+        self.sqlState = sqlState
+        self.constraint = constraint
+        self.table = table
+        self.detail = detail
+    }
+
+    /// Whether this is a unique, check, foreign-key or not-null violation (SQLSTATE class 23).
+    public var isIntegrityViolation: Bool { sqlState?.hasPrefix("23") ?? false }
+
+    /// Whether the connection itself is gone (class 08 or a libpq connection failure).
+    public var isConnectionLoss: Bool {
+        code == .connectionFailed || (sqlState?.hasPrefix("08") ?? false) || sqlState == "57P01"
+    }
+
+    public var description: String {
+        var text = "postgres \(code)"
+        if let sqlState { text += " SQLSTATE \(sqlState)" }
+        if let constraint { text += " constraint \(constraint)" }
+        return text + ": " + message
+    }
+
+    public var debugDescription: String {
+        description + (detail.map { " DETAIL: \($0)" } ?? "")
+    }
+}

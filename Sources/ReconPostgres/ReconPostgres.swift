@@ -1,1 +1,0 @@
-// ReconPostgres: the libpq wrapper.

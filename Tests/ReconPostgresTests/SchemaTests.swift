@@ -1,0 +1,84 @@
+import Foundation
+import ReconCore
+import ReconPostgres
+import ReconTestSupport
+import Testing
+
+@Suite("Schema invariants enforced by PostgreSQL itself")
+struct SchemaTests {
+    static func seedPayment(_ db: PostgresConnection, amount: String = "1000.00") async throws -> Int64 {
+        let money = try Money.parse(amount)
+        return try await db.withTransaction { db in
+            let user = try db.query("INSERT INTO users (email) VALUES ('u@x') RETURNING id").first?
+                .decode(Int64.self, "id") ?? 0
+            let course = try db.query(
+                "INSERT INTO courses (title, price) VALUES ('German A1', \(money)) RETURNING id"
+            ).first?.decode(Int64.self, "id") ?? 0
+            return try db.query(
+                """
+                INSERT INTO payments (user_id, course_id, amount, phone, status, settled_via, mpesa_receipt)
+                VALUES (\(user), \(course), \(money), '254712345678', 'completed', 'callback', 'QKH94M1Z11')
+                RETURNING id
+                """
+            ).first?.decode(Int64.self, "id") ?? 0
+        }
+    }
+
+    @Test("refunds of a payment can never add up to more than it paid")
+    func overRefundRefused() async throws {
+        try await TestDatabase.with { _, db in
+            let payment = try await Self.seedPayment(db)
+            try await db.query(
+                "INSERT INTO refunds (payment_id, amount, reason, proposed_by) VALUES (\(payment), 600, 'dup', 'ann')")
+            let error = await #expect(throws: PostgresError.self) {
+                try await db.query(
+                    "INSERT INTO refunds (payment_id, amount, reason, proposed_by) VALUES (\(payment), 400.01, 'x', 'ann')"
+                )
+            }
+            #expect(error?.constraint == "refunds_within_payment_amount")
+            #expect(error?.sqlState == "23514")
+            // A rejected refund no longer counts, so the rest can be proposed.
+            try await db.query("UPDATE refunds SET status = 'rejected', rejected_by = 'bob' WHERE payment_id = \(payment)")
+            try await db.query(
+                "INSERT INTO refunds (payment_id, amount, reason, proposed_by) VALUES (\(payment), 1000, 'x', 'ann')")
+        }
+    }
+
+    @Test("an approver must differ from the proposer")
+    func selfApprovalRefused() async throws {
+        try await TestDatabase.with { _, db in
+            let payment = try await Self.seedPayment(db)
+            let error = await #expect(throws: PostgresError.self) {
+                try await db.query(
+                    """
+                    INSERT INTO refunds (payment_id, amount, reason, proposed_by, approved_by, status)
+                    VALUES (\(payment), 10, 'x', 'ann', 'ann', 'approved')
+                    """)
+            }
+            #expect(error?.constraint == "refunds_approver_not_proposer")
+        }
+    }
+
+    @Test("one enrollment per learner and course; one payment per receipt and per CheckoutRequestID")
+    func uniqueness() async throws {
+        try await TestDatabase.with { _, db in
+            let payment = try await Self.seedPayment(db)
+            try await db.query(
+                "INSERT INTO enrollments (user_id, course_id, payment_id) SELECT user_id, course_id, id FROM payments")
+            let enrollment = await #expect(throws: PostgresError.self) {
+                try await db.query(
+                    "INSERT INTO enrollments (user_id, course_id) SELECT user_id, course_id FROM payments")
+            }
+            #expect(enrollment?.constraint == "enrollments_one_per_learner_course")
+            let receipt = await #expect(throws: PostgresError.self) {
+                try await db.query(
+                    """
+                    INSERT INTO payments (user_id, course_id, amount, phone, status, settled_via, mpesa_receipt)
+                    SELECT user_id, course_id, amount, phone, status, settled_via, mpesa_receipt
+                    FROM payments WHERE id = \(payment)
+                    """)
+            }
+            #expect(receipt?.constraint == "payments_mpesa_receipt_key")
+        }
+    }
+}
