@@ -10,8 +10,10 @@ struct ConnectionTests {
     func boundParameters() async throws {
         try await TestDatabase.with { _, db in
             let hostile = "x'); DROP TABLE users; --"
-            let row = try await db.query("SELECT \(hostile)::text AS t, \(Int64.max)::bigint AS big, \(true)::bool AS b")
-                .first
+            let row = try await db.query(
+                "SELECT \(hostile)::text AS t, \(Int64.max)::bigint AS big, \(true)::bool AS b"
+            )
+            .first
             let value = try #require(row)
             #expect(try value.decode(String.self, "t") == hostile)
             #expect(try value.decode(Int64.self, "big") == Int64.max)
@@ -32,13 +34,16 @@ struct ConnectionTests {
         }
     }
 
-    @Test("money goes through numeric exactly, in minor units", arguments: [
-        "0.10", "1.00", "1234567.89", "-20.05", "9999999999.99",
-    ])
+    @Test(
+        "money goes through numeric exactly, in minor units",
+        arguments: [
+            "0.10", "1.00", "1234567.89", "-20.05", "9999999999.99",
+        ])
     func moneyRoundTrip(text: String) async throws {
         let money = try Money.parse(text)
         try await TestDatabase.with { _, db in
-            let row = try #require(try await db.query("SELECT \(money)::numeric(12,2) AS m, \(money)::numeric(12,2)::text AS t").first)
+            let row = try #require(
+                try await db.query("SELECT \(money)::numeric(12,2) AS m, \(money)::numeric(12,2)::text AS t").first)
             #expect(try row.decode(Money.self, "m") == money)
             #expect(try row.decode(String.self, "t") == money.decimalString)
         }

@@ -62,7 +62,9 @@ struct MigrationTests {
             }
             #expect(error?.description.contains("002_b.sql") == true)
             #expect(error?.sqlState == "22012")
-            let names = try await db.query("SELECT name FROM schema_migrations").map { try $0.decode(String.self, "name") }
+            let names = try await db.query("SELECT name FROM schema_migrations").map {
+                try $0.decode(String.self, "name")
+            }
             #expect(names == ["001_a.sql"])
             let b = try await db.query("SELECT to_regclass('b') IS NULL AS missing").first?.decode(Bool.self, "missing")
             #expect(b == true)

@@ -9,11 +9,13 @@ struct SchemaTests {
     static func seedPayment(_ db: PostgresConnection, amount: String = "1000.00") async throws -> Int64 {
         let money = try Money.parse(amount)
         return try await db.withTransaction { db in
-            let user = try db.query("INSERT INTO users (email) VALUES ('u@x') RETURNING id").first?
+            let user =
+                try db.query("INSERT INTO users (email) VALUES ('u@x') RETURNING id").first?
                 .decode(Int64.self, "id") ?? 0
-            let course = try db.query(
-                "INSERT INTO courses (title, price) VALUES ('German A1', \(money)) RETURNING id"
-            ).first?.decode(Int64.self, "id") ?? 0
+            let course =
+                try db.query(
+                    "INSERT INTO courses (title, price) VALUES ('German A1', \(money)) RETURNING id"
+                ).first?.decode(Int64.self, "id") ?? 0
             return try db.query(
                 """
                 INSERT INTO payments (user_id, course_id, amount, phone, status, settled_via, mpesa_receipt)
@@ -38,7 +40,8 @@ struct SchemaTests {
             #expect(error?.constraint == "refunds_within_payment_amount")
             #expect(error?.sqlState == "23514")
             // A rejected refund no longer counts, so the rest can be proposed.
-            try await db.query("UPDATE refunds SET status = 'rejected', rejected_by = 'bob' WHERE payment_id = \(payment)")
+            try await db.query(
+                "UPDATE refunds SET status = 'rejected', rejected_by = 'bob' WHERE payment_id = \(payment)")
             try await db.query(
                 "INSERT INTO refunds (payment_id, amount, reason, proposed_by) VALUES (\(payment), 1000, 'x', 'ann')")
         }

@@ -95,7 +95,8 @@ public struct DarajaSettings: Sendable {
         } else if let known = environment.defaultBaseURL {
             baseURL = known
         } else {
-            throw ConfigurationError(variable: "MPESA_BASE_URL", problem: "is required when MPESA_ENVIRONMENT=simulator")
+            throw ConfigurationError(
+                variable: "MPESA_BASE_URL", problem: "is required when MPESA_ENVIRONMENT=simulator")
         }
         let shortcode = try env.required("MPESA_SHORTCODE")
         guard (5...7).contains(shortcode.count), shortcode.allSatisfy(\.isASCIIDigit) else {

@@ -16,7 +16,8 @@ public struct MSISDN: Sendable, Hashable, Codable, CustomStringConvertible {
             switch self {
             case .empty: "the phone number is empty"
             case .invalidCharacter: "the phone number has a character that is not a digit"
-            case .wrongLength(let n): "the phone number has \(n) digits; a Kenyan mobile number has 12 as 2547…/2541…"
+            case .wrongLength(let n):
+                "the phone number has \(n) digits; expected 07XXXXXXXX, 01XXXXXXXX, 2547XXXXXXXX or 2541XXXXXXXX"
             case .notKenyanMobile: "the phone number is not a Kenyan mobile number (07…, 01…, 2547…, 2541…)"
             }
         }
@@ -40,7 +41,7 @@ public struct MSISDN: Sendable, Hashable, Codable, CustomStringConvertible {
             national = Substring(raw)
         }
         guard national.count == 9 else {
-            throw .wrongLength(national.count + 3)
+            throw .wrongLength(raw.count)
         }
         guard let first = national.first, first == "7" || first == "1" else { throw .notKenyanMobile }
         digits = "254" + national
@@ -65,7 +66,8 @@ public struct MSISDN: Sendable, Hashable, Codable, CustomStringConvertible {
         do {
             try self.init(parsing: text)
         } catch {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: error.description))
+            throw DecodingError.dataCorrupted(
+                .init(codingPath: decoder.codingPath, debugDescription: error.description))
         }
     }
 

@@ -66,55 +66,56 @@ public struct Migrator: Sendable {
     public func migrate(_ connection: PostgresConnection) async throws(PostgresError) -> MigrationReport {
         let migrations = self.migrations
         return try await connection.run { connection throws(PostgresError) in
-                try connection.query("SELECT pg_advisory_lock(\(Migrator.advisoryLockKey))")
-                defer { _ = try? connection.query("SELECT pg_advisory_unlock(\(Migrator.advisoryLockKey))") }
-                try connection.executeScript(
-                    unsafeSQL: """
-                        CREATE TABLE IF NOT EXISTS schema_migrations (
-                            name text PRIMARY KEY,
-                            checksum text NOT NULL,
-                            applied_at timestamptz NOT NULL DEFAULT now())
-                        """)
-                var applied: [String: String] = [:]
-                for row in try connection.query("SELECT name, checksum FROM schema_migrations") {
-                    applied[try row.decode(String.self, "name")] = try row.decode(String.self, "checksum")
-                }
-                let known = Set(migrations.map(\.name))
-                if let missing = applied.keys.sorted().first(where: { !known.contains($0) }) {
-                    throw PostgresError(
-                        code: .migration,
-                        message: "migration \(missing) was applied but its file is missing; refusing to continue")
-                }
-                var report = MigrationReport(applied: [], alreadyApplied: [])
-                for migration in migrations {
-                    let checksum = try connection.query("SELECT md5(\(migration.sql)) AS sum").first?
-                        .decode(String.self, "sum") ?? ""
-                    if let previous = applied[migration.name] {
-                        guard previous == checksum else {
-                            throw PostgresError(
-                                code: .migration,
-                                message: "migration \(migration.name) was edited after it was applied "
-                                    + "(checksum \(previous) in the database, \(checksum) on disk); "
-                                    + "add a new migration instead")
-                        }
-                        report.alreadyApplied.append(migration.name)
-                        continue
-                    }
-                    try connection.executeScript(unsafeSQL: "BEGIN")
-                    do throws(PostgresError) {
-                        try connection.executeScript(unsafeSQL: migration.sql)
-                        try connection.query(
-                            "INSERT INTO schema_migrations (name, checksum) VALUES (\(migration.name), \(checksum))")
-                        try connection.executeScript(unsafeSQL: "COMMIT")
-                    } catch {
-                        _ = try? connection.executeScript(unsafeSQL: "ROLLBACK")
+            try connection.query("SELECT pg_advisory_lock(\(Migrator.advisoryLockKey))")
+            defer { _ = try? connection.query("SELECT pg_advisory_unlock(\(Migrator.advisoryLockKey))") }
+            try connection.executeScript(
+                unsafeSQL: """
+                    CREATE TABLE IF NOT EXISTS schema_migrations (
+                        name text PRIMARY KEY,
+                        checksum text NOT NULL,
+                        applied_at timestamptz NOT NULL DEFAULT now())
+                    """)
+            var applied: [String: String] = [:]
+            for row in try connection.query("SELECT name, checksum FROM schema_migrations") {
+                applied[try row.decode(String.self, "name")] = try row.decode(String.self, "checksum")
+            }
+            let known = Set(migrations.map(\.name))
+            if let missing = applied.keys.sorted().first(where: { !known.contains($0) }) {
+                throw PostgresError(
+                    code: .migration,
+                    message: "migration \(missing) was applied but its file is missing; refusing to continue")
+            }
+            var report = MigrationReport(applied: [], alreadyApplied: [])
+            for migration in migrations {
+                let checksum =
+                    try connection.query("SELECT md5(\(migration.sql)) AS sum").first?
+                    .decode(String.self, "sum") ?? ""
+                if let previous = applied[migration.name] {
+                    guard previous == checksum else {
                         throw PostgresError(
-                            code: .migration, message: "migration \(migration.name) failed: \(error.message)",
-                            sqlState: error.sqlState, constraint: error.constraint, detail: error.detail)
+                            code: .migration,
+                            message: "migration \(migration.name) was edited after it was applied "
+                                + "(checksum \(previous) in the database, \(checksum) on disk); "
+                                + "add a new migration instead")
                     }
-                    report.applied.append(migration.name)
+                    report.alreadyApplied.append(migration.name)
+                    continue
                 }
-                return report
+                try connection.executeScript(unsafeSQL: "BEGIN")
+                do throws(PostgresError) {
+                    try connection.executeScript(unsafeSQL: migration.sql)
+                    try connection.query(
+                        "INSERT INTO schema_migrations (name, checksum) VALUES (\(migration.name), \(checksum))")
+                    try connection.executeScript(unsafeSQL: "COMMIT")
+                } catch {
+                    _ = try? connection.executeScript(unsafeSQL: "ROLLBACK")
+                    throw PostgresError(
+                        code: .migration, message: "migration \(migration.name) failed: \(error.message)",
+                        sqlState: error.sqlState, constraint: error.constraint, detail: error.detail)
+                }
+                report.applied.append(migration.name)
+            }
+            return report
         }
     }
 

@@ -1,0 +1,35 @@
+# mpesa-recon. `make demo` and `make test` do all set-up themselves on a fresh Debian machine.
+SHELL := /bin/bash
+export PATH := /opt/swift/usr/bin:$(PATH)
+
+PG_PORT ?= 54329
+export RECON_TEST_ADMIN_URL ?= postgresql://postgres@127.0.0.1:$(PG_PORT)/postgres
+
+.PHONY: setup pg pg-stop build lint format test demo
+
+setup:
+	@scripts/setup.sh
+
+pg: setup
+	@scripts/pg.sh start $(PG_PORT) >/dev/null
+
+pg-stop:
+	@scripts/pg.sh stop $(PG_PORT)
+
+build: setup
+	swift build
+
+lint:
+	swift format lint --strict --recursive Sources Tests
+
+format:
+	swift format format --in-place --recursive Sources Tests
+
+# Unit and integration tests against a real local PostgreSQL (started here) and loopback servers.
+test: setup pg
+	swift build --build-tests
+	$(MAKE) --no-print-directory lint
+	swift test
+
+demo: setup pg build
+	@PG_PORT=$(PG_PORT) scripts/demo.sh

@@ -1,0 +1,20 @@
+import ArgumentParser
+
+/// The command line: parses arguments and hands each command to the libraries. Nothing else lives here.
+@main
+struct MpesaRecon: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "mpesa-recon",
+        abstract: "Keeps M-Pesa course payments honest: callbacks, settlement, reconciliation, refunds, reports.",
+        discussion: """
+            Configuration comes from the environment; a .env file in the working directory is read first and \
+            real environment variables win (see .env.example). Exit codes: 0 success, 2 bad usage or \
+            configuration, 75 another run holds the lock, 1 anything else.
+            """,
+        subcommands: [MigrateCommand.self]
+    )
+
+    static func main() async {
+        await CommandRunner.run(Self.self)
+    }
+}
