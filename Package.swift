@@ -78,7 +78,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ReconReportsTests",
-            dependencies: ["ReconReports", "ReconTestSupport"],
+            dependencies: ["ReconReports", "ReconCore"],
             swiftSettings: swiftSettings
         ),
     ]

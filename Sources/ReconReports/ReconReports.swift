@@ -1,1 +1,0 @@
-// ReconReports: XLSX and CSV primitives.
