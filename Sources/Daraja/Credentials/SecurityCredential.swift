@@ -103,6 +103,7 @@ private struct Certificate: ~Copyable {
 
     /// Reads PEM first, then DER, since certificate files circulate in both forms.
     init(bytes: [UInt8]) throws(DarajaError) {
+        guard !bytes.isEmpty else { throw DarajaError(.crypto, field: "certificate", reason: "is empty") }
         ERR_clear_error()
         let result: Result<OpaquePointer, DarajaError> = bytes.withUnsafeBytes { buffer in
             do throws(DarajaError) {
@@ -147,6 +148,7 @@ private struct PrivateKey: ~Copyable {
     let pointer: OpaquePointer
 
     init(pem bytes: [UInt8]) throws(DarajaError) {
+        guard !bytes.isEmpty else { throw DarajaError(.crypto, field: "private key", reason: "is empty") }
         ERR_clear_error()
         let result: Result<OpaquePointer, DarajaError> = bytes.withUnsafeBytes { buffer in
             do throws(DarajaError) {

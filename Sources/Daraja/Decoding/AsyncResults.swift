@@ -188,3 +188,22 @@ public struct QueueTimeoutNotice: Sendable, Equatable {
         return value.members?.first { Fields.normalisedKey($0.key) == wanted }?.value
     }
 }
+
+extension B2CResult: CustomStringConvertible, CustomDebugStringConvertible {
+    /// Codes and IDs only: the parameters carry the receiver's name and phone number.
+    public var description: String {
+        "B2CResult(originator: \(originatorConversationID), code: \(resultCode), answer: \(answer))"
+    }
+
+    public var debugDescription: String { description }
+}
+
+extension TransactionStatusResult: CustomStringConvertible, CustomDebugStringConvertible {
+    /// Codes, IDs and status only: the parameters carry party names and phone numbers.
+    public var description: String {
+        "TransactionStatusResult(code: \(resultCode), status: \(transactionStatus ?? "nil"), "
+            + "receipt: \(receiptNo ?? "nil"), queried: \(queriedOriginatorConversationID ?? "nil"))"
+    }
+
+    public var debugDescription: String { description }
+}

@@ -169,3 +169,14 @@ public enum B2CAnswer: Sendable, Equatable {
     /// Anything else: the refund must become `unknown` and be resolved by Transaction Status or a person.
     case notUnderstood(String)
 }
+
+extension B2CPaymentDetails: CustomStringConvertible, CustomDebugStringConvertible {
+    /// The details without the receiver's name and number, so that logging an answer never leaks them.
+    public var description: String {
+        "B2CPaymentDetails(receipt: \(receipt ?? "nil"), amount: \(amount.map(\.decimalString) ?? "nil"), "
+            + "receiver: \(receiverPartyPublicName == nil ? "nil" : "<hidden>"), "
+            + "completed: \(completedDateTime ?? "nil"))"
+    }
+
+    public var debugDescription: String { description }
+}

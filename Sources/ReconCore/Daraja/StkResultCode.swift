@@ -151,3 +151,13 @@ public enum StkAnswer: Sendable, Equatable {
     /// An answer nobody understands: it must end as `unknown` for a person, never as failed.
     case notUnderstood(String)
 }
+
+extension StkPaymentDetails: CustomStringConvertible, CustomDebugStringConvertible {
+    /// The details with the phone number masked, so that logging an answer never leaks it.
+    public var description: String {
+        "StkPaymentDetails(receipt: \(receipt ?? "nil"), amount: \(amount.map(\.decimalString) ?? "nil"), "
+            + "phone: \(phone.map(MSISDN.mask) ?? "nil"), transactionDate: \(transactionDate ?? "nil"))"
+    }
+
+    public var debugDescription: String { description }
+}
