@@ -43,6 +43,15 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "Daraja",
+            dependencies: [
+                "ReconCore", "ReconHTTP", "COpenSSL",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/Daraja",
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "ReconReports",
             dependencies: ["ReconCore", "CXLSXWriter"],
             swiftSettings: swiftSettings
@@ -76,6 +85,7 @@ let package = Package(
             dependencies: ["ReconHTTP", "ReconTestSupport"],
             swiftSettings: swiftSettings
         ),
+        .testTarget(name: "DarajaTests", dependencies: ["Daraja", "ReconCore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ReconReportsTests",
             dependencies: ["ReconReports", "ReconCore"],
