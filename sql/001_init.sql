@@ -37,8 +37,8 @@ CREATE TABLE payments (
     last_answer          text,
     created_at           timestamptz NOT NULL DEFAULT now(),
     updated_at           timestamptz NOT NULL DEFAULT now(),
-    CONSTRAINT payments_settled_has_source
-        CHECK (status NOT IN ('completed', 'failed') OR settled_via IS NOT NULL),
+    CONSTRAINT payments_completed_has_source
+        CHECK (status <> 'completed' OR settled_via IS NOT NULL),
     CONSTRAINT payments_receipt_only_when_completed
         CHECK (mpesa_receipt IS NULL OR status = 'completed')
 );

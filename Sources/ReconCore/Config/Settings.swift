@@ -165,3 +165,78 @@ extension Character {
     /// `0`…`9` only (not other scripts' digits).
     public var isASCIIDigit: Bool { ("0"..."9").contains(self) }
 }
+
+/// The callback endpoint's settings (`serve`).
+public struct CallbackSettings: Sendable, Equatable {
+    /// The secret every callback URL carries as `?token=…`.
+    public var token: String
+    /// Allowed source networks as text (`nil`: allow-list off); `safaricom` stands for the published list.
+    public var allowList: [String]?
+    /// Proxies whose `X-Forwarded-For` is believed.
+    public var trustedProxies: [String]
+    /// Where callbacks are spooled while PostgreSQL is down.
+    public var spoolDirectory: String
+
+    /// `MPESA_CALLBACK_TOKEN` (at least 16 characters), `RECON_CALLBACK_ALLOWLIST`, `RECON_TRUSTED_PROXIES`,
+    /// `RECON_SPOOL_DIR` (default `./spool`).
+    public static func load(from env: Environment) throws(ConfigurationError) -> CallbackSettings {
+        let token = try env.required("MPESA_CALLBACK_TOKEN")
+        guard token.count >= 16 else {
+            throw ConfigurationError(variable: "MPESA_CALLBACK_TOKEN", problem: "must be at least 16 characters")
+        }
+        guard token.allSatisfy({ $0.isLetter || $0.isASCIIDigit || $0 == "-" || $0 == "_" }),
+            token.allSatisfy(\.isASCII)
+        else {
+            throw ConfigurationError(
+                variable: "MPESA_CALLBACK_TOKEN", problem: "must use only ASCII letters, digits, '-' and '_'")
+        }
+        func list(_ name: String) -> [String]? {
+            env.optional(name).map { $0.split(separator: ",").map { $0.trimmingSpaces() }.filter { !$0.isEmpty } }
+        }
+        return CallbackSettings(
+            token: token, allowList: list("RECON_CALLBACK_ALLOWLIST"),
+            trustedProxies: list("RECON_TRUSTED_PROXIES") ?? [],
+            spoolDirectory: env.optional("RECON_SPOOL_DIR") ?? "spool")
+    }
+}
+
+/// B2C refund settings (DESIGN §4).
+public struct B2CSettings: Sendable, Equatable {
+    public var shortcode: String
+    public var initiatorName: String
+    /// A secret: never printed.
+    public var initiatorPassword: String
+    /// Path of Safaricom's public-key certificate (PEM).
+    public var certificatePath: String
+    public var resultURL: String
+    public var timeoutURL: String
+
+    /// `MPESA_B2C_SHORTCODE`, `MPESA_B2C_INITIATOR_NAME`, `MPESA_B2C_INITIATOR_PASSWORD`, `MPESA_CERT_PATH`,
+    /// `MPESA_B2C_RESULT_URL`, `MPESA_B2C_TIMEOUT_URL`.
+    public static func load(from env: Environment) throws(ConfigurationError) -> B2CSettings {
+        let shortcode = try env.required("MPESA_B2C_SHORTCODE")
+        guard (5...7).contains(shortcode.count), shortcode.allSatisfy(\.isASCIIDigit) else {
+            throw ConfigurationError(variable: "MPESA_B2C_SHORTCODE", problem: "must be 5 to 7 digits")
+        }
+        return B2CSettings(
+            shortcode: shortcode, initiatorName: try env.required("MPESA_B2C_INITIATOR_NAME"),
+            initiatorPassword: try env.required("MPESA_B2C_INITIATOR_PASSWORD"),
+            certificatePath: try env.required("MPESA_CERT_PATH"),
+            resultURL: try DarajaSettings.validatedURL(
+                try env.required("MPESA_B2C_RESULT_URL"), variable: "MPESA_B2C_RESULT_URL"),
+            timeoutURL: try DarajaSettings.validatedURL(
+                try env.required("MPESA_B2C_TIMEOUT_URL"), variable: "MPESA_B2C_TIMEOUT_URL"))
+    }
+}
+
+extension RetrySchedule {
+    /// `RECON_RETRY_SCHEDULE` (e.g. `90s,3m,10m,30m,2h,12h,24h`), or the standard schedule.
+    public static func load(from env: Environment) throws(ConfigurationError) -> RetrySchedule {
+        guard let text = env.optional("RECON_RETRY_SCHEDULE") else { return .standard }
+        guard let schedule = RetrySchedule.parse(text) else {
+            throw ConfigurationError(
+                variable: "RECON_RETRY_SCHEDULE", problem: "must be a comma-separated list such as 90s,3m,10m,2h,1d")
+        }
+        return schedule
+    }
+}

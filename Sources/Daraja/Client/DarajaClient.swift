@@ -1,0 +1,242 @@
+public import Foundation
+public import Logging
+public import ReconCore
+public import ReconHTTP
+
+/// The Daraja client (DESIGN §3): OAuth token cache, STK Push, STK Query, B2C v3 and Transaction Status over
+/// ReconHTTP. Every answer is classified; secrets and tokens never reach logs or error text.
+public final class DarajaClient: Sendable {
+    /// The settings in use.
+    public let configuration: DarajaClientConfiguration
+    private let http: HTTPClient
+    private let tokens = TokenCache()
+    private let logger: Logger
+    private let now: @Sendable () -> Date
+
+    /// A client; `now` is injectable for the timestamp tests.
+    public init(
+        configuration: DarajaClientConfiguration, http: HTTPClient,
+        logger: Logger = Logger(label: "mpesa-recon.daraja"),
+        now: @escaping @Sendable () -> Date = Date.init
+    ) {
+        self.configuration = configuration
+        self.http = http
+        self.logger = logger
+        self.now = now
+    }
+
+    // MARK: OAuth
+
+    /// A valid access token (cached, renewed before expiry). Throws when Daraja refuses the credentials.
+    public func accessToken() async throws(DarajaError) -> String {
+        let configuration = self.configuration
+        let http = self.http
+        let margin = TimeInterval(configuration.tokenRefreshMargin.components.seconds)
+        do {
+            return try await tokens.token(now: now(), margin: margin) {
+                let basic = Data("\(configuration.consumerKey):\(configuration.consumerSecret)".utf8)
+                    .base64EncodedString()
+                var request = HTTPRequest.get(
+                    configuration.baseURL + "/oauth/v1/generate?grant_type=client_credentials",
+                    headers: [HTTPHeader(name: "Authorization", value: "Basic \(basic)")])
+                request.connectTimeout = configuration.connectTimeout
+                request.totalTimeout = configuration.requestTimeout
+                let response: HTTPResponse
+                do {
+                    response = try await http.send(request)
+                } catch {
+                    throw DarajaError(.notAccepted, field: nil, reason: "no answer from the token endpoint: \(error)")
+                }
+                guard (200..<300).contains(response.status) else {
+                    let error = try? DarajaErrorBody(json: response.body)
+                    throw DarajaError(
+                        .notAccepted, field: nil,
+                        reason: "the token endpoint answered HTTP \(response.status) \(error?.code ?? "")")
+                }
+                let token = try OAuthToken(json: response.body)
+                return (token.accessToken, token.expiresIn)
+            }
+        } catch let error as DarajaError {
+            throw error
+        } catch {
+            throw DarajaError(.notAccepted, field: nil, reason: "\(error)")
+        }
+    }
+
+    /// Sends an authorised POST; on an invalid-token answer renews the token once and sends again.
+    private func post(_ path: String, body: [UInt8], api: DarajaAPI) async -> Result<HTTPResponse, DarajaCallFailure> {
+        for attempt in 0..<2 {
+            let token: String
+            do {
+                token = try await accessToken()
+            } catch {
+                return .failure(.noToken(error.description))
+            }
+            var request = HTTPRequest.postJSON(
+                configuration.baseURL + path, body: body,
+                headers: [HTTPHeader(name: "Authorization", value: "Bearer \(token)")])
+            request.connectTimeout = configuration.connectTimeout
+            request.totalTimeout = configuration.requestTimeout
+            let response: HTTPResponse
+            do {
+                response = try await http.send(request)
+            } catch {
+                return .failure(.transport(error.description))
+            }
+            if case .tokenInvalid = DarajaSyncAnswerClass.classify(
+                api: api, httpStatus: response.status, body: response.body),
+                attempt == 0
+            {
+                logger.notice("access token refused; renewing once", metadata: ["daraja.api": "\(api.rawValue)"])
+                await tokens.invalidate(token)
+                continue
+            }
+            return .success(response)
+        }
+        return .failure(.noToken("the renewed token was refused too"))
+    }
+
+    // MARK: STK Push
+
+    /// Sends an STK Push for `amount` to `phone`; validates first (whole shillings 1…250 000, reference ≤ 12).
+    public func stkPush(
+        phone: MSISDN, amount: Money, accountReference: String, description: String
+    ) async -> StkPushOutcome {
+        let request: StkPushRequest
+        do {
+            request = try StkPushRequest(
+                businessShortCode: configuration.shortcode,
+                password: DarajaPassword(
+                    shortcode: configuration.shortcode, passkey: configuration.passkey, date: now()),
+                transactionType: configuration.transactionType, amount: amount, phone: phone,
+                partyB: configuration.partyB, callbackURL: configuration.callbackURL,
+                accountReference: accountReference, transactionDesc: description)
+        } catch {
+            return .invalid(error.description)
+        }
+        switch await post("/mpesa/stkpush/v1/processrequest", body: request.jsonBody(), api: .stkPush) {
+        case .failure(let failure):
+            return .noAnswer(failure.description)
+        case .success(let response):
+            if (200..<300).contains(response.status), let accepted = try? StkPushAccepted(json: response.body) {
+                return .accepted(
+                    checkoutRequestID: accepted.checkoutRequestID, merchantRequestID: accepted.merchantRequestID)
+            }
+            let error = try? DarajaErrorBody(json: response.body)
+            switch DarajaSyncAnswerClass.classify(api: .stkPush, httpStatus: response.status, error: error) {
+            case .badRequest,
+                .notUnderstood where response.status < 500:
+                return .rejected(code: error?.code ?? "HTTP \(response.status)", message: error?.message ?? "")
+            case .serverError(let code) where code == "500.001.1001":
+                // "Merchant does not exist", "Wrong credentials", "Unable to lock subscriber": no prompt was sent.
+                return .rejected(code: code, message: error?.message ?? "")
+            case .throttled(let code):
+                return .noAnswer("throttled (\(code)); no prompt was sent")
+            default:
+                return .noAnswer("STK Push answered HTTP \(response.status) \(error?.code ?? "")")
+            }
+        }
+    }
+
+    // MARK: STK Query
+
+    /// Asks for the state of one STK Push and classifies the answer; never throws.
+    public func stkQuery(checkoutRequestID: String) async -> StkAnswer {
+        let request: StkQueryRequest
+        do {
+            request = try StkQueryRequest(
+                businessShortCode: configuration.shortcode,
+                password: DarajaPassword(
+                    shortcode: configuration.shortcode, passkey: configuration.passkey, date: now()),
+                checkoutRequestID: checkoutRequestID)
+        } catch {
+            return .notUnderstood("query not sent: \(error.description)")
+        }
+        switch await post("/mpesa/stkpushquery/v1/query", body: request.jsonBody(), api: .stkQuery) {
+        case .failure(.noToken(let reason)): return .tokenInvalid(code: reason)
+        case .failure(.transport(let reason)): return .transportFailure(reason)
+        case .success(let response):
+            if response.status == 429 { return .throttled(code: "HTTP 429") }
+            return StkQueryResponse.answer(httpStatus: response.status, body: response.body)
+        }
+    }
+
+    // MARK: B2C
+
+    /// Sends a B2C v3 payment with our own OriginatorConversationID (the refund's id, reused on any resend).
+    public func b2cPayment(
+        originatorConversationID: String, amount: Money, phone: MSISDN, remarks: String, occasion: String? = nil
+    ) async -> B2CSendOutcome {
+        guard let b2c = configuration.b2c else { return .invalid("B2C is not configured") }
+        let request: B2CPaymentRequest
+        do {
+            request = try B2CPaymentRequest(
+                originatorConversationID: originatorConversationID, initiatorName: b2c.initiatorName,
+                securityCredential: b2c.securityCredential, amount: amount, partyA: b2c.shortcode, partyB: phone,
+                remarks: remarks, queueTimeOutURL: b2c.timeoutURL, resultURL: b2c.resultURL, occasion: occasion)
+        } catch {
+            return .invalid(error.description)
+        }
+        switch await post("/mpesa/b2c/v3/paymentrequest", body: request.jsonBody(), api: .b2c) {
+        case .failure(.noToken(let reason)): return .throttled(code: "no token: \(reason)")
+        case .failure(.transport(let reason)): return .uncertain(reason)
+        case .success(let response):
+            if (200..<300).contains(response.status), let accepted = try? B2CAccepted(json: response.body) {
+                return .accepted(conversationID: accepted.conversationID)
+            }
+            let error = try? DarajaErrorBody(json: response.body)
+            switch DarajaSyncAnswerClass.classify(api: .b2c, httpStatus: response.status, error: error) {
+            case .duplicateOriginatorConversationID: return .alreadyAccepted
+            case .throttled(let code): return .throttled(code: code)
+            case .badRequest, .tokenInvalid:
+                return .rejected(code: error?.code ?? "HTTP \(response.status)", message: error?.message ?? "")
+            default:
+                return .uncertain("B2C answered HTTP \(response.status) \(error?.code ?? "")")
+            }
+        }
+    }
+
+    // MARK: Transaction Status
+
+    /// Asks for the state of a transaction by our OriginatorConversationID (or a receipt); the answer comes to
+    /// the B2C result URL.
+    public func transactionStatus(
+        _ target: TransactionStatusRequest.Target, remarks: String = "refund check"
+    ) async
+        -> StatusQueryOutcome
+    {
+        guard let b2c = configuration.b2c else { return .failed("B2C is not configured") }
+        let request: TransactionStatusRequest
+        do {
+            request = try TransactionStatusRequest(
+                initiator: b2c.initiatorName, securityCredential: b2c.securityCredential, target: target,
+                partyA: b2c.shortcode, resultURL: b2c.resultURL, queueTimeOutURL: b2c.timeoutURL, remarks: remarks)
+        } catch {
+            return .failed("not sent: \(error.description)")
+        }
+        switch await post("/mpesa/transactionstatus/v1/query", body: request.jsonBody(), api: .transactionStatus) {
+        case .failure(let failure): return .failed(failure.description)
+        case .success(let response):
+            if (200..<300).contains(response.status), let accepted = try? B2CAccepted(json: response.body) {
+                return .accepted(
+                    originatorConversationID: accepted.originatorConversationID, conversationID: accepted.conversationID
+                )
+            }
+            let error = try? DarajaErrorBody(json: response.body)
+            return .failed("Transaction Status answered HTTP \(response.status) \(error?.code ?? "")")
+        }
+    }
+}
+
+/// Why a call got no HTTP answer worth classifying.
+enum DarajaCallFailure: Error, CustomStringConvertible {
+    case noToken(String)
+    case transport(String)
+
+    var description: String {
+        switch self {
+        case .noToken(let reason): "no access token: \(reason)"
+        case .transport(let reason): reason
+        }
+    }
+}

@@ -1,0 +1,34 @@
+import Foundation
+
+/// One OAuth token per process, renewed before it expires; concurrent callers share one renewal.
+actor TokenCache {
+    private var token: String?
+    private var expiresAt = Date.distantPast
+    private var renewal: Task<(String, Date), any Error>?
+
+    /// A valid token, fetching one with `fetch` when there is none or it is about to expire.
+    func token(
+        now: Date, margin: TimeInterval, fetch: @escaping @Sendable () async throws -> (String, Int)
+    ) async throws -> String {
+        if let token, expiresAt.timeIntervalSince(now) > margin { return token }
+        if let renewal { return try await renewal.value.0 }
+        let task = Task { () async throws -> (String, Date) in
+            let (value, lifetime) = try await fetch()
+            return (value, Date().addingTimeInterval(TimeInterval(lifetime)))
+        }
+        renewal = task
+        defer { renewal = nil }
+        let (value, expiry) = try await task.value
+        token = value
+        expiresAt = expiry
+        return value
+    }
+
+    /// Forgets `rejected` if it is still the current token, so the next call renews.
+    func invalidate(_ rejected: String) {
+        if token == rejected {
+            token = nil
+            expiresAt = .distantPast
+        }
+    }
+}

@@ -1,0 +1,307 @@
+public import Foundation
+
+/// A payment's lifecycle state (DESIGN §5).
+public enum PaymentStatus: String, Sendable, Codable, CaseIterable {
+    case pending
+    case completed
+    case failed
+    case unknown
+}
+
+/// How a payment reached its settled state.
+public enum SettledVia: String, Sendable, Codable {
+    case callback
+    case query
+    case admin
+}
+
+/// Where an answer about a payment came from.
+public enum AnswerSource: String, Sendable, Codable {
+    case callback
+    case query
+}
+
+/// The fields of a payment the state machine reads and writes.
+public struct PaymentState: Sendable, Equatable {
+    public var status: PaymentStatus
+    /// What the learner was asked to pay.
+    public var amount: Money
+    public var resultCode: String?
+    public var resultDescription: String?
+    public var receipt: String?
+    /// What M-Pesa reported as paid (the callback's Amount).
+    public var paidAmount: Money?
+    /// The paying number as M-Pesa reported it (digits).
+    public var paidPhone: String?
+    public var paidAt: Date?
+    public var settledVia: SettledVia?
+    public var checkAttempts: Int
+    public var nextCheckAt: Date?
+    public var createdAt: Date
+    /// A short text of the last answer, for the Pending report.
+    public var lastAnswer: String?
+
+    /// A state value.
+    public init(
+        status: PaymentStatus, amount: Money, resultCode: String? = nil, resultDescription: String? = nil,
+        receipt: String? = nil, paidAmount: Money? = nil, paidPhone: String? = nil, paidAt: Date? = nil,
+        settledVia: SettledVia? = nil, checkAttempts: Int = 0, nextCheckAt: Date? = nil, createdAt: Date,
+        lastAnswer: String? = nil
+    ) {
+        self.status = status
+        self.amount = amount
+        self.resultCode = resultCode
+        self.resultDescription = resultDescription
+        self.receipt = receipt
+        self.paidAmount = paidAmount
+        self.paidPhone = paidPhone
+        self.paidAt = paidAt
+        self.settledVia = settledVia
+        self.checkAttempts = checkAttempts
+        self.nextCheckAt = nextCheckAt
+        self.createdAt = createdAt
+        self.lastAnswer = lastAnswer
+    }
+
+    /// Completed without a receipt yet: a query said paid and no callback has filled it in.
+    public var receiptPending: Bool { status == .completed && receipt == nil }
+}
+
+/// A finding for a person that a transition raises (recorded in `reconciliation_exceptions`).
+public struct PaymentFinding: Sendable, Equatable {
+    /// The exception kind (a value of the schema's list).
+    public var kind: String
+    /// What happened, without phone numbers.
+    public var detail: String
+
+    /// A finding.
+    public init(kind: String, detail: String) {
+        self.kind = kind
+        self.detail = detail
+    }
+}
+
+/// What applying one answer does to a payment.
+public struct PaymentTransition: Sendable, Equatable {
+    /// The state to store (equal to the old one when nothing changes).
+    public var next: PaymentState
+    /// Whether a `payment_events` row should be written (a status or receipt change).
+    public var recordsEvent: Bool
+    /// A short name of what happened, for the event and logs.
+    public var summary: String
+    /// A finding for a person, if any.
+    public var finding: PaymentFinding?
+    /// Whether the learner must now be enrolled (the payment became completed).
+    public var enroll: Bool
+    /// Whether the answer says Daraja is throttling: the run should slow down.
+    public var throttled: Bool
+    /// Whether an `unresolved` finding about this payment no longer holds (a verdict came).
+    public var resolvesUnresolved: Bool
+}
+
+/// The payment state machine (DESIGN §6): pure, total, and the only place that decides a payment's state.
+///
+/// Rules, in words:
+/// - money that moved wins: a success with a receipt is applied whatever came before, and flagged when it
+///   contradicts an earlier verdict; `completed` never goes back;
+/// - a failure is final for a pending or unknown payment, and only recorded as a conflict after a success;
+/// - "in flight" uses up one check of the schedule; after the last one the payment becomes `unknown`;
+/// - throttling, transport failures and refused tokens reschedule without using up a check;
+/// - an answer nobody understands makes the payment `unknown` for a person, never `failed`.
+public enum PaymentStateMachine {
+    /// Applies one classified answer to a payment.
+    public static func apply(
+        _ answer: StkAnswer, source: AnswerSource, to current: PaymentState, now: Date,
+        schedule: RetrySchedule = .standard
+    ) -> PaymentTransition {
+        var next = current
+        func result(
+            _ summary: String, event: Bool, finding: PaymentFinding? = nil, enroll: Bool = false,
+            throttled: Bool = false, resolves: Bool = false
+        ) -> PaymentTransition {
+            PaymentTransition(
+                next: next, recordsEvent: event, summary: summary, finding: finding, enroll: enroll,
+                throttled: throttled, resolvesUnresolved: resolves)
+        }
+
+        switch answer {
+        case .paid(let details):
+            return applyPaid(details, source: source, current: current, now: now)
+
+        case .failed(let code, let reason, let description):
+            switch current.status {
+            case .pending, .unknown:
+                next.status = .failed
+                next.resultCode = code
+                next.resultDescription = description
+                next.settledVia = SettledVia(source)
+                next.nextCheckAt = nil
+                next.lastAnswer = "\(code) \(reason.rawValue)"
+                return result("failed: \(reason.rawValue)", event: true, resolves: current.status == .unknown)
+            case .failed:
+                return result(
+                    current.resultCode == code ? "duplicate failure" : "failure with another code", event: false)
+            case .completed:
+                return result(
+                    "failure after completion ignored", event: false,
+                    finding: PaymentFinding(
+                        kind: "callback_conflict",
+                        detail: "a \(source.rawValue) reported failure \(code) after the payment was completed"))
+            }
+
+        case .inFlight(let code):
+            guard current.status == .pending else { return result("in flight, no change", event: false) }
+            next.lastAnswer = "in flight (\(code))"
+            guard source == .query else { return result("in flight callback", event: false) }
+            next.checkAttempts += 1
+            if let due = schedule.nextCheck(afterAttempts: next.checkAttempts, now: now) {
+                next.nextCheckAt = due
+                return result("still in flight, rescheduled", event: false)
+            }
+            return giveUp(&next, reason: "still in flight after \(next.checkAttempts) checks")
+
+        case .throttled(let code):
+            guard current.status == .pending else { return result("throttled", event: false, throttled: true) }
+            next.lastAnswer = "throttled (\(code))"
+            next.nextCheckAt = now.addingTimeInterval(TimeInterval(min(60, schedule.delays.first ?? 60)))
+            return result("throttled, rescheduled", event: false, throttled: true)
+
+        case .tokenInvalid(let code):
+            return retryLater(&next, current: current, now: now, schedule: schedule, note: "token refused (\(code))")
+
+        case .transportFailure(let reason):
+            return retryLater(&next, current: current, now: now, schedule: schedule, note: "no answer: \(reason)")
+
+        case .notUnderstood(let reason):
+            guard current.status == .pending else {
+                return result(
+                    "answer not understood", event: false,
+                    finding: current.status == .unknown
+                        ? nil : PaymentFinding(kind: "callback_conflict", detail: "answer not understood: \(reason)"))
+            }
+            next.lastAnswer = "not understood"
+            next.status = .unknown
+            next.nextCheckAt = nil
+            return result(
+                "not understood, needs a person", event: true,
+                finding: PaymentFinding(kind: "unresolved", detail: "Daraja answer not understood: \(reason)"))
+        }
+    }
+
+    private static func applyPaid(
+        _ details: StkPaymentDetails?, source: AnswerSource, current: PaymentState, now: Date
+    ) -> PaymentTransition {
+        var next = current
+        let receipt = details?.receipt
+        func fill() {
+            next.status = .completed
+            next.resultCode = "0"
+            next.resultDescription = "paid"
+            next.nextCheckAt = nil
+            if let receipt { next.receipt = receipt }
+            if let amount = details?.amount { next.paidAmount = amount }
+            if let phone = details?.phone { next.paidPhone = phone }
+            if let paidAt = details?.paidAt { next.paidAt = paidAt }
+            next.lastAnswer = "paid"
+        }
+        func transition(
+            _ summary: String, event: Bool, finding: PaymentFinding? = nil, enroll: Bool = false, resolves: Bool = false
+        ) -> PaymentTransition {
+            PaymentTransition(
+                next: next, recordsEvent: event, summary: summary, finding: finding, enroll: enroll, throttled: false,
+                resolvesUnresolved: resolves)
+        }
+        let amountFinding: PaymentFinding? = {
+            guard let paid = details?.amount, paid != current.amount else { return nil }
+            return PaymentFinding(
+                kind: "receipt_conflict",
+                detail: "M-Pesa reported \(paid.decimalString) paid for a request of \(current.amount.decimalString)")
+        }()
+
+        switch current.status {
+        case .pending:
+            fill()
+            next.settledVia = SettledVia(source)
+            return transition(
+                receipt == nil ? "completed, receipt pending" : "completed", event: true, finding: amountFinding,
+                enroll: true)
+        case .unknown:
+            fill()
+            next.settledVia = SettledVia(source)
+            return transition(
+                "late success after unknown", event: true,
+                finding: PaymentFinding(kind: "late_success", detail: "paid after the payment was marked unknown"),
+                enroll: true, resolves: true)
+        case .failed:
+            guard receipt != nil else {
+                // A query's "paid" carries no receipt: too weak to overturn a verdict; a person decides.
+                return transition(
+                    "paid without receipt after failure", event: false,
+                    finding: PaymentFinding(
+                        kind: "late_success", detail: "a query reported paid after the payment had failed"))
+            }
+            fill()
+            next.settledVia = SettledVia(source)
+            return transition(
+                "late success after failure", event: true,
+                finding: PaymentFinding(
+                    kind: "late_success", detail: "paid (receipt received) after the payment had failed"),
+                enroll: true)
+        case .completed:
+            guard let receipt else { return transition("already completed", event: false) }
+            if let existing = current.receipt {
+                if existing == receipt { return transition("duplicate success", event: false) }
+                return transition(
+                    "different receipt ignored", event: false,
+                    finding: PaymentFinding(
+                        kind: "receipt_conflict",
+                        detail:
+                            "a \(source.rawValue) reported receipt \(receipt) for a payment completed with \(existing)")
+                )
+            }
+            // Completed by a query with the receipt pending: the callback fills it in.
+            fill()
+            return transition("receipt filled in", event: true, finding: amountFinding)
+        }
+    }
+
+    private static func retryLater(
+        _ next: inout PaymentState, current: PaymentState, now: Date, schedule: RetrySchedule, note: String
+    ) -> PaymentTransition {
+        guard current.status == .pending else {
+            return PaymentTransition(
+                next: next, recordsEvent: false, summary: note, finding: nil, enroll: false, throttled: false,
+                resolvesUnresolved: false)
+        }
+        next.lastAnswer = note
+        // No verdict at all for twice the schedule's span: stop asking and hand it to a person.
+        if now.timeIntervalSince(current.createdAt) > TimeInterval(schedule.totalSeconds * 2) {
+            return giveUp(&next, reason: "no answer from Daraja for longer than twice the retry schedule")
+        }
+        let gap =
+            schedule.delays.indices.contains(current.checkAttempts)
+            ? schedule.delays[current.checkAttempts] : (schedule.delays.last ?? 60)
+        next.nextCheckAt = now.addingTimeInterval(TimeInterval(gap))
+        return PaymentTransition(
+            next: next, recordsEvent: false, summary: "rescheduled: \(note)", finding: nil, enroll: false,
+            throttled: false, resolvesUnresolved: false)
+    }
+
+    private static func giveUp(_ next: inout PaymentState, reason: String) -> PaymentTransition {
+        next.status = .unknown
+        next.nextCheckAt = nil
+        return PaymentTransition(
+            next: next, recordsEvent: true, summary: "unknown: \(reason)",
+            finding: PaymentFinding(kind: "unresolved", detail: reason), enroll: false, throttled: false,
+            resolvesUnresolved: false)
+    }
+}
+
+extension SettledVia {
+    init(_ source: AnswerSource) {
+        switch source {
+        case .callback: self = .callback
+        case .query: self = .query
+        }
+    }
+}

@@ -1,0 +1,98 @@
+public import Daraja
+public import Foundation
+public import ReconCore
+public import ReconPostgres
+
+/// Applies stored callbacks: decode, then change the payment or refund they name, once (DESIGN §6).
+///
+/// Each call locks the inbox row, so concurrent processors (or a replay racing the live server) never apply
+/// the same callback twice; the state machine makes a repeated callback a no-op anyway.
+public enum CallbackProcessor {
+    /// Processes one stored callback inside the caller's transaction and records the outcome on the inbox row.
+    @discardableResult
+    public static func process(
+        _ db: isolated PostgresConnection, inboxID: Int64, now: Date, schedule: RetrySchedule
+    ) throws(PostgresError) -> CallbackOutcome? {
+        guard let entry = try InboxStore.lock(db, id: inboxID) else { return nil }
+        if let done = entry.outcome, done != .unmatched { return done }
+        let (outcome, reference) = try decide(db, entry: entry, now: now, schedule: schedule)
+        try InboxStore.markProcessed(db, id: inboxID, outcome: outcome, reference: reference, now: now)
+        return outcome
+    }
+
+    private static func decide(
+        _ db: isolated PostgresConnection, entry: InboxEntry, now: Date, schedule: RetrySchedule
+    ) throws(PostgresError) -> (CallbackOutcome, String?) {
+        switch entry.kind {
+        case .stk:
+            let callback: StkCallback
+            do {
+                callback = try StkCallback(json: entry.body)
+            } catch {
+                return (.malformed, nil)
+            }
+            let reference = callback.checkoutRequestID
+            guard let payment = try PaymentStore.load(db, checkoutRequestID: reference) else {
+                return (.unmatched, reference)
+            }
+            guard
+                let applied = try PaymentStore.apply(
+                    db, paymentID: payment.id, answer: callback.answer, source: .callback, now: now,
+                    schedule: schedule, detail: ["inbox_id": String(entry.id), "result_code": callback.resultCode])
+            else { return (.unmatched, reference) }
+            let transition = applied.transition
+            if transition.recordsEvent { return (.applied, reference) }
+            if transition.finding != nil { return (.conflict, reference) }
+            return (.duplicate, reference)
+
+        case .b2cResult:
+            if let result = try? B2CResult(json: entry.body) {
+                let effect = try RefundStore.applyResult(
+                    db, originatorConversationID: result.originatorConversationID, answer: result.answer,
+                    resultCode: result.resultCode, resultDescription: result.resultDesc,
+                    conversationID: result.conversationID, transactionID: result.transactionID, now: now)
+                return (outcome(effect), result.originatorConversationID)
+            }
+            // Transaction Status results arrive on the same URL; the refund workflow matches them.
+            if let status = try? TransactionStatusResult(json: entry.body) {
+                return (.unmatched, status.queriedOriginatorConversationID ?? status.originatorConversationID)
+            }
+            return (.malformed, nil)
+
+        case .b2cTimeout:
+            guard let notice = try? QueueTimeoutNotice(json: entry.body) else { return (.malformed, nil) }
+            guard let id = notice.originatorConversationID else { return (.unmatched, nil) }
+            let effect = try RefundStore.noteTimeout(db, originatorConversationID: id, now: now)
+            return (effect == .applied ? .ignored : .unmatched, id)
+        }
+    }
+
+    private static func outcome(_ effect: RefundStore.ResultEffect) -> CallbackOutcome {
+        switch effect {
+        case .applied: .applied
+        case .duplicate: .duplicate
+        case .conflict: .conflict
+        case .unmatched: .unmatched
+        }
+    }
+
+    /// Processes every stored callback that was never processed, and every unmatched one (a payment may
+    /// have appeared since). Each in its own transaction; returns how many changed something.
+    public static func sweep(
+        _ db: PostgresConnection, now: Date, schedule: RetrySchedule, reference: String? = nil
+    ) async throws -> Int {
+        let ids = try await db.run { db throws(PostgresError) in
+            var ids = reference == nil ? try InboxStore.unprocessed(db) : []
+            ids += try InboxStore.unmatched(db, reference: reference)
+            return ids
+        }
+        var applied = 0
+        for id in ids {
+            let outcome = try await db.withTransaction { db in
+                try process(db, inboxID: id, now: now, schedule: schedule)
+            }
+            if outcome == .applied { applied += 1 }
+        }
+        return applied
+    }
+}

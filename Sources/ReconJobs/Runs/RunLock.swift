@@ -1,0 +1,29 @@
+public import ReconCore
+public import ReconPostgres
+
+/// The lock that makes `run` single: a PostgreSQL session advisory lock, released when the holder's
+/// connection closes (also when the process dies).
+public struct RunLock: Sendable {
+    /// An arbitrary fixed key shared by every `run` against the same database.
+    public static let key: Int64 = 0x6d70_6573_615f_7275
+
+    let connection: PostgresConnection
+
+    /// Takes the lock, or returns `nil` at once when another run holds it.
+    public static func acquire(_ settings: DatabaseSettings) async throws -> RunLock? {
+        let connection = try await PostgresConnection.connect(settings)
+        let held = try await connection.query("SELECT pg_try_advisory_lock(\(key)) AS held").first?
+            .decode(Bool.self, "held")
+        guard held == true else {
+            await connection.close()
+            return nil
+        }
+        return RunLock(connection: connection)
+    }
+
+    /// Releases the lock.
+    public func release() async {
+        _ = try? await connection.query("SELECT pg_advisory_unlock(\(Self.key))")
+        await connection.close()
+    }
+}

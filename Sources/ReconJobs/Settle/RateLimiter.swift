@@ -1,0 +1,35 @@
+import Foundation
+
+/// A global request budget: at most `perSecond` starts per second, evenly spaced, slowed down for a while
+/// whenever Daraja says it is throttling (spike arrest).
+actor RateLimiter {
+    private let baseInterval: TimeInterval
+    private var interval: TimeInterval
+    private var nextSlot = Date.distantPast
+    private var slowUntil = Date.distantPast
+    private(set) var backoffs = 0
+
+    init(perSecond: Int) {
+        baseInterval = 1 / TimeInterval(max(1, perSecond))
+        interval = baseInterval
+    }
+
+    /// Waits for the next slot.
+    func acquire() async {
+        let now = Date()
+        if now > slowUntil { interval = baseInterval }
+        let slot = max(now, nextSlot)
+        nextSlot = slot.addingTimeInterval(interval)
+        let wait = slot.timeIntervalSince(now)
+        if wait > 0 { try? await Task.sleep(for: .milliseconds(Int64((wait * 1000).rounded(.up)))) }
+    }
+
+    /// Daraja throttled us: pause every request for `pause` and halve the rate for `cooldown`.
+    func throttled(pause: TimeInterval = 1, cooldown: TimeInterval = 10) {
+        let now = Date()
+        backoffs += 1
+        interval = min(interval * 2, 5)
+        slowUntil = now.addingTimeInterval(cooldown)
+        nextSlot = max(nextSlot, now.addingTimeInterval(pause))
+    }
+}

@@ -1,0 +1,180 @@
+public import Daraja
+public import Foundation
+public import Logging
+public import ReconCore
+public import ReconPostgres
+
+/// Anything that answers STK Query for a CheckoutRequestID (the Daraja client).
+public protocol StkQuerying: Sendable {
+    /// The classified answer about one payment.
+    func stkQuery(checkoutRequestID: String) async -> StkAnswer
+}
+
+extension DarajaClient: StkQuerying {}
+
+/// How a settlement run behaves.
+public struct SettleOptions: Sendable {
+    /// Stop after this many payments (all due ones when `nil`).
+    public var limit: Int?
+    /// Queries in flight at once.
+    public var concurrency: Int
+    /// Global budget of queries per second.
+    public var ratePerSecond: Int
+    /// Payments claimed per round.
+    public var batchSize: Int
+    /// How long a claim keeps other workers away from a payment, should this run die.
+    public var leaseSeconds: Int
+    /// The retry schedule.
+    public var schedule: RetrySchedule
+
+    /// Defaults: concurrency 8, 20 queries per second, batches of 100, 5-minute lease, the standard schedule.
+    public init(
+        limit: Int? = nil, concurrency: Int = 8, ratePerSecond: Int = 20, batchSize: Int = 100, leaseSeconds: Int = 300,
+        schedule: RetrySchedule = .standard
+    ) {
+        self.limit = limit
+        self.concurrency = concurrency
+        self.ratePerSecond = ratePerSecond
+        self.batchSize = batchSize
+        self.leaseSeconds = leaseSeconds
+        self.schedule = schedule
+    }
+}
+
+/// What a settlement run did.
+public struct SettleSummary: Sendable, Codable, Equatable {
+    public var claimed = 0
+    public var completed = 0
+    public var failed = 0
+    public var unknown = 0
+    public var stillPending = 0
+    public var throttled = 0
+    public var transportFailures = 0
+    public var notUnderstood = 0
+    public var backoffs = 0
+    public var elapsedMilliseconds = 0
+
+    /// An empty summary.
+    public init() {}
+}
+
+/// Settles pending payments by asking STK Query on the retry schedule (DESIGN §6 "Settle").
+///
+/// Due payments are claimed in small batches with `FOR UPDATE SKIP LOCKED` and a lease (their next check is
+/// pushed past the lease), so several workers never query the same payment in one round. Each answer is
+/// applied in its own transaction through the state machine; a run killed at any point leaves every payment
+/// either as it was (its claim expires) or fully updated.
+public struct SettleJob: Sendable {
+    let pool: ConnectionPool
+    let client: any StkQuerying
+    let options: SettleOptions
+    let logger: Logger
+
+    /// A job over a connection pool and a Daraja client.
+    public init(pool: ConnectionPool, client: any StkQuerying, options: SettleOptions, logger: Logger) {
+        self.pool = pool
+        self.client = client
+        self.options = options
+        self.logger = logger
+    }
+
+    /// Runs until nothing is due (or `limit` is reached); `progress` gets (done, claimed so far).
+    public func run(progress: (@Sendable (Int, Int) -> Void)? = nil) async throws -> SettleSummary {
+        let started = Date()
+        let limiter = RateLimiter(perSecond: options.ratePerSecond)
+        var summary = SettleSummary()
+        var remaining = options.limit ?? Int.max
+        while remaining > 0 {
+            let batch = try await claim(limit: min(options.batchSize, remaining))
+            if batch.isEmpty { break }
+            summary.claimed += batch.count
+            remaining -= batch.count
+            try await settle(batch, limiter: limiter, summary: &summary, progress: progress)
+        }
+        summary.backoffs = await limiter.backoffs
+        summary.elapsedMilliseconds = Int(Date().timeIntervalSince(started) * 1000)
+        return summary
+    }
+
+    /// Claims due pending payments, pushing their next check past the lease.
+    func claim(limit: Int) async throws -> [(Int64, String)] {
+        let lease = options.leaseSeconds
+        return try await pool.withConnection { db in
+            try await db.withTransaction { db in
+                let now = Date()
+                let leaseEnd = now.addingTimeInterval(TimeInterval(lease))
+                return try db.query(
+                    """
+                    WITH due AS (
+                        SELECT id FROM payments
+                        WHERE status = 'pending' AND checkout_request_id IS NOT NULL AND next_check_at <= \(now)
+                        ORDER BY next_check_at, id
+                        LIMIT \(limit)
+                        FOR UPDATE SKIP LOCKED)
+                    UPDATE payments p SET next_check_at = \(leaseEnd)
+                    FROM due WHERE p.id = due.id
+                    RETURNING p.id, p.checkout_request_id
+                    """
+                ).map { row throws(PostgresError) in
+                    (try row.decode(Int64.self, "id"), try row.decode(String.self, "checkout_request_id"))
+                }.sorted { $0.0 < $1.0 }
+            }
+        }
+    }
+
+    private func settle(
+        _ batch: [(Int64, String)], limiter: RateLimiter, summary: inout SettleSummary,
+        progress: (@Sendable (Int, Int) -> Void)?
+    ) async throws {
+        let concurrency = max(1, options.concurrency)
+        try await withThrowingTaskGroup(of: (PaymentStatus?, StkAnswer).self) { group in
+            var next = 0
+            var done = 0
+            func startOne() {
+                let (paymentID, checkoutID) = batch[next]
+                next += 1
+                group.addTask {
+                    await limiter.acquire()
+                    let answer = await client.stkQuery(checkoutRequestID: checkoutID)
+                    if case .throttled = answer { await limiter.throttled() }
+                    let status = try await apply(answer, paymentID: paymentID)
+                    return (status, answer)
+                }
+            }
+            while next < min(concurrency, batch.count) { startOne() }
+            while let (status, answer) = try await group.next() {
+                done += 1
+                count(answer, status: status, into: &summary)
+                progress?(summary.claimed - batch.count + done, summary.claimed)
+                if next < batch.count { startOne() }
+            }
+        }
+    }
+
+    private func apply(_ answer: StkAnswer, paymentID: Int64) async throws -> PaymentStatus? {
+        let schedule = options.schedule
+        return try await pool.withConnection { db in
+            try await db.withTransaction { db in
+                try PaymentStore.apply(
+                    db, paymentID: paymentID, answer: answer, source: .query, now: Date(), schedule: schedule)?
+                    .transition.next.status
+            }
+        }
+    }
+
+    private func count(_ answer: StkAnswer, status: PaymentStatus?, into summary: inout SettleSummary) {
+        switch answer {
+        case .throttled: summary.throttled += 1
+        case .transportFailure, .tokenInvalid: summary.transportFailures += 1
+        case .notUnderstood: summary.notUnderstood += 1
+        default: break
+        }
+        switch status {
+        case .completed: summary.completed += 1
+        case .failed: summary.failed += 1
+        case .unknown: summary.unknown += 1
+        case .pending: summary.stillPending += 1
+        case nil: break
+        }
+    }
+}

@@ -1,0 +1,166 @@
+public import Foundation
+public import ReconCore
+
+/// A payment row with its state.
+public struct PaymentRecord: Sendable, Equatable {
+    public var id: Int64
+    public var userID: Int64
+    public var courseID: Int64
+    public var phone: String
+    public var checkoutRequestID: String?
+    public var merchantRequestID: String?
+    public var state: PaymentState
+    public var updatedAt: Date
+}
+
+/// What applying one answer did, for callers to log and count.
+public struct AppliedAnswer: Sendable, Equatable {
+    public var paymentID: Int64
+    public var from: PaymentStatus
+    public var transition: PaymentTransition
+}
+
+/// Reads and writes payments. Every state change goes through ``apply(_:paymentID:answer:source:now:schedule:detail:)``,
+/// which runs the ReconCore state machine under a row lock and writes the row, its event, the enrollment and any
+/// finding together; call it inside one transaction.
+public enum PaymentStore {
+    static let columns = """
+        id, user_id, course_id, amount, phone, checkout_request_id, merchant_request_id, status, result_code,
+        result_desc, mpesa_receipt, paid_amount, paid_phone, paid_at, settled_via, check_attempts, next_check_at,
+        created_at, updated_at, last_answer
+        """
+
+    static func record(_ row: PostgresRow) throws(PostgresError) -> PaymentRecord {
+        let statusText = try row.decode(String.self, "status")
+        guard let status = PaymentStatus(rawValue: statusText) else {
+            throw PostgresError(code: .decoding, message: "payment status \(statusText) is not known")
+        }
+        let settled = try row.decode(String?.self, "settled_via").flatMap(SettledVia.init(rawValue:))
+        let state = PaymentState(
+            status: status, amount: try row.decode(Money.self, "amount"),
+            resultCode: try row.decode(String?.self, "result_code"),
+            resultDescription: try row.decode(String?.self, "result_desc"),
+            receipt: try row.decode(String?.self, "mpesa_receipt"),
+            paidAmount: try row.decode(Money?.self, "paid_amount"),
+            paidPhone: try row.decode(String?.self, "paid_phone"),
+            paidAt: try row.decode(Date?.self, "paid_at"), settledVia: settled,
+            checkAttempts: try row.decode(Int.self, "check_attempts"),
+            nextCheckAt: try row.decode(Date?.self, "next_check_at"),
+            createdAt: try row.decode(Date.self, "created_at"),
+            lastAnswer: try row.decode(String?.self, "last_answer"))
+        return PaymentRecord(
+            id: try row.decode(Int64.self, "id"), userID: try row.decode(Int64.self, "user_id"),
+            courseID: try row.decode(Int64.self, "course_id"), phone: try row.decode(String.self, "phone"),
+            checkoutRequestID: try row.decode(String?.self, "checkout_request_id"),
+            merchantRequestID: try row.decode(String?.self, "merchant_request_id"), state: state,
+            updatedAt: try row.decode(Date.self, "updated_at"))
+    }
+
+    /// One payment by id; `forUpdate` locks the row until the transaction ends.
+    public static func load(
+        _ db: isolated PostgresConnection, id: Int64, forUpdate: Bool = false
+    ) throws(PostgresError) -> PaymentRecord? {
+        let lock = forUpdate ? " FOR UPDATE" : ""
+        let rows = try db.query(
+            SQLQuery(unsafeSQL: "SELECT \(columns) FROM payments WHERE id = $1\(lock)", binds: [id]))
+        return try rows.first.map(record)
+    }
+
+    /// One payment by CheckoutRequestID.
+    public static func load(
+        _ db: isolated PostgresConnection, checkoutRequestID: String, forUpdate: Bool = false
+    ) throws(PostgresError) -> PaymentRecord? {
+        let lock = forUpdate ? " FOR UPDATE" : ""
+        let rows = try db.query(
+            SQLQuery(
+                unsafeSQL: "SELECT \(columns) FROM payments WHERE checkout_request_id = $1\(lock)",
+                binds: [checkoutRequestID]))
+        return try rows.first.map(record)
+    }
+
+    /// Applies a classified answer to a payment: state machine, row, event, enrollment and finding together.
+    @discardableResult
+    public static func apply(
+        _ db: isolated PostgresConnection, paymentID: Int64, answer: StkAnswer, source: AnswerSource, now: Date,
+        schedule: RetrySchedule, detail: [String: String] = [:]
+    ) throws(PostgresError) -> AppliedAnswer? {
+        guard let payment = try load(db, id: paymentID, forUpdate: true) else { return nil }
+        let transition = PaymentStateMachine.apply(
+            answer, source: source, to: payment.state, now: now, schedule: schedule)
+        let next = transition.next
+        if next != payment.state {
+            try db.query(
+                """
+                UPDATE payments SET status = \(next.status.rawValue), result_code = \(next.resultCode),
+                    result_desc = \(next.resultDescription), mpesa_receipt = \(next.receipt),
+                    paid_amount = \(next.paidAmount), paid_phone = \(next.paidPhone), paid_at = \(next.paidAt),
+                    settled_via = \(next.settledVia?.rawValue), check_attempts = \(next.checkAttempts),
+                    next_check_at = \(next.nextCheckAt), last_answer = \(next.lastAnswer), updated_at = \(now)
+                WHERE id = \(paymentID)
+                """)
+        }
+        if transition.recordsEvent {
+            var eventDetail = detail
+            eventDetail["summary"] = transition.summary
+            if let code = next.resultCode { eventDetail["result_code"] = code }
+            if let receipt = next.receipt { eventDetail["receipt"] = receipt }
+            try db.query(
+                """
+                INSERT INTO payment_events (payment_id, at, source, from_status, to_status, detail)
+                VALUES (\(paymentID), \(now), \(source.rawValue), \(payment.state.status.rawValue),
+                        \(next.status.rawValue), \(JSONText.object(eventDetail))::jsonb)
+                """)
+        }
+        if transition.enroll {
+            try db.query(
+                """
+                INSERT INTO enrollments (user_id, course_id, payment_id, created_at)
+                VALUES (\(payment.userID), \(payment.courseID), \(paymentID), \(now))
+                ON CONFLICT (user_id, course_id) DO NOTHING
+                """)
+        }
+        if let finding = transition.finding {
+            try ExceptionStore.record(
+                db, kind: finding.kind, key: "\(finding.kind):payment:\(paymentID)", paymentID: paymentID,
+                expected: payment.state.amount, received: next.paidAmount, detail: ["detail": finding.detail],
+                now: now)
+        }
+        if transition.resolvesUnresolved {
+            try ExceptionStore.resolve(
+                db, key: "unresolved:payment:\(paymentID)", resolution: transition.summary, now: now)
+        }
+        return AppliedAnswer(paymentID: paymentID, from: payment.state.status, transition: transition)
+    }
+}
+
+/// Writes `reconciliation_exceptions` rows under stable keys, so a repeated finding never duplicates.
+public enum ExceptionStore {
+    /// Opens (or refreshes) the finding with this key.
+    public static func record(
+        _ db: isolated PostgresConnection, kind: String, key: String, paymentID: Int64? = nil,
+        enrollmentID: Int64? = nil, callbackID: Int64? = nil, expected: Money? = nil, received: Money? = nil,
+        detail: [String: String], now: Date
+    ) throws(PostgresError) {
+        try db.query(
+            """
+            INSERT INTO reconciliation_exceptions
+                (kind, key, payment_id, enrollment_id, callback_id, expected_amount, received_amount, detail,
+                 first_seen, last_seen)
+            VALUES (\(kind), \(key), \(paymentID), \(enrollmentID), \(callbackID), \(expected), \(received),
+                    \(JSONText.object(detail))::jsonb, \(now), \(now))
+            ON CONFLICT (key) DO UPDATE SET last_seen = EXCLUDED.last_seen, status = 'open', resolved_at = NULL,
+                resolution = NULL
+            """)
+    }
+
+    /// Resolves the finding with this key if it is open.
+    public static func resolve(
+        _ db: isolated PostgresConnection, key: String, resolution: String, now: Date
+    ) throws(PostgresError) {
+        try db.query(
+            """
+            UPDATE reconciliation_exceptions SET status = 'resolved', resolved_at = \(now), resolution = \(resolution)
+            WHERE key = \(key) AND status = 'open'
+            """)
+    }
+}

@@ -1,0 +1,104 @@
+import Foundation
+
+/// An IPv4 network such as `196.201.214.0/24`.
+public struct IPv4Network: Sendable, Equatable, CustomStringConvertible {
+    /// The network address.
+    public let address: UInt32
+    /// Prefix length, 0…32.
+    public let prefix: Int
+
+    /// Parses `a.b.c.d` or `a.b.c.d/n`.
+    public init?(_ text: some StringProtocol) {
+        let parts = text.split(separator: "/", maxSplits: 1)
+        guard let host = parts.first, let address = IPv4Network.parseAddress(host) else { return nil }
+        var prefix = 32
+        if parts.count == 2 {
+            guard let value = Int(parts[1]), (0...32).contains(value) else { return nil }
+            prefix = value
+        }
+        self.prefix = prefix
+        self.address = address & IPv4Network.mask(prefix)
+    }
+
+    static func mask(_ prefix: Int) -> UInt32 {
+        prefix == 0 ? 0 : UInt32.max << UInt32(32 - prefix)
+    }
+
+    static func parseAddress(_ text: some StringProtocol) -> UInt32? {
+        let octets = text.split(separator: ".", omittingEmptySubsequences: false)
+        guard octets.count == 4 else { return nil }
+        var value: UInt32 = 0
+        for octet in octets {
+            guard let byte = UInt8(octet) else { return nil }
+            value = value << 8 | UInt32(byte)
+        }
+        return value
+    }
+
+    /// Whether an address (dotted text; IPv4-mapped IPv6 `::ffff:a.b.c.d` too) is inside the network.
+    public func contains(_ text: String) -> Bool {
+        var host = Substring(text)
+        if host.hasPrefix("::ffff:") { host = host.dropFirst(7) }
+        guard let value = IPv4Network.parseAddress(host) else { return false }
+        return value & IPv4Network.mask(prefix) == address
+    }
+
+    public var description: String {
+        let octets = (0..<4).map { String((address >> UInt32(24 - $0 * 8)) & 0xff) }
+        return octets.joined(separator: ".") + "/\(prefix)"
+    }
+}
+
+/// Which source addresses may post callbacks, when the allow-list is on.
+public struct AddressPolicy: Sendable, Equatable {
+    /// Allowed networks; `nil` means every address is allowed (the default: callbacks carry a token anyway).
+    public var allowed: [IPv4Network]?
+    /// Proxies whose `X-Forwarded-For` is believed (the last hop they add names the real client).
+    public var trustedProxies: [IPv4Network]
+
+    /// The addresses Safaricom is published to call from (REFERENCE §8, with mpesakit's two additions).
+    public static let safaricom: [IPv4Network] = [
+        "196.201.214.200", "196.201.214.206", "196.201.213.114", "196.201.214.207", "196.201.214.208",
+        "196.201.213.44", "196.201.212.127", "196.201.212.138", "196.201.212.129", "196.201.212.136",
+        "196.201.212.74", "196.201.212.69", "196.201.212.128", "196.201.212.132",
+    ].compactMap { IPv4Network($0) }
+
+    /// A policy.
+    public init(allowed: [IPv4Network]? = nil, trustedProxies: [IPv4Network] = []) {
+        self.allowed = allowed
+        self.trustedProxies = trustedProxies
+    }
+
+    /// The client address: the peer, or the last `X-Forwarded-For` entry a trusted proxy added.
+    public func clientAddress(peer: String?, forwardedFor: String?) -> String? {
+        guard let peer else { return nil }
+        guard let forwardedFor, trustedProxies.contains(where: { $0.contains(peer) }) else { return peer }
+        let hops = forwardedFor.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        // Walk back from the nearest hop, skipping our own proxies.
+        for hop in hops.reversed() where !trustedProxies.contains(where: { $0.contains(hop) }) {
+            return hop
+        }
+        return hops.first ?? peer
+    }
+
+    /// Whether a client address may post callbacks.
+    public func allows(_ client: String?) -> Bool {
+        guard let allowed else { return true }
+        guard let client else { return false }
+        return allowed.contains { $0.contains(client) }
+    }
+}
+
+/// Compares two secrets in time that depends only on their lengths, not on where they differ.
+public func constantTimeEquals(_ lhs: String, _ rhs: String) -> Bool {
+    let a = Array(lhs.utf8)
+    let b = Array(rhs.utf8)
+    var difference = UInt8(truncatingIfNeeded: a.count ^ b.count)
+    let count = max(a.count, b.count)
+    for index in 0..<count {
+        let x = index < a.count ? a[index] : 0
+        let y = index < b.count ? b[index] : 0
+        difference |= x ^ y
+    }
+    return difference == 0
+}

@@ -1,0 +1,64 @@
+import ArgumentParser
+import Foundation
+import Logging
+import ReconCore
+import ReconJobs
+import ReconPostgres
+
+struct PayCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "pay",
+        abstract: "Start a course payment: create the pending row, send the STK Push, record Daraja's answer.",
+        discussion: """
+            The amount defaults to the course price (whole shillings, 1 to 250,000). A Daraja rejection marks the \
+            payment failed with its code; no usable answer marks it unknown for a person, since a prompt may have \
+            gone out. Needs DATABASE_URL and the MPESA_* STK settings.
+            """
+    )
+
+    @OptionGroup var common: CommonOptions
+    @Option(help: "The learner's users.id.") var user: Int64
+    @Option(help: "The course's courses.id.") var course: Int64
+    @Option(help: "The paying phone: 07XXXXXXXX, 01XXXXXXXX, 2547XXXXXXXX or 2541XXXXXXXX.") var phone: String
+    @Option(help: "Amount in KES (default: the course price).") var amount: String?
+
+    func run() async throws {
+        let env = try Context.environment(common)
+        let msisdn: MSISDN
+        do {
+            msisdn = try MSISDN(parsing: phone)
+        } catch {
+            throw CLIError(message: "--phone: \(error.description)", exitCode: ExitCodes.usage)
+        }
+        var money: Money?
+        if let amount {
+            do {
+                money = try Money.parse(amount)
+            } catch {
+                throw CLIError(message: "--amount: \(error.description)", exitCode: ExitCodes.usage)
+            }
+        }
+        let pool = try Wiring.pool(env, connections: 2)
+        let initiator = PaymentInitiator(
+            pool: pool, client: try Wiring.darajaClient(env), schedule: try RetrySchedule.load(from: env),
+            logger: Logger(label: "mpesa-recon.pay"))
+        let payment: StartedPayment
+        do {
+            payment = try await initiator.start(userID: user, courseID: course, phone: msisdn, amount: money)
+        } catch let error as PayError {
+            await pool.close()
+            throw CLIError(message: error.message, exitCode: error.isUsage ? ExitCodes.usage : ExitCodes.failure)
+        }
+        await pool.close()
+        if common.json {
+            try Context.printJSON(payment)
+        } else {
+            print("payment \(payment.id): \(payment.status) KES \(payment.amount) from \(payment.phone)")
+            if let checkout = payment.checkoutRequestID { print("  CheckoutRequestID \(checkout)") }
+            if let code = payment.resultCode { print("  Daraja: \(code) \(payment.resultDescription ?? "")") }
+        }
+        if payment.status == "failed" {
+            throw CLIError(message: "Daraja rejected the STK Push", exitCode: ExitCodes.failure)
+        }
+    }
+}

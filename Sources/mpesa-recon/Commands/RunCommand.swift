@@ -1,0 +1,62 @@
+import ArgumentParser
+import Foundation
+import Logging
+import ReconCore
+import ReconJobs
+import ReconPostgres
+
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "What cron calls: take the run lock, retry stored callbacks, then settle pending payments.",
+        discussion: """
+            A second run while one holds the lock exits 75 at once and says so. Example cron line (every 5 minutes): \
+            */5 * * * * cd /srv/mpesa-recon && mpesa-recon run >>/var/log/mpesa-recon.log 2>&1
+            """
+    )
+
+    @OptionGroup var common: CommonOptions
+    @OptionGroup var settle: SettleArguments
+
+    struct Summary: Encodable {
+        var callbacksApplied: Int
+        var settle: SettleSummary
+    }
+
+    func run() async throws {
+        let env = try Context.environment(common)
+        let options = try settle.options(env)
+        guard let lock = try await RunLock.acquire(try DatabaseSettings.load(from: env)) else {
+            throw CLIError(message: "another run holds the lock; nothing done", exitCode: ExitCodes.lockHeld)
+        }
+        let pool = try Wiring.pool(env, connections: options.concurrency + 1)
+        do {
+            let client = try Wiring.darajaClient(env)
+            let summary = try await JobRecorder.record("run", pool: pool) {
+                let applied = try await pool.withConnection { db in
+                    try await CallbackProcessor.sweep(db, now: Date(), schedule: options.schedule)
+                }
+                let settled = try await SettleJob(
+                    pool: pool, client: client, options: options, logger: Logger(label: "mpesa-recon.settle")
+                ).run(progress: Wiring.progressPrinter("settle"))
+                return Summary(callbacksApplied: applied, settle: settled)
+            }
+            await pool.close()
+            await lock.release()
+            if Wiring.stderrIsTerminal { FileHandle.standardError.write(Data("\n".utf8)) }
+            if common.json {
+                try Context.printJSON(summary)
+            } else {
+                let s = summary.settle
+                print(
+                    "run: \(summary.callbacksApplied) stored callback(s) applied; settle: \(s.claimed) checked, "
+                        + "\(s.completed) completed, \(s.failed) failed, \(s.unknown) unknown, \(s.stillPending) pending"
+                )
+            }
+        } catch {
+            await pool.close()
+            await lock.release()
+            throw error
+        }
+    }
+}

@@ -1,0 +1,63 @@
+import ArgumentParser
+import Foundation
+import Logging
+import ReconCore
+import ReconJobs
+import ReconPostgres
+
+/// Options of settlement, shared by `settle` and `run`.
+struct SettleArguments: ParsableArguments {
+    @Option(help: "Settle at most this many payments.") var limit: Int?
+    @Option(help: "Queries in flight at once.") var concurrency = 8
+    @Option(help: "Global budget of STK queries per second.") var rate = 20
+    @Option(help: ArgumentHelp("Seconds a claimed payment stays reserved for this run.", visibility: .hidden))
+    var lease = 300
+
+    func options(_ env: Environment) throws -> SettleOptions {
+        guard concurrency >= 1, rate >= 1, (limit ?? 1) >= 1, lease >= 1 else {
+            throw CLIError(
+                message: "--limit, --concurrency, --rate and --lease must be positive", exitCode: ExitCodes.usage)
+        }
+        return SettleOptions(
+            limit: limit, concurrency: concurrency, ratePerSecond: rate, leaseSeconds: lease,
+            schedule: try RetrySchedule.load(from: env))
+    }
+}
+
+struct SettleCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "settle",
+        abstract: "Ask STK Query about due pending payments and apply each answer through the state machine.",
+        discussion: """
+            Due payments (next_check_at passed) are claimed with FOR UPDATE SKIP LOCKED, so several workers may run \
+            at once. The retry schedule (RECON_RETRY_SCHEDULE, default 90s,3m,10m,30m,2h,12h,24h) decides the next \
+            check; after the last one a payment becomes unknown for a person, never failed.
+            """
+    )
+
+    @OptionGroup var common: CommonOptions
+    @OptionGroup var settle: SettleArguments
+
+    func run() async throws {
+        let env = try Context.environment(common)
+        let options = try settle.options(env)
+        let pool = try Wiring.pool(env, connections: options.concurrency + 1)
+        let summary = try await JobRecorder.record("settle", pool: pool) {
+            try await SettleJob(
+                pool: pool, client: try Wiring.darajaClient(env), options: options,
+                logger: Logger(label: "mpesa-recon.settle")
+            ).run(progress: Wiring.progressPrinter("settle"))
+        }
+        await pool.close()
+        if Wiring.stderrIsTerminal { FileHandle.standardError.write(Data("\n".utf8)) }
+        if common.json {
+            try Context.printJSON(summary)
+        } else {
+            print(
+                "settle: \(summary.claimed) checked, \(summary.completed) completed, \(summary.failed) failed, "
+                    + "\(summary.unknown) unknown, \(summary.stillPending) still pending, "
+                    + "\(summary.throttled) throttled, \(summary.backoffs) back-offs in \(summary.elapsedMilliseconds) ms"
+            )
+        }
+    }
+}

@@ -1,0 +1,181 @@
+import Daraja
+import DarajaSimulator
+import Foundation
+import Logging
+import ReconCore
+import ReconHTTP
+import ReconJobs
+import ReconPostgres
+import ReconServer
+import ReconTestSupport
+import ServerSupport
+
+/// The whole product on loopback for one test: a fresh database, the Daraja simulator, the callback
+/// endpoint, and a Daraja client whose callback URL points at the endpoint.
+struct Stack {
+    static let token = "test-callback-token-0123456789"
+
+    let database: TestDatabase
+    let db: PostgresConnection
+    let pool: ConnectionPool
+    let simulator: DarajaSimulator
+    let simulatorServer: RunningServer
+    let endpoint: CallbackEndpoint
+    let callbackServer: RunningCallbackServer
+    let client: DarajaClient
+    let http: HTTPClient
+    let spool: URL
+    let schedule: RetrySchedule
+
+    var callbackURL: String { "\(callbackServer.baseURL)/api/payments/callback/?token=\(Self.token)" }
+
+    static func start(schedule: RetrySchedule = .standard, scenario: Scenario? = nil) async throws -> Stack {
+        let database = try await TestDatabase.create()
+        let db = try await PostgresConnection.connect(database.settings)
+        let pool = ConnectionPool(settings: database.settings, maxConnections: 12)
+        let key = SimulatorKeys.privateKeyPEM
+        let simulator = DarajaSimulator(
+            decryptCredential: { try? SecurityCredential.decrypt(base64: $0, privateKeyPEM: key.utf8) })
+        if let scenario { await simulator.setScenario(scenario) }
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        let simulatorServer = try await RunningServer.start(
+            simulator.router(), serverName: "daraja-sim", logger: logger)
+        let spool = FileManager.default.temporaryDirectory.appendingPathComponent("spool-\(UUID().uuidString)")
+        let endpoint = CallbackEndpoint(
+            configuration: CallbackServerConfiguration(
+                port: 0, callbackToken: token, spoolDirectory: spool, schedule: schedule, sweepIntervalSeconds: 3600),
+            pool: pool, logger: logger)
+        let callbackServer = try await CallbackServer.start(endpoint)
+        let config = SimulatorConfiguration()
+        let base = callbackServer.baseURL
+        let http = HTTPClient()
+        let client = DarajaClient(
+            configuration: DarajaClientConfiguration(
+                baseURL: simulatorServer.baseURL, consumerKey: config.consumerKey,
+                consumerSecret: config.consumerSecret,
+                shortcode: config.shortcode, passkey: config.passkey,
+                callbackURL: "\(base)/api/payments/callback/?token=\(token)",
+                b2c: B2CConfiguration(
+                    shortcode: config.b2cShortcode, initiatorName: config.initiatorName,
+                    securityCredential: try SecurityCredential.encrypt(
+                        password: config.initiatorPassword, certificatePEM: SimulatorKeys.certificatePEM.utf8),
+                    resultURL: "\(base)/api/payments/b2c/result/?token=\(token)",
+                    timeoutURL: "\(base)/api/payments/b2c/timeout/?token=\(token)"),
+                requestTimeout: .seconds(5)),
+            http: http, logger: logger)
+        return Stack(
+            database: database, db: db, pool: pool, simulator: simulator, simulatorServer: simulatorServer,
+            endpoint: endpoint, callbackServer: callbackServer, client: client, http: http, spool: spool,
+            schedule: schedule)
+    }
+
+    func stop() async {
+        await callbackServer.stop()
+        await simulatorServer.stop()
+        await pool.close()
+        await db.close()
+        try? await database.drop()
+        try? FileManager.default.removeItem(at: spool)
+    }
+
+    static func with<T>(
+        schedule: RetrySchedule = .standard, scenario: Scenario? = nil, _ body: (Stack) async throws -> T
+    ) async throws -> T {
+        let stack = try await start(schedule: schedule, scenario: scenario)
+        do {
+            let value = try await body(stack)
+            await stack.stop()
+            return value
+        } catch {
+            await stack.stop()
+            throw error
+        }
+    }
+
+    // MARK: Seeding and reading
+
+    /// A learner and a course at `price` KES; returns (user id, course id).
+    func seedLearner(price: Int64 = 5000, active: Bool = true) async throws -> (Int64, Int64) {
+        let email = "learner-\(UUID().uuidString.prefix(8))@example.com"
+        return try await db.withTransaction { db in
+            let user =
+                try db.query("INSERT INTO users (email, full_name) VALUES (\(email), 'Wanjiku') RETURNING id")
+                .first?.decode(Int64.self, "id") ?? 0
+            let course =
+                try db.query(
+                    "INSERT INTO courses (title, price, is_active) VALUES ('German A1', \(price), \(active)) RETURNING id"
+                ).first?.decode(Int64.self, "id") ?? 0
+            return (user, course)
+        }
+    }
+
+    /// A pending payment with a known CheckoutRequestID, due now (no STK Push).
+    func seedPending(checkoutID: String, amount: Int64 = 5000) async throws -> Int64 {
+        let (user, course) = try await seedLearner(price: amount)
+        return try await db.query(
+            """
+            INSERT INTO payments (user_id, course_id, amount, phone, checkout_request_id, status, next_check_at)
+            VALUES (\(user), \(course), \(amount), '254708374149', \(checkoutID), 'pending', now())
+            RETURNING id
+            """
+        ).first?.decode(Int64.self, "id") ?? 0
+    }
+
+    func payment(_ id: Int64) async throws -> PaymentRecord? {
+        try await db.run { db throws(PostgresError) in try PaymentStore.load(db, id: id) }
+    }
+
+    func count(_ sql: SQLQuery) async throws -> Int {
+        try await db.query(sql).first?.decode(Int.self, at: 0) ?? -1
+    }
+
+    /// Starts a payment through `pay`'s own code path.
+    func pay(price: Int64 = 5000) async throws -> StartedPayment {
+        let (user, course) = try await seedLearner(price: price)
+        return try await PaymentInitiator(pool: pool, client: client, schedule: schedule, logger: Logger(label: "t"))
+            .start(userID: user, courseID: course, phone: try MSISDN(parsing: "0708374149"), amount: nil)
+    }
+
+    /// Posts a raw body to one of the endpoint's routes.
+    func post(
+        _ path: String = "/api/payments/callback/", body: String, token: String? = Stack.token
+    ) async throws
+        -> HTTPResponse
+    {
+        let query = token.map { "?token=\($0)" } ?? ""
+        return try await http.send(.postJSON(callbackServer.baseURL + path + query, body: Array(body.utf8)))
+    }
+
+    /// Makes every pending payment due now (instead of waiting for the schedule).
+    func makeDue() async throws {
+        try await db.query("UPDATE payments SET next_check_at = now() - interval '1 second' WHERE status = 'pending'")
+    }
+
+    func settle(_ options: SettleOptions? = nil) async throws -> SettleSummary {
+        try await SettleJob(
+            pool: pool, client: client, options: options ?? SettleOptions(schedule: schedule),
+            logger: Logger(label: "t")
+        ).run()
+    }
+}
+
+/// STK callback bodies in the shapes REFERENCE §4 records.
+enum Bodies {
+    static func success(_ checkoutID: String, receipt: String = "QKH94M1Z11", amount: String = "5000.00") -> String {
+        """
+        {"Body":{"stkCallback":{"MerchantRequestID":"29115-34620561-1","CheckoutRequestID":"\(checkoutID)",\
+        "ResultCode":0,"ResultDesc":"The service request is processed successfully.","CallbackMetadata":{"Item":[\
+        {"Name":"Amount","Value":\(amount)},{"Name":"MpesaReceiptNumber","Value":"\(receipt)"},{"Name":"Balance"},\
+        {"Name":"TransactionDate","Value":20261129093554},{"Name":"PhoneNumber","Value":254708374149}]}}}}
+        """
+    }
+
+    static func failure(_ checkoutID: String, code: String, quoted: Bool = false) -> String {
+        let value = quoted ? "\"\(code)\"" : code
+        return """
+            {"Body":{"stkCallback":{"MerchantRequestID":"29115-34620561-1","CheckoutRequestID":"\(checkoutID)",\
+            "ResultCode":\(value),"ResultDesc":"Request cancelled by user"}}}
+            """
+    }
+}
