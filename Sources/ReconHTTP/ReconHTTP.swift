@@ -1,1 +1,0 @@
-// ReconHTTP: the libcurl wrapper.
