@@ -73,7 +73,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ReconHTTPTests",
-            dependencies: ["ReconHTTP", "ReconTestSupport"],
+            dependencies: ["ReconHTTP"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
