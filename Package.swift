@@ -130,7 +130,8 @@ let package = Package(
         ),
         .testTarget(
             name: "ReconHTTPTests",
-            dependencies: ["ReconHTTP", "ReconTestSupport"],
+            dependencies: ["ReconHTTP"],
+            exclude: ["loopback_server.py"],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "DarajaTests", dependencies: ["Daraja", "ReconCore"], swiftSettings: swiftSettings),

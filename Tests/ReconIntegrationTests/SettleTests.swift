@@ -20,7 +20,9 @@ struct SettleTests {
     @Test("each outcome reaches the right state through STK Query alone")
     func outcomes() async throws {
         try await Stack.with { stack in
-            let outcomes: [StkOutcome] = [.paid, .cancelled, .noResponse, .insufficientFunds, .wrongPin, .undocumentedCode]
+            let outcomes: [StkOutcome] = [
+                .paid, .cancelled, .noResponse, .insufficientFunds, .wrongPin, .undocumentedCode,
+            ]
             let ids = try await lostCallbackPayments(stack, outcomes)
             try await stack.makeDue()
             let summary = try await stack.settle()
@@ -53,7 +55,8 @@ struct SettleTests {
             #expect(attempts == [1, 2, 3, 4])
             let payment = try #require(try await stack.payment(ids[0]))
             #expect(payment.state.status == .unknown && payment.state.nextCheckAt == nil)
-            #expect(try await stack.count("SELECT count(*) FROM reconciliation_exceptions WHERE kind = 'unresolved'") == 1)
+            #expect(
+                try await stack.count("SELECT count(*) FROM reconciliation_exceptions WHERE kind = 'unresolved'") == 1)
             // Nothing is due any more.
             #expect(try await stack.settle().claimed == 0)
         }
@@ -113,7 +116,8 @@ struct SettleTests {
             async let settled = stack.settle(SettleOptions(concurrency: 8, ratePerSecond: 200))
             for transaction in ledger.stk {
                 _ = try await stack.post(
-                    body: Bodies.success(transaction.checkoutRequestID, receipt: transaction.receipt ?? "", amount: "5000.00"))
+                    body: Bodies.success(
+                        transaction.checkoutRequestID, receipt: transaction.receipt ?? "", amount: "5000.00"))
             }
             _ = try await settled
             for (id, transaction) in zip(ids, ledger.stk) {
@@ -137,8 +141,10 @@ struct SettleTests {
             let other = ConnectionPool(settings: stack.database.settings, maxConnections: 6)
             let options = SettleOptions(concurrency: 4, ratePerSecond: 400, batchSize: 5)
             async let first = stack.settle(options)
-            async let second = SettleJob(pool: other, client: stack.client, options: options, logger: Logger(label: "t"))
-                .run()
+            async let second = SettleJob(
+                pool: other, client: stack.client, options: options, logger: Logger(label: "t")
+            )
+            .run()
             let (a, b) = try await (first, second)
             await other.close()
             #expect(a.claimed + b.claimed == ids.count)

@@ -1,5 +1,4 @@
 /// The HTTP methods the client sends.
-// swift-format-ignore: AlwaysUseLowerCamelCase
 public enum HTTPMethod: String, Sendable, Hashable {
     /// A request without a body.
     case GET
