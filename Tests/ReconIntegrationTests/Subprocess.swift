@@ -1,0 +1,77 @@
+import DarajaSimulator
+import Foundation
+import ReconCore
+import ReconTestSupport
+import ServerSupport
+
+/// Runs the project's own executables (built next to the test bundle) as real processes.
+enum Subprocess {
+    struct Result {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+        var killed: Bool
+    }
+
+    /// `.build/<triple>/debug/NAME`, beside the test bundle.
+    static func binary(_ name: String) throws -> URL {
+        var folder = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        if folder.lastPathComponent.hasSuffix(".xctest") { folder.deleteLastPathComponent() }
+        for candidate in [folder, folder.deletingLastPathComponent()] {
+            let url = candidate.appendingPathComponent(name)
+            if FileManager.default.isExecutableFile(atPath: url.path) { return url }
+        }
+        throw SubprocessError(message: "\(name) is not built next to the tests; run `swift build --build-tests` first")
+    }
+
+    /// The environment `mpesa-recon` needs to reach a stack's database and simulator.
+    static func environment(_ stack: Stack) -> [String: String] {
+        let config = SimulatorConfiguration()
+        var env = ProcessInfo.processInfo.environment
+        env["DATABASE_URL"] = stack.database.settings.connectionString
+        env["MPESA_ENVIRONMENT"] = "simulator"
+        env["MPESA_BASE_URL"] = stack.simulatorServer.baseURL
+        env["MPESA_CONSUMER_KEY"] = config.consumerKey
+        env["MPESA_CONSUMER_SECRET"] = config.consumerSecret
+        env["MPESA_SHORTCODE"] = config.shortcode
+        env["MPESA_PASSKEY"] = config.passkey
+        env["MPESA_CALLBACK_URL"] = stack.callbackURL
+        env["RECON_LOG_LEVEL"] = "error"
+        return env
+    }
+
+    /// Runs `binary arguments`, optionally sending SIGKILL after `killAfter`.
+    static func run(
+        _ binary: URL, _ arguments: [String], environment: [String: String], killAfter: Duration? = nil
+    ) async throws -> Result {
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        process.environment = environment
+        process.currentDirectoryURL = FileManager.default.temporaryDirectory
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        var killed = false
+        if let killAfter {
+            try await Task.sleep(for: killAfter)
+            if process.isRunning {
+                kill(process.processIdentifier, SIGKILL)
+                killed = true
+            }
+        }
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Result(
+            status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+            stderr: String(decoding: stderr, as: UTF8.self), killed: killed)
+    }
+}
+
+struct SubprocessError: Error, CustomStringConvertible {
+    var message: String
+    var description: String { message }
+}
