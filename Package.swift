@@ -68,10 +68,20 @@ let package = Package(
             dependencies: ["ReconCore", "CXLSXWriter"],
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "ReconDemo",
+            dependencies: [
+                "ReconCore", "ReconPostgres", "ReconJobs", "ReconServer", "Daraja", "DarajaSimulator", "ServerSupport",
+                "ReconHTTP",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "mpesa-recon",
             dependencies: [
                 "ReconCore", "ReconPostgres", "ReconHTTP", "ReconReports", "ReconJobs", "ReconServer", "Daraja",
+                "ReconDemo",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -144,7 +154,7 @@ let package = Package(
             name: "ReconIntegrationTests",
             dependencies: [
                 "ReconCore", "ReconPostgres", "ReconHTTP", "ReconJobs", "ReconServer", "Daraja", "DarajaSimulator",
-                "ServerSupport", "ReconTestSupport",
+                "ServerSupport", "ReconTestSupport", "ReconDemo",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings

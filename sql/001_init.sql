@@ -157,9 +157,17 @@ CREATE INDEX refunds_status_idx ON refunds (status);
 CREATE FUNCTION refunds_within_payment_amount() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     paid numeric(12,2);
+    payment_status text;
     committed numeric(12,2);
 BEGIN
-    SELECT amount INTO paid FROM payments WHERE id = NEW.payment_id FOR UPDATE;
+    -- What M-Pesa reported paid when the callback said so, else what was asked (a query-settled payment).
+    SELECT coalesce(paid_amount, amount), status INTO paid, payment_status
+      FROM payments WHERE id = NEW.payment_id FOR UPDATE;
+    IF payment_status IS DISTINCT FROM 'completed' AND NEW.status NOT IN ('rejected', 'failed') THEN
+        RAISE EXCEPTION 'payment % is not completed; nothing can be refunded', NEW.payment_id
+            USING ERRCODE = 'check_violation', CONSTRAINT = 'refunds_within_payment_amount',
+                  TABLE = 'refunds';
+    END IF;
     SELECT coalesce(sum(amount), 0) INTO committed
       FROM refunds
      WHERE payment_id = NEW.payment_id AND status NOT IN ('rejected', 'failed');

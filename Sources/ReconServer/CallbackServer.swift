@@ -206,9 +206,7 @@ public final class CallbackEndpoint: Sendable {
         let schedule = configuration.schedule
         do {
             let outcome = try await pool.withConnection { db in
-                try await db.withTransaction { db in
-                    try CallbackProcessor.process(db, inboxID: inboxID, now: Date(), schedule: schedule)
-                }
+                try await CallbackProcessor.processIsolated(db, inboxID: inboxID, now: Date(), schedule: schedule)
             }
             metrics.increment("callbacks_\(outcome?.rawValue ?? "missing")_total")
         } catch {
@@ -287,7 +285,7 @@ extension CallbackEndpoint {
             do {
                 try await sweep()
             } catch {
-                logger.debug("sweep failed; retrying later", metadata: ["db.error": "\(error)"])
+                logger.error("callback sweep failed; retrying later", metadata: ["db.error": "\(error)"])
             }
             try? await Task.sleep(for: .seconds(configuration.sweepIntervalSeconds))
         }

@@ -181,6 +181,52 @@ struct CallbackEndpointTests {
         }
     }
 
+    @Test("a callback the database refuses (its receipt is on another payment) is a conflict and blocks nothing")
+    func refusedCallbackBlocksNothing() async throws {
+        try await Stack.with { stack in
+            let first = try await stack.seedPending(checkoutID: "ws_CO_r1")
+            let second = try await stack.seedPending(checkoutID: "ws_CO_r2")
+            let third = try await stack.seedPending(checkoutID: "ws_CO_r3")
+            _ = try await stack.post(body: Bodies.success("ws_CO_r1", receipt: "RSAME00001"))
+            let clash = try await stack.post(body: Bodies.success("ws_CO_r2", receipt: "RSAME00001"))
+            #expect(clash.status == 200)
+            let nul =
+                #"{"Body":{"stkCallback":{"CheckoutRequestID":"ws_CO_r3","ResultCode":1032,"ResultDesc":"x\u0000y"}}}"#
+            _ = try await stack.post(body: nul)
+            #expect(try await stack.payment(first)?.state.status == .completed)
+            #expect(try await stack.payment(second)?.state.status == .pending)
+            #expect(try await stack.payment(third)?.state.status == .failed)
+            #expect(try await stack.count("SELECT count(*) FROM callback_inbox WHERE outcome = 'conflict'") == 1)
+            #expect(
+                try await stack.count(
+                    "SELECT count(*) FROM reconciliation_exceptions WHERE kind = 'callback_conflict' AND callback_id IS NOT NULL"
+                ) == 1)
+            // A sweep has nothing left that could block it.
+            #expect(try await CallbackProcessor.sweep(stack.db, now: Date(), schedule: .standard) == 0)
+        }
+    }
+
+    @Test("an unreadable spool line is kept aside for a person, and the readable ones are stored")
+    func unreadableSpoolLine() async throws {
+        try await Stack.with { stack in
+            let spool = CallbackSpool(directory: stack.spool)
+            try spool.append(
+                SpooledCallback(
+                    kind: "stk", receivedAt: Date(), remoteAddress: nil, headers: [:],
+                    body: Data(Bodies.failure("ws_CO_s", code: "1032").utf8)))
+            let file = stack.spool.appendingPathComponent("callbacks.spool")
+            let handle = try FileHandle(forWritingTo: file)
+            handle.seekToEndOfFile()
+            handle.write(Data("{\"id\":\"torn".utf8))
+            try handle.close()
+            #expect(try await stack.endpoint.sweep() == 1)
+            #expect(try await stack.count("SELECT count(*) FROM callback_inbox") == 1)
+            let kept = try String(
+                contentsOf: stack.spool.appendingPathComponent("callbacks.spool.unreadable"), encoding: .utf8)
+            #expect(kept.contains("torn"))
+        }
+    }
+
     @Test("/healthz answers 200 while PostgreSQL answers")
     func health() async throws {
         try await Stack.with { stack in

@@ -41,6 +41,26 @@ struct SettleTests {
         }
     }
 
+    @Test("a pending payment that never got a CheckoutRequestID becomes unknown for a person, not forgotten")
+    func orphan() async throws {
+        try await Stack.with { stack in
+            let (user, course) = try await stack.seedLearner()
+            let id =
+                try await stack.db.query(
+                    """
+                    INSERT INTO payments (user_id, course_id, amount, phone, status, created_at)
+                    VALUES (\(user), \(course), 5000, '254708374149', 'pending', now() - interval '11 minutes')
+                    RETURNING id
+                    """
+                ).first?.decode(Int64.self, "id") ?? 0
+            let summary = try await stack.settle()
+            #expect(summary.orphaned == 1)
+            #expect(try await stack.payment(id)?.state.status == .unknown)
+            #expect(
+                try await stack.count("SELECT count(*) FROM reconciliation_exceptions WHERE kind = 'unresolved'") == 1)
+        }
+    }
+
     @Test("a payment that stays in flight walks the whole schedule and ends unknown, never failed")
     func walksSchedule() async throws {
         let schedule = RetrySchedule(delays: [90, 180, 600, 1800])

@@ -47,6 +47,27 @@ struct SchemaTests {
         }
     }
 
+    @Test("a payment that is not completed cannot be refunded; a completed one up to what M-Pesa reported paid")
+    func refundsFollowWhatWasPaid() async throws {
+        try await TestDatabase.with { _, db in
+            let payment = try await Self.seedPayment(db)
+            try await db.query("UPDATE payments SET paid_amount = 600 WHERE id = \(payment)")
+            let over = await #expect(throws: PostgresError.self) {
+                try await db.query(
+                    "INSERT INTO refunds (payment_id, amount, reason, proposed_by) VALUES (\(payment), 600.01, 'x', 'ann')"
+                )
+            }
+            #expect(over?.constraint == "refunds_within_payment_amount")
+            try await db.query(
+                "UPDATE payments SET status = 'failed', mpesa_receipt = NULL, paid_amount = NULL WHERE id = \(payment)")
+            let failed = await #expect(throws: PostgresError.self) {
+                try await db.query(
+                    "INSERT INTO refunds (payment_id, amount, reason, proposed_by) VALUES (\(payment), 1, 'x', 'ann')")
+            }
+            #expect(failed?.constraint == "refunds_within_payment_amount")
+        }
+    }
+
     @Test("an approver must differ from the proposer")
     func selfApprovalRefused() async throws {
         try await TestDatabase.with { _, db in

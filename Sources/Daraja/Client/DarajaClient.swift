@@ -118,9 +118,13 @@ public final class DarajaClient: Sendable {
         case .failure(let failure):
             return .noAnswer(failure.description)
         case .success(let response):
-            if (200..<300).contains(response.status), let accepted = try? StkPushAccepted(json: response.body) {
-                return .accepted(
-                    checkoutRequestID: accepted.checkoutRequestID, merchantRequestID: accepted.merchantRequestID)
+            if (200..<300).contains(response.status) {
+                if let accepted = try? StkPushAccepted(json: response.body) {
+                    return .accepted(
+                        checkoutRequestID: accepted.checkoutRequestID, merchantRequestID: accepted.merchantRequestID)
+                }
+                // A 2xx we cannot read may still have sent a prompt: never a rejection by guess.
+                return .noAnswer("STK Push answered HTTP \(response.status) with a body that could not be read")
             }
             let error = try? DarajaErrorBody(json: response.body)
             switch DarajaSyncAnswerClass.classify(api: .stkPush, httpStatus: response.status, error: error) {
@@ -157,6 +161,11 @@ public final class DarajaClient: Sendable {
         case .failure(.transport(let reason)): return .transportFailure(reason)
         case .success(let response):
             if response.status == 429 { return .throttled(code: "HTTP 429") }
+            // A body that is not JSON at all (cut short, an HTML error page) is no answer: ask again later.
+            // A JSON answer with a code nobody knows is an answer, and goes to a person.
+            guard (try? JSONSerialization.jsonObject(with: Data(response.body))) != nil else {
+                return .transportFailure("query answered HTTP \(response.status) with a body that is not JSON")
+            }
             return StkQueryResponse.answer(httpStatus: response.status, body: response.body)
         }
     }

@@ -35,7 +35,9 @@ public struct RetrySchedule: Sendable, Equatable, Codable, CustomStringConvertib
             }
             if !last.isASCIIDigit { digits = digits.dropLast() }
             guard let value = Int(digits), value > 0 else { return nil }
-            delays.append(value * multiplier)
+            let (seconds, overflow) = value.multipliedReportingOverflow(by: multiplier)
+            guard !overflow, seconds <= 365 * 86_400 else { return nil }
+            delays.append(seconds)
         }
         return delays.isEmpty ? nil : RetrySchedule(delays: delays)
     }

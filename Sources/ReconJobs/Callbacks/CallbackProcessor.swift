@@ -76,6 +76,27 @@ public enum CallbackProcessor {
         }
     }
 
+    /// Processes one stored callback in its own transaction. A callback the database refuses to apply (its
+    /// receipt is already on another payment, a value that cannot be stored) is marked `conflict` with a
+    /// finding for a person, so it never blocks the callbacks after it. Lost connections are rethrown.
+    public static func processIsolated(
+        _ db: PostgresConnection, inboxID: Int64, now: Date, schedule: RetrySchedule
+    ) async throws -> CallbackOutcome? {
+        do {
+            return try await db.withTransaction { db in
+                try process(db, inboxID: inboxID, now: now, schedule: schedule)
+            }
+        } catch let error as PostgresError where !error.isConnectionLoss && error.code == .server {
+            try await db.withTransaction { db in
+                try InboxStore.markProcessed(db, id: inboxID, outcome: .conflict, reference: nil, now: now)
+                try ExceptionStore.record(
+                    db, kind: "callback_conflict", key: "callback_conflict:inbox:\(inboxID)", callbackID: inboxID,
+                    detail: ["detail": "the database refused to apply this callback: \(error.description)"], now: now)
+            }
+            return .conflict
+        }
+    }
+
     /// Processes every stored callback that was never processed, and every unmatched one (a payment may
     /// have appeared since). Each in its own transaction; returns how many changed something.
     public static func sweep(
@@ -88,9 +109,7 @@ public enum CallbackProcessor {
         }
         var applied = 0
         for id in ids {
-            let outcome = try await db.withTransaction { db in
-                try process(db, inboxID: id, now: now, schedule: schedule)
-            }
+            let outcome = try await processIsolated(db, inboxID: id, now: now, schedule: schedule)
             if outcome == .applied { applied += 1 }
         }
         return applied

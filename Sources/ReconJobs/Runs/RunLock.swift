@@ -21,6 +21,17 @@ public struct RunLock: Sendable {
         return RunLock(connection: connection)
     }
 
+    /// Throws when the lock's connection is gone (and with it the lock): a run must stop before its next step.
+    public func verify() async throws {
+        let held = try await connection.query(
+            "SELECT count(*) > 0 AS held FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()"
+        ).first?.decode(Bool.self, "held")
+        guard held == true else {
+            throw PostgresError(
+                code: .connectionFailed, message: "the run lock was lost; stopping before the next step")
+        }
+    }
+
     /// Releases the lock.
     public func release() async {
         _ = try? await connection.query("SELECT pg_advisory_unlock(\(Self.key))")

@@ -52,6 +52,10 @@ public struct SettleSummary: Sendable, Codable, Equatable {
     public var transportFailures = 0
     public var notUnderstood = 0
     public var backoffs = 0
+    /// Pending payments with no CheckoutRequestID long after creation (the push's answer was lost), now unknown.
+    public var orphaned = 0
+    /// Claims another worker took over after this run's lease ran out (their answers were not applied twice).
+    public var claimsLost = 0
     public var elapsedMilliseconds = 0
 
     /// An empty summary.
@@ -83,9 +87,13 @@ public struct SettleJob: Sendable {
         let started = Date()
         let limiter = RateLimiter(perSecond: options.ratePerSecond)
         var summary = SettleSummary()
+        summary.orphaned = try await pool.withConnection { db in
+            try await db.withTransaction { db in try PaymentStore.markOrphans(db, now: started) }
+        }
         var remaining = options.limit ?? Int.max
         while remaining > 0 {
-            let batch = try await claim(limit: min(options.batchSize, remaining))
+            // Only what was due when the run started: payments rescheduled by this run wait for the next one.
+            let batch = try await claim(limit: min(options.batchSize, remaining), dueBy: started)
             if batch.isEmpty { break }
             summary.claimed += batch.count
             remaining -= batch.count
@@ -96,68 +104,94 @@ public struct SettleJob: Sendable {
         return summary
     }
 
-    /// Claims due pending payments, pushing their next check past the lease.
-    func claim(limit: Int) async throws -> [(Int64, String)] {
+    /// A payment this run claimed: its id, CheckoutRequestID and the lease end it wrote.
+    struct Claim: Sendable {
+        var paymentID: Int64
+        var checkoutRequestID: String
+        var leaseEnd: Date
+    }
+
+    /// Claims pending payments due by `dueBy`, pushing their next check past the lease.
+    func claim(limit: Int, dueBy: Date) async throws -> [Claim] {
         let lease = options.leaseSeconds
         return try await pool.withConnection { db in
             try await db.withTransaction { db in
-                let now = Date()
-                let leaseEnd = now.addingTimeInterval(TimeInterval(lease))
+                let leaseEnd = Date().addingTimeInterval(TimeInterval(lease))
                 return try db.query(
                     """
                     WITH due AS (
                         SELECT id FROM payments
-                        WHERE status = 'pending' AND checkout_request_id IS NOT NULL AND next_check_at <= \(now)
+                        WHERE status = 'pending' AND checkout_request_id IS NOT NULL AND next_check_at <= \(dueBy)
                         ORDER BY next_check_at, id
                         LIMIT \(limit)
                         FOR UPDATE SKIP LOCKED)
                     UPDATE payments p SET next_check_at = \(leaseEnd)
                     FROM due WHERE p.id = due.id
-                    RETURNING p.id, p.checkout_request_id
+                    RETURNING p.id, p.checkout_request_id, p.next_check_at
                     """
                 ).map { row throws(PostgresError) in
-                    (try row.decode(Int64.self, "id"), try row.decode(String.self, "checkout_request_id"))
-                }.sorted { $0.0 < $1.0 }
+                    Claim(
+                        paymentID: try row.decode(Int64.self, "id"),
+                        checkoutRequestID: try row.decode(String.self, "checkout_request_id"),
+                        leaseEnd: try row.decode(Date.self, "next_check_at"))
+                }.sorted { $0.paymentID < $1.paymentID }
             }
         }
     }
 
     private func settle(
-        _ batch: [(Int64, String)], limiter: RateLimiter, summary: inout SettleSummary,
+        _ batch: [Claim], limiter: RateLimiter, summary: inout SettleSummary,
         progress: (@Sendable (Int, Int) -> Void)?
     ) async throws {
         let concurrency = max(1, options.concurrency)
-        try await withThrowingTaskGroup(of: (PaymentStatus?, StkAnswer).self) { group in
+        try await withThrowingTaskGroup(of: (Applied, StkAnswer).self) { group in
             var next = 0
             var done = 0
             func startOne() {
-                let (paymentID, checkoutID) = batch[next]
+                let claim = batch[next]
                 next += 1
                 group.addTask {
                     await limiter.acquire()
-                    let answer = await client.stkQuery(checkoutRequestID: checkoutID)
+                    let answer = await client.stkQuery(checkoutRequestID: claim.checkoutRequestID)
                     if case .throttled = answer { await limiter.throttled() }
-                    let status = try await apply(answer, paymentID: paymentID)
-                    return (status, answer)
+                    return (try await apply(answer, claim: claim), answer)
                 }
             }
             while next < min(concurrency, batch.count) { startOne() }
-            while let (status, answer) = try await group.next() {
+            while let (applied, answer) = try await group.next() {
                 done += 1
-                count(answer, status: status, into: &summary)
+                switch applied {
+                case .status(let status): count(answer, status: status, into: &summary)
+                case .claimLost: summary.claimsLost += 1
+                }
                 progress?(summary.claimed - batch.count + done, summary.claimed)
                 if next < batch.count { startOne() }
             }
         }
     }
 
-    private func apply(_ answer: StkAnswer, paymentID: Int64) async throws -> PaymentStatus? {
+    enum Applied: Sendable {
+        case status(PaymentStatus?)
+        case claimLost
+    }
+
+    /// Applies an answer unless another worker re-claimed the payment after this run's lease ran out.
+    private func apply(_ answer: StkAnswer, claim: Claim) async throws -> Applied {
         let schedule = options.schedule
         return try await pool.withConnection { db in
             try await db.withTransaction { db in
-                try PaymentStore.apply(
-                    db, paymentID: paymentID, answer: answer, source: .query, now: Date(), schedule: schedule)?
-                    .transition.next.status
+                guard let payment = try PaymentStore.load(db, id: claim.paymentID, forUpdate: true) else {
+                    return .status(nil)
+                }
+                if payment.state.status == .pending,
+                    abs((payment.state.nextCheckAt ?? .distantPast).timeIntervalSince(claim.leaseEnd)) > 0.001
+                {
+                    return .claimLost
+                }
+                return .status(
+                    try PaymentStore.apply(
+                        db, paymentID: claim.paymentID, answer: answer, source: .query, now: Date(), schedule: schedule)?
+                        .transition.next.status)
             }
         }
     }

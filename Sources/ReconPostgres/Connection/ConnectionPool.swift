@@ -41,6 +41,7 @@ public actor ConnectionPool {
         guard !closed else { throw PostgresError(code: .misuse, message: "the connection pool is closed") }
         while idle.isEmpty && lent >= maxConnections {
             await withCheckedContinuation { waiters.append($0) }
+            guard !closed else { throw PostgresError(code: .misuse, message: "the connection pool is closed") }
         }
         lent += 1
         if let connection = idle.popLast() {

@@ -37,7 +37,7 @@ public actor PostgresConnection {
 
     private func open() throws(PostgresError) {
         handle.close()
-        handle = ConnectionHandle(PQconnectdb(settings.connectionString))
+        handle = ConnectionHandle(PQconnectdb(Self.withConnectTimeout(settings.connectionString)))
         guard let pointer = handle.pointer else {
             throw PostgresError(code: .connectionFailed, message: "libpq could not allocate a connection")
         }
@@ -51,6 +51,15 @@ public actor PostgresConnection {
         try executeScript(
             unsafeSQL: "SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET client_encoding = 'UTF8'; "
                 + "SET application_name = 'mpesa-recon'")
+    }
+
+    /// Adds `connect_timeout=5` unless the string sets one: a silent network must not hold a caller for minutes.
+    static func withConnectTimeout(_ conninfo: String) -> String {
+        guard !conninfo.contains("connect_timeout") else { return conninfo }
+        if conninfo.hasPrefix("postgres://") || conninfo.hasPrefix("postgresql://") {
+            return conninfo + (conninfo.contains("?") ? "&" : "?") + "connect_timeout=5"
+        }
+        return conninfo + " connect_timeout=5"
     }
 
     /// Closes the connection; later calls fail with `.misuse`.

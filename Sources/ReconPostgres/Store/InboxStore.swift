@@ -107,7 +107,13 @@ public enum InboxStore {
             rows = try db.query(
                 "SELECT id FROM callback_inbox WHERE outcome = 'unmatched' AND reference = \(reference) ORDER BY id")
         } else {
-            rows = try db.query("SELECT id FROM callback_inbox WHERE outcome = 'unmatched' ORDER BY id")
+            // A week is ample for a payment to appear; older ones wait for a person (unmatched_callback).
+            rows = try db.query(
+                """
+                SELECT id FROM callback_inbox
+                WHERE outcome = 'unmatched' AND reference IS NOT NULL AND received_at > now() - interval '7 days'
+                ORDER BY id
+                """)
         }
         return try rows.map { row throws(PostgresError) in try row.decode(Int64.self, "id") }
     }

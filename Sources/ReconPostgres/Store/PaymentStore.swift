@@ -116,7 +116,8 @@ public enum PaymentStore {
                 """
                 INSERT INTO enrollments (user_id, course_id, payment_id, created_at)
                 VALUES (\(payment.userID), \(payment.courseID), \(paymentID), \(now))
-                ON CONFLICT (user_id, course_id) DO NOTHING
+                ON CONFLICT (user_id, course_id) DO UPDATE SET status = 'active', payment_id = EXCLUDED.payment_id
+                WHERE enrollments.status = 'revoked'
                 """)
         }
         if let finding = transition.finding {
@@ -130,6 +131,39 @@ public enum PaymentStore {
                 db, key: "unresolved:payment:\(paymentID)", resolution: transition.summary, now: now)
         }
         return AppliedAnswer(paymentID: paymentID, from: payment.state.status, transition: transition)
+    }
+}
+
+extension PaymentStore {
+    /// Pending payments that never got a CheckoutRequestID (the process died during the STK Push, or its
+    /// answer was lost) become `unknown` with a finding after `grace`: settlement cannot ask about them.
+    public static func markOrphans(
+        _ db: isolated PostgresConnection, now: Date, grace: TimeInterval = 600
+    ) throws(PostgresError) -> Int {
+        let cutoff = now.addingTimeInterval(-grace)
+        let ids = try db.query(
+            """
+            UPDATE payments SET status = 'unknown', next_check_at = NULL, updated_at = \(now),
+                last_answer = 'no CheckoutRequestID recorded'
+            WHERE status = 'pending' AND checkout_request_id IS NULL AND created_at < \(cutoff)
+            RETURNING id
+            """
+        ).map { row throws(PostgresError) in try row.decode(Int64.self, "id") }
+        for id in ids {
+            try db.query(
+                """
+                INSERT INTO payment_events (payment_id, at, source, from_status, to_status, detail)
+                VALUES (\(id), \(now), 'query', 'pending', 'unknown',
+                        '{"summary":"no CheckoutRequestID recorded; the STK Push outcome is unknown"}'::jsonb)
+                """)
+            try ExceptionStore.record(
+                db, kind: "unresolved", key: "unresolved:payment:\(id)", paymentID: id,
+                detail: [
+                    "detail": "the STK Push of this payment left no CheckoutRequestID; a prompt may have been sent"
+                ],
+                now: now)
+        }
+        return ids.count
     }
 }
 
@@ -148,8 +182,9 @@ public enum ExceptionStore {
                  first_seen, last_seen)
             VALUES (\(kind), \(key), \(paymentID), \(enrollmentID), \(callbackID), \(expected), \(received),
                     \(JSONText.object(detail))::jsonb, \(now), \(now))
-            ON CONFLICT (key) DO UPDATE SET last_seen = EXCLUDED.last_seen, status = 'open', resolved_at = NULL,
-                resolution = NULL
+            ON CONFLICT (key) DO UPDATE SET last_seen = EXCLUDED.last_seen, detail = EXCLUDED.detail,
+                received_amount = coalesce(EXCLUDED.received_amount, reconciliation_exceptions.received_amount),
+                status = 'open', resolved_at = NULL, resolution = NULL
             """)
     }
 

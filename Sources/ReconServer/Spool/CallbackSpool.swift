@@ -83,6 +83,9 @@ public final class CallbackSpool: Sendable {
             let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
             guard fd >= 0 else { throw SpoolError(message: "cannot open \(path): \(String(cString: strerror(errno)))") }
             defer { close(fd) }
+            // Another process (a `serve` overlapping a restart) may replay the same folder: lock it.
+            let folder = Self.lockFolder(directoryPath)
+            defer { Self.unlockFolder(folder) }
             let written = line.withUnsafeBytes { buffer -> Int in
                 guard let base = buffer.baseAddress else { return 0 }
                 var offset = 0
@@ -102,7 +105,29 @@ public final class CallbackSpool: Sendable {
             guard fsync(fd) == 0 else {
                 throw SpoolError(message: "cannot fsync \(path): \(String(cString: strerror(errno)))")
             }
+            Self.syncFolder(directoryPath)
         }
+    }
+
+    /// An exclusive `flock` on the folder's lock file, shared by every process using this spool; -1 if none.
+    static func lockFolder(_ directoryPath: String) -> Int32 {
+        let fd = open(directoryPath + "/.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        if fd >= 0 { _ = flock(fd, LOCK_EX) }
+        return fd
+    }
+
+    static func unlockFolder(_ fd: Int32) {
+        guard fd >= 0 else { return }
+        _ = flock(fd, LOCK_UN)
+        close(fd)
+    }
+
+    /// fsyncs the folder, so a new or renamed spool file survives a crash too.
+    static func syncFolder(_ directoryPath: String) {
+        let fd = open(directoryPath, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return }
+        _ = fsync(fd)
+        close(fd)
     }
 
     /// Whether anything waits to be replayed.
@@ -112,7 +137,7 @@ public final class CallbackSpool: Sendable {
 
     private func pendingFiles() -> [String] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
-        return names.filter { $0.hasPrefix("callbacks.spool") }.sorted().map {
+        return names.filter { $0.hasPrefix("callbacks.spool") && !$0.hasSuffix(".unreadable") }.sorted().map {
             directory.appendingPathComponent($0).path
         }
     }
@@ -125,21 +150,45 @@ public final class CallbackSpool: Sendable {
         // Move the active file aside under the lock, so appends go to a fresh file meanwhile.
         let active = activePath
         let directoryPath = directory.path
+        guard FileManager.default.fileExists(atPath: directoryPath) else { return 0 }
+        // The locks are held only for the rename, never across the awaits below: an append waiting on them
+        // must not block a thread the replay needs. Two processes replaying the same file store nothing twice
+        // (the store is idempotent on the callback's id).
         lock.withLock { _ in
+            let folder = Self.lockFolder(directoryPath)
+            defer { Self.unlockFolder(folder) }
             if FileManager.default.fileExists(atPath: active) {
                 let aside = "\(directoryPath)/callbacks.spool.replay-\(UInt64(Date().timeIntervalSince1970 * 1000))"
                 _ = rename(active, aside)
+                Self.syncFolder(directoryPath)
             }
         }
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
         var count = 0
-        for path in pendingFiles() where path != active {
+        for path in pendingFiles() where path != active && !path.hasSuffix(".unreadable") {
             guard let data = FileManager.default.contents(atPath: path) else { continue }
+            var unreadable = Data()
             for line in data.split(separator: 0x0A, omittingEmptySubsequences: true) {
-                guard let callback = try? decoder.decode(SpooledCallback.self, from: Data(line)) else { continue }
+                guard let callback = try? decoder.decode(SpooledCallback.self, from: Data(line)) else {
+                    // Never dropped: kept aside for a person (a torn line from a crash, or a format change).
+                    unreadable.append(contentsOf: line)
+                    unreadable.append(0x0A)
+                    continue
+                }
                 try await store(callback)
                 count += 1
+            }
+            if !unreadable.isEmpty {
+                let quarantine = directory.appendingPathComponent("callbacks.spool.unreadable")
+                if let handle = FileHandle(forWritingAtPath: quarantine.path) {
+                    handle.seekToEndOfFile()
+                    handle.write(unreadable)
+                    try? handle.synchronize()
+                    try? handle.close()
+                } else {
+                    try unreadable.write(to: quarantine, options: .atomic)
+                }
             }
             try FileManager.default.removeItem(atPath: path)
         }

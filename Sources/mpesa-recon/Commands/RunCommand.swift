@@ -36,6 +36,7 @@ struct RunCommand: AsyncParsableCommand {
                 let applied = try await pool.withConnection { db in
                     try await CallbackProcessor.sweep(db, now: Date(), schedule: options.schedule)
                 }
+                try await lock.verify()
                 let settled = try await SettleJob(
                     pool: pool, client: client, options: options, logger: Logger(label: "mpesa-recon.settle")
                 ).run(progress: Wiring.progressPrinter("settle"))

@@ -1,0 +1,116 @@
+public import DarajaSimulator
+import Foundation
+public import ReconPostgres
+
+/// Compares the database with the simulator's ledger of what really happened (DESIGN §9 "Reliability").
+public struct LedgerCheck: Sendable, Codable, Equatable {
+    /// STK transactions in the ledger.
+    public var transactions = 0
+    /// Payments whose state, receipt and amount match the ledger.
+    public var matching = 0
+    /// Completed payments whose receipt is still pending (allowed only where the callback was lost).
+    public var receiptsPending = 0
+    /// Payments still pending.
+    public var stillPending = 0
+    /// Payouts M-Pesa really made, and those that no refund row explains or that paid one refund twice.
+    public var payouts = 0
+    public var refundsPaidTwice = 0
+    /// Every difference found, one line each (no phone numbers).
+    public var mismatches: [String] = []
+
+    /// Checks payments, enrollments and refunds against the ledger.
+    public static func compare(_ db: PostgresConnection, ledger: Ledger) async throws -> LedgerCheck {
+        try await db.run { db in try compare(db, ledger: ledger) }
+    }
+
+    static func compare(_ db: isolated PostgresConnection, ledger: Ledger) throws -> LedgerCheck {
+        var check = LedgerCheck()
+        check.transactions = ledger.stk.count
+        var rows: [String: (status: String, receipt: String?, paid: String?, user: Int64, course: Int64)] = [:]
+        for row in try db.query(
+            """
+            SELECT checkout_request_id, status, mpesa_receipt, paid_amount::text AS paid, user_id, course_id
+            FROM payments WHERE checkout_request_id IS NOT NULL
+            """)
+        {
+            rows[try row.decode(String.self, "checkout_request_id")] = (
+                try row.decode(String.self, "status"), try row.decode(String?.self, "mpesa_receipt"),
+                try row.decode(String?.self, "paid"), try row.decode(Int64.self, "user_id"),
+                try row.decode(Int64.self, "course_id")
+            )
+        }
+        var enrolled: Set<String> = []
+        for row in try db.query("SELECT user_id, course_id FROM enrollments WHERE status = 'active'") {
+            enrolled.insert("\(try row.decode(Int64.self, "user_id"))/\(try row.decode(Int64.self, "course_id"))")
+        }
+        var paidCourses: Set<String> = []
+        for transaction in ledger.stk {
+            let id = transaction.checkoutRequestID
+            guard let row = rows.removeValue(forKey: id) else {
+                check.mismatches.append("\(id): in the ledger (\(transaction.outcome.rawValue)) but not in payments")
+                continue
+            }
+            let expected: Set<String>
+            switch transaction.outcome {
+            case .paid: expected = ["completed"]
+            case .cancelled, .noResponse, .insufficientFunds, .wrongPin: expected = ["failed"]
+            case .undocumentedCode: expected = ["unknown"]
+            case .neverResolves: expected = ["pending", "unknown"]
+            }
+            if row.status == "pending" { check.stillPending += 1 }
+            guard expected.contains(row.status) else {
+                check.mismatches.append("\(id): \(row.status), but the ledger says \(transaction.outcome.rawValue)")
+                continue
+            }
+            if transaction.outcome == .paid {
+                paidCourses.insert("\(row.user)/\(row.course)")
+                if row.receipt == nil {
+                    check.receiptsPending += 1
+                    guard transaction.delivery == .lost else {
+                        check.mismatches.append("\(id): receipt pending although its callback was delivered")
+                        continue
+                    }
+                } else if row.receipt != transaction.receipt {
+                    check.mismatches.append(
+                        "\(id): receipt \(row.receipt ?? "-") but the ledger has \(transaction.receipt ?? "-")")
+                    continue
+                }
+                if let paid = row.paid, paid != "\(transaction.reportedAmount).00" {
+                    check.mismatches.append(
+                        "\(id): paid amount \(paid) but the ledger has \(transaction.reportedAmount)")
+                    continue
+                }
+                guard enrolled.contains("\(row.user)/\(row.course)") else {
+                    check.mismatches.append("\(id): paid but the learner is not enrolled")
+                    continue
+                }
+            }
+            check.matching += 1
+        }
+        for id in rows.keys.sorted() { check.mismatches.append("\(id): in payments but not in the ledger") }
+
+        // Refunds: every payout M-Pesa made is explained by exactly one refund row, and each refund paid once.
+        var refunds: [String: String] = [:]
+        for row in try db.query(
+            "SELECT originator_conversation_id AS id, status FROM refunds WHERE originator_conversation_id IS NOT NULL")
+        {
+            refunds[try row.decode(String.self, "id")] = try row.decode(String.self, "status")
+        }
+        for payout in ledger.payouts where payout.paid {
+            check.payouts += 1
+            guard let status = refunds[payout.originatorConversationID] else {
+                check.refundsPaidTwice += 1
+                check.mismatches.append("payout \(payout.originatorConversationID): no refund row explains it")
+                continue
+            }
+            if status != "succeeded" && status != "sent" && status != "sending" {
+                check.mismatches.append("payout \(payout.originatorConversationID): paid, but the refund is \(status)")
+            }
+        }
+        let paidIDs = Set(ledger.payouts.filter(\.paid).map(\.originatorConversationID))
+        for (id, status) in refunds where status == "succeeded" && !paidIDs.contains(id) {
+            check.mismatches.append("refund \(id): succeeded, but M-Pesa paid nothing")
+        }
+        return check
+    }
+}

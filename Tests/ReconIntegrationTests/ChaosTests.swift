@@ -1,0 +1,144 @@
+import DarajaSimulator
+import Foundation
+import Logging
+import ReconCore
+import ReconDemo
+import ReconJobs
+import ReconPostgres
+import ReconServer
+import ReconTestSupport
+import Testing
+
+/// The product's promise: whatever Daraja and the machine do, the database ends equal to what really happened.
+/// `RECON_CHAOS_N` sets the size (CI: 120; `make chaos`: 2000).
+@Suite("Chaos against the simulator's ledger", .serialized)
+struct ChaosTests {
+    static var size: Int { ProcessInfo.processInfo.environment["RECON_CHAOS_N"].flatMap(Int.init) ?? 120 }
+    static let schedule = RetrySchedule(delays: [1, 1, 1, 2, 2, 3, 3, 5, 8, 13])
+
+    static var scenario: Scenario {
+        var scenario = Scenario()
+        scenario.stkOutcomes = [
+            .paid: 70, .cancelled: 10, .noResponse: 8, .insufficientFunds: 4, .wrongPin: 4,
+            .undocumentedCode: 2,
+        ]
+        scenario.deliveries = [.once: 55, .lost: 30, .twice: 10, .late: 5]
+        scenario.processingMs = 300
+        scenario.callbackDelayMs = 100
+        scenario.lateDelayMs = 2_500
+        return scenario
+    }
+
+    static var faults: Faults {
+        var faults = Faults()
+        faults.serverErrorPercent = 5
+        faults.malformedPercent = 5
+        faults.slowMs = 5
+        faults.rateLimitPerSecond = 30
+        return faults
+    }
+
+    /// Starts `count` payments through `pay`'s code path, a few at a time, before faults are switched on.
+    static func startPayments(_ stack: Stack, count: Int) async throws {
+        var started = 0
+        while started < count {
+            let batch = min(8, count - started)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for _ in 0..<batch { group.addTask { _ = try await stack.pay() } }
+                try await group.waitForAll()
+            }
+            started += batch
+        }
+    }
+
+    static func pending(_ stack: Stack) async throws -> Int {
+        try await stack.count("SELECT count(*) FROM payments WHERE status = 'pending'")
+    }
+
+    /// Waits for every callback, applies what is stored, and compares with the ledger.
+    static func finish(_ stack: Stack) async throws -> LedgerCheck {
+        await stack.simulator.waitForCallbacks()
+        try await stack.endpoint.sweep()
+        let check = try await LedgerCheck.compare(stack.db, ledger: stack.simulator.ledger())
+        let faults = await stack.simulator.ledger().faults
+        let lost = await stack.simulator.ledger().stk.filter { $0.delivery == .lost }.count
+        let doubled = await stack.simulator.ledger().stk.filter { $0.delivery == .twice }.count
+        print(
+            "chaos: \(check.transactions) payments, \(lost) callbacks lost, \(doubled) doubled; faults injected: "
+                + "\(faults.spikeArrest) spike arrests, \(faults.serverErrors) 5xx, \(faults.malformed) malformed, "
+                + "\(faults.invalidToken) refused tokens; mismatches found = \(check.mismatches.count), "
+                + "receipts pending = \(check.receiptsPending), refunds paid twice = \(check.refundsPaidTwice)")
+        return check
+    }
+
+    @Test("lost, doubled and late callbacks with Daraja faults: repeated settlement ends equal to the ledger")
+    func chaos() async throws {
+        try await Stack.with(schedule: Self.schedule, scenario: Self.scenario) { stack in
+            try await Self.startPayments(stack, count: Self.size)
+            await stack.simulator.setFaults(Self.faults)
+            let deadline = ContinuousClock.now + .seconds(300)
+            var round = 0
+            while try await Self.pending(stack) > 0 && ContinuousClock.now < deadline {
+                // Tokens die under the run's feet every other round.
+                if round % 2 == 1 { await stack.simulator.expireTokens() }
+                _ = try await stack.settle(SettleOptions(concurrency: 8, ratePerSecond: 50, schedule: Self.schedule))
+                try await Task.sleep(for: .milliseconds(300))
+                round += 1
+            }
+            await stack.simulator.setFaults(Faults())
+            let check = try await Self.finish(stack)
+            #expect(check.mismatches == [])
+            #expect(check.stillPending == 0 && check.matching == check.transactions && check.transactions == Self.size)
+        }
+    }
+
+    @Test("run killed with SIGKILL at random moments and restarted; two runs at once: one exits 75")
+    func killedRuns() async throws {
+        var scenario = Self.scenario
+        // Most callbacks lost, so the runs (not the callbacks) have the work to do when they are killed.
+        scenario.deliveries = [.once: 20, .lost: 70, .twice: 10]
+        try await Stack.with(schedule: Self.schedule, scenario: scenario) { stack in
+            try await Self.startPayments(stack, count: max(60, Self.size / 2))
+            var faults = Self.faults
+            faults.slowMs = 30
+            faults.rateLimitPerSecond = nil
+            await stack.simulator.setFaults(faults)
+            let binary = try Subprocess.binary("mpesa-recon")
+            var env = Subprocess.environment(stack)
+            env["RECON_RETRY_SCHEDULE"] = Self.schedule.description
+
+            var generator = SystemRandomNumberGenerator()
+            var kills = 0
+            for _ in 0..<4 {
+                try await stack.makeDue()
+                let after = Int.random(in: 150...700, using: &generator)
+                let result = try await Subprocess.run(
+                    binary, ["run", "--rate", "15", "--lease", "1"], environment: env, killAfter: .milliseconds(after))
+                if result.killed { kills += 1 }
+            }
+            #expect(kills > 0)
+
+            // Two runs at once: the lock lets one through and sends the other away with 75.
+            await stack.simulator.setFaults(Faults())
+            try await Self.startPayments(stack, count: 30)
+            await stack.simulator.setFaults(faults)
+            try await stack.makeDue()
+            async let first = Subprocess.run(binary, ["run", "--rate", "10", "--lease", "1"], environment: env)
+            try await Task.sleep(for: .milliseconds(400))
+            let second = try await Subprocess.run(binary, ["run", "--lease", "1"], environment: env)
+            #expect(second.status == 75)
+            #expect(try await first.status == 0)
+            let deadline = ContinuousClock.now + .seconds(300)
+            while try await Self.pending(stack) > 0 && ContinuousClock.now < deadline {
+                let result = try await Subprocess.run(
+                    binary, ["run", "--rate", "50", "--lease", "1"], environment: env)
+                #expect(result.status == 0)
+                try await Task.sleep(for: .milliseconds(500))
+            }
+            await stack.simulator.setFaults(Faults())
+            let check = try await Self.finish(stack)
+            #expect(check.mismatches == [])
+            #expect(check.stillPending == 0)
+        }
+    }
+}
