@@ -79,6 +79,7 @@ let package = Package(
         .testTarget(
             name: "ReconReportsTests",
             dependencies: ["ReconReports", "ReconCore"],
+            exclude: ["check_xlsx.py"],
             swiftSettings: swiftSettings
         ),
     ]
