@@ -11,7 +11,7 @@ struct MpesaRecon: AsyncParsableCommand {
             real environment variables win (see .env.example). Exit codes: 0 success, 2 bad usage or \
             configuration, 75 another run holds the lock, 1 anything else.
             """,
-        subcommands: [MigrateCommand.self]
+        subcommands: [MigrateCommand.self, ReportCommand.self]
     )
 
     static func main() async {
