@@ -67,4 +67,12 @@ import Testing
     func numbersInsideTextAreMasked(input: String, expected: String) {
         #expect(MSISDN.maskNumbers(in: input) == expected)
     }
+
+    @Test(arguments: [
+        "254712345678", "254112345678", "0712345678", "+254712345678", "254812345678", "25471234567",
+        "2547123456789", "25471234567x", "", "12345", "254 712 345 678", "٢٥٤٧١٢٣٤٥٦٧٨",
+    ])
+    func theFastPathMasksExactlyLikeMask(text: String) {
+        #expect(MSISDN.maskStored(text) == MSISDN.mask(text))
+    }
 }

@@ -12,7 +12,7 @@ struct ReportScope: Sendable {
     /// A phone number as the report shows it.
     func phone(_ digits: String?) -> ReportValue {
         guard let digits else { return .empty }
-        return .text(maskPhoneNumbers ? MSISDN.mask(digits) : digits)
+        return .text(maskPhoneNumbers ? MSISDN.maskStored(digits) : digits)
     }
 
     /// Free text written by other jobs or by Daraja, which may quote a phone number.
