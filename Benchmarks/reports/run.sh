@@ -10,7 +10,8 @@
 #   Benchmarks/reports/run.sh            N=100000 Benchmarks/reports/run.sh (a quicker trial)
 #
 # Uses the local cluster of scripts/pg.sh (PG_PORT, default 54329) and a database recon_bench_reports,
-# dropped and re-created. Outputs go to Benchmarks/out/reports (git-ignored).
+# re-created at the start and dropped at the end (KEEP=1 keeps it and the large output files).
+# Outputs go to Benchmarks/out/reports (git-ignored); the timings (*.time) are always kept.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -148,3 +149,8 @@ a, b = text.index(begin) + len(begin), text.index(end)
 open(path, "w").write(text[:a] + "\n" + table + "\n\n" + context + "\n" + text[b:])
 EOF
 log "table written to $readme"
+
+if [ "${KEEP:-0}" != 1 ]; then
+    psql "$admin" -qX -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null
+    rm -rf "$out/ours-xlsx" "$out/ours-csv" "$out"/*.xlsx "$out"/*.stdout
+fi
