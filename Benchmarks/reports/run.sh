@@ -4,7 +4,8 @@
 #         vs  Python XlsxWriter in constant_memory mode (settled_xlsx.py, fed by psql COPY);
 #   CSV:  `mpesa-recon report --format csv`   vs  psql `COPY (settled.sql) TO STDOUT WITH CSV`
 #         (and a COPY that formats the very same bytes in SQL, settled_formatted.sql).
-# Wall time and peak memory ("Maximum resident set size" of /usr/bin/time -v) of each; the markdown
+# Wall time, CPU time (user + system) and peak memory ("Maximum resident set size") of each, from
+# /usr/bin/time -v; the markdown
 # table is printed and written into Benchmarks/README.md between the "reports" markers.
 #
 #   Benchmarks/reports/run.sh            N=100000 Benchmarks/reports/run.sh (a quicker trial)
@@ -74,18 +75,18 @@ measure() {
 }
 seconds() { awk -F': ' '/Elapsed \(wall clock\)/ { n = split($2, p, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + p[i]; printf "%.2f", s }' "$1"; }
 megabytes() { awk -F': ' '/Maximum resident set size/ { printf "%.1f", $2 / 1024 }' "$1"; }
+cpu() { awk -F': ' '/(User|System) time \(seconds\)/ { s += $2 } END { printf "%.2f", s }' "$1"; }
 
 export DATABASE_URL=$url
+load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 period=(--from 2026-11-28 --to 2026-11-29)
 log "XLSX: mpesa-recon"
 measure ours-xlsx "$bin" report "${period[@]}" --format xlsx --out "$out/ours-xlsx"
 log "XLSX: C over libxlsxwriter"
 measure c-xlsx "$out/settled_xlsx" "$url" "$here/settled.sql" "$out/c.xlsx"
 log "XLSX: Python XlsxWriter (constant_memory) fed by psql COPY"
-start=$(date +%s.%N)
 /usr/bin/time -v -o "$out/py-copy.time" psql "$url" -qX -c "COPY ($settled_sql) TO STDOUT WITH CSV HEADER" \
     | /usr/bin/time -v -o "$out/py-xlsx.time" python3 "$here/settled_xlsx.py" "$out/py.xlsx" >"$out/py-xlsx.stdout"
-py_wall=$(awk -v a="$(date +%s.%N)" -v b="$start" 'BEGIN { printf "%.2f", a - b }')
 log "CSV: mpesa-recon"
 measure ours-csv "$bin" report "${period[@]}" --format csv --out "$out/ours-csv"
 log "CSV: psql COPY of the same SELECT"
@@ -112,29 +113,35 @@ cmp -s "$out/py-xlsx.stdout" "$out/c-xlsx.stdout" \
 grep -q "^$N rows" "$out/c-xlsx.stdout" || { echo "run.sh: the C program wrote a different row count" >&2; exit 1; }
 
 # --- table -----------------------------------------------------------------------------------------
-ours_x_s=$(seconds "$out/ours-xlsx.time")
-ours_x_m=$(megabytes "$out/ours-xlsx.time")
-ours_c_s=$(seconds "$out/ours-csv.time")
-ours_c_m=$(megabytes "$out/ours-csv.time")
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "–" }'; }
-line() { # task tool seconds megabytes ours_seconds ours_megabytes
-    printf '| %s | %s | %s | %s | %s | %s |\n' "$1" "$2" "$3" "$4" "$(ratio "$5" "$3")" "$(ratio "$6" "$4")"
+sum() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a + b }'; }
+# line TASK CONTENDER WALL CPU MB OURS_WALL OURS_CPU OURS_MB
+line() {
+    printf '| %s | %s | %s | %s | %s | %s | %s | %s |\n' "$1" "$2" "$3" "$4" "$5" \
+        "$(ratio "$6" "$3")" "$(ratio "$7" "$4")" "$(ratio "$8" "$5")"
 }
-py_s=$(printf '%.2f' "$py_wall")
-py_m=$(awk -v a="$(megabytes "$out/py-xlsx.time")" -v b="$(megabytes "$out/py-copy.time")" 'BEGIN { printf "%.1f", a + b }')
+row() { # TASK CONTENDER NAME OURS_NAME: one measured command
+    line "$1" "$2" "$(seconds "$out/$3.time")" "$(cpu "$out/$3.time")" "$(megabytes "$out/$3.time")" \
+        "$(seconds "$out/$4.time")" "$(cpu "$out/$4.time")" "$(megabytes "$out/$4.time")"
+}
 size() { awk -v b="$(stat -c %s "$1")" 'BEGIN { printf "%.0f MB", b / 1e6 }'; }
+# The Python pipeline: psql and Python run side by side; Python ends last, so its wall time is the pipe's.
+py_cpu=$(sum "$(cpu "$out/py-xlsx.time")" "$(cpu "$out/py-copy.time")")
+py_mb=$(awk -v a="$(megabytes "$out/py-xlsx.time")" -v b="$(megabytes "$out/py-copy.time")" 'BEGIN { printf "%.1f", a + b }')
 table=$(
-    echo "| task | contender | wall s | peak RSS MB | mpesa-recon ÷ it, time | mpesa-recon ÷ it, memory |"
-    echo "|---|---|---:|---:|---:|---:|"
-    line "XLSX ($(size "$ours_xlsx"))" "**mpesa-recon report --format xlsx** (all 5 sheets)" "$ours_x_s" "$ours_x_m" "$ours_x_s" "$ours_x_m"
-    line "XLSX" "C over libxlsxwriter, constant memory (Settled sheet)" "$(seconds "$out/c-xlsx.time")" "$(megabytes "$out/c-xlsx.time")" "$ours_x_s" "$ours_x_m"
-    line "XLSX" "Python XlsxWriter constant_memory + psql COPY (Settled sheet)" "$py_s" "$py_m" "$ours_x_s" "$ours_x_m"
-    line "CSV ($(size "$ours_csv"))" "**mpesa-recon report --format csv** (all 5 sheets)" "$ours_c_s" "$ours_c_m" "$ours_c_s" "$ours_c_m"
-    line "CSV" "psql COPY (same SELECT) TO STDOUT WITH CSV" "$(seconds "$out/copy-csv.time")" "$(megabytes "$out/copy-csv.time")" "$ours_c_s" "$ours_c_m"
-    line "CSV" "psql COPY formatting the same bytes in SQL" "$(seconds "$out/copy-formatted-csv.time")" "$(megabytes "$out/copy-formatted-csv.time")" "$ours_c_s" "$ours_c_m"
+    echo "| task | contender | wall s | CPU s | peak RSS MB | mpesa-recon ÷ it: wall | CPU | memory |"
+    echo "|---|---|---:|---:|---:|---:|---:|---:|"
+    row "XLSX ($(size "$ours_xlsx"))" "**mpesa-recon report --format xlsx** (all 5 sheets)" ours-xlsx ours-xlsx
+    row "XLSX" "C over libxlsxwriter, constant memory (Settled sheet)" c-xlsx ours-xlsx
+    line "XLSX" "Python XlsxWriter constant_memory + psql COPY (Settled sheet)" "$(seconds "$out/py-xlsx.time")" \
+        "$py_cpu" "$py_mb" "$(seconds "$out/ours-xlsx.time")" "$(cpu "$out/ours-xlsx.time")" \
+        "$(megabytes "$out/ours-xlsx.time")"
+    row "CSV ($(size "$ours_csv"))" "**mpesa-recon report --format csv** (all 5 sheets)" ours-csv ours-csv
+    row "CSV" "psql COPY (same SELECT) TO STDOUT WITH CSV" copy-csv ours-csv
+    row "CSV" "psql COPY formatting the same bytes in SQL" copy-formatted-csv ours-csv
 )
 context="$N settled payments, $(date -u +%Y-%m-%d), $(nproc) cores ($(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)), \
-load average at the end $(cut -d' ' -f1-3 /proc/loadavg); libxlsxwriter $(awk -F'"' '/define LXW_VERSION / { print $2 }' /usr/include/xlsxwriter.h), \
+load average at the start $load_start and at the end $(cut -d' ' -f1-3 /proc/loadavg); libxlsxwriter $(awk -F'"' '/define LXW_VERSION / { print $2 }' /usr/include/xlsxwriter.h), \
 XlsxWriter $(python3 -c 'import xlsxwriter; print(xlsxwriter.__version__)'), $(psql --version | cut -d' ' -f1-3), Swift release build."
 echo "$table"
 echo "$context"
