@@ -158,7 +158,8 @@ enum ReportAssembly {
                 if case .money(let amount) = values[column] { sums[column] = try sums[column].addingChecked(amount) }
             }
             rows += 1
-            if let progress, rows % progressInterval == 0 {
+            // The sheet's last row is reported once, after the loop.
+            if let progress, rows % progressInterval == 0, rows < expectedRows {
                 progress(ReportProgress(sheet: Model.sheet, rowsWritten: rows, rowsTotal: expectedRows))
             }
         }
