@@ -26,7 +26,7 @@ SELECT i, i % 50000 + 1, (i / 50000) % 20 + 1, a.amount, a.phone, 'ws_CO_' || lp
 FROM generate_series(1, :n) i
 CROSS JOIN LATERAL (
     SELECT (1000 + i % 997 + (i % 100) / 100.0)::numeric(12,2) AS amount,
-           '2547' || lpad((i * 7919 % 100000000)::text, 8, '0') AS phone,
+           '2547' || lpad((i::bigint * 7919 % 100000000)::text, 8, '0') AS phone,
            timestamptz '2026-11-27 21:00:00+00' + (i::float8 * 172700 / :n) * interval '1 second' AS at
 ) a;
 
