@@ -65,7 +65,10 @@ let package = Package(
         ),
         .target(
             name: "ReconReports",
-            dependencies: ["ReconCore", "CXLSXWriter"],
+            dependencies: [
+                "ReconCore", "ReconPostgres", "CXLSXWriter",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -161,8 +164,8 @@ let package = Package(
         ),
         .testTarget(
             name: "ReconReportsTests",
-            dependencies: ["ReconReports", "ReconCore"],
-            exclude: ["check_xlsx.py"],
+            dependencies: ["ReconReports", "ReconCore", "ReconPostgres", "ReconTestSupport"],
+            exclude: ["check_xlsx.py", "Golden"],
             swiftSettings: swiftSettings
         ),
     ]

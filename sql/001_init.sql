@@ -47,6 +47,9 @@ CREATE INDEX payments_due_idx ON payments (next_check_at) WHERE status = 'pendin
 CREATE INDEX payments_learner_course_idx ON payments (user_id, course_id);
 CREATE INDEX payments_created_at_idx ON payments (created_at);
 CREATE INDEX payments_paid_at_idx ON payments (paid_at) WHERE status = 'completed';
+-- Reports: query-settled payments (no paid_at yet) by update time, and receipts still pending.
+CREATE INDEX payments_settled_by_query_idx ON payments (updated_at) WHERE status = 'completed' AND paid_at IS NULL;
+CREATE INDEX payments_receipt_pending_idx ON payments (id) WHERE status = 'completed' AND mpesa_receipt IS NULL;
 
 CREATE TABLE enrollments (
     id          bigserial PRIMARY KEY,

@@ -10,6 +10,8 @@ public struct ReportError: Error, Sendable, CustomStringConvertible, CustomDebug
             case rowOutOfOrder = "row out of order"
             case valueOutOfRange = "value out of range"
             case invalidArgument = "invalid argument"
+            case inconsistent = "inconsistent report"
+            case tooManyRows = "too many rows"
         }
 
         private let base: Base
@@ -32,6 +34,11 @@ public struct ReportError: Error, Sendable, CustomStringConvertible, CustomDebug
         public static let valueOutOfRange = Code(.valueOutOfRange)
         /// An argument that can never be valid (an embedded NUL, a column width above 255, a bad calendar day).
         public static let invalidArgument = Code(.invalidArgument)
+
+        /// A sheet's rows disagree with the Summary read in the same snapshot: nothing is published.
+        public static let inconsistent = Code(.inconsistent)
+        /// A sheet has more rows than a worksheet holds (1,048,574 under the header, with the totals row).
+        public static let tooManyRows = Code(.tooManyRows)
 
         public var description: String { base.rawValue }
     }

@@ -4,6 +4,7 @@ import Logging
 import ReconCore
 import ReconJobs
 import ReconPostgres
+import ReconReports
 
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -17,10 +18,13 @@ struct RunCommand: AsyncParsableCommand {
 
     @OptionGroup var common: CommonOptions
     @OptionGroup var settle: SettleArguments
+    @Option(help: "Where today's reports go (the run writes them last).") var reportsDir = "reports"
+    @Flag(help: "Skip writing today's reports.") var noReports = false
 
     struct Summary: Encodable {
         var callbacksApplied: Int
         var settle: SettleSummary
+        var reports: [String]
     }
 
     func run() async throws {
@@ -40,7 +44,17 @@ struct RunCommand: AsyncParsableCommand {
                 let settled = try await SettleJob(
                     pool: pool, client: client, options: options, logger: Logger(label: "mpesa-recon.settle")
                 ).run(progress: Wiring.progressPrinter("settle"))
-                return Summary(callbacksApplied: applied, settle: settled)
+                var files: [String] = []
+                if !noReports {
+                    try await lock.verify()
+                    let outcome = try await pool.withConnection { db in
+                        try await ReportJob.write(
+                            ReportOptions(period: try .today(), outputDirectory: reportsDir), on: db,
+                            logger: Logger(label: "mpesa-recon.reports"))
+                    }
+                    files = outcome.files.map(\.path)
+                }
+                return Summary(callbacksApplied: applied, settle: settled, reports: files)
             }
             await pool.close()
             await lock.release()
@@ -53,6 +67,11 @@ struct RunCommand: AsyncParsableCommand {
                     "run: \(summary.callbacksApplied) stored callback(s) applied; settle: \(s.claimed) checked, "
                         + "\(s.completed) completed, \(s.failed) failed, \(s.unknown) unknown, \(s.stillPending) pending"
                 )
+                if let first = summary.reports.first {
+                    print(
+                        "reports: \(summary.reports.count) file(s) in \(URL(fileURLWithPath: first).deletingLastPathComponent().path)"
+                    )
+                }
             }
         } catch {
             await pool.close()

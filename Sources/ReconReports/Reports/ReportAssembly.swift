@@ -1,0 +1,193 @@
+import Foundation
+import ReconCore
+import ReconPostgres
+
+/// Writes every sheet inside the report's transaction; runs synchronously on the connection's executor.
+enum ReportAssembly {
+    /// The streamed sheets after the Summary, in workbook order.
+    static let rowModels: [any ReportRowModel.Type] = [
+        SettledRow.self, ExceptionRow.self, RefundRow.self, PendingRow.self,
+    ]
+
+    /// Rows below the header that still leave room for the totals row in a worksheet.
+    static let maximumWorksheetRows = 1_048_574
+
+    /// How often a progress line is offered.
+    static let progressInterval = 10_000
+
+    static func write(
+        scope: ReportScope, plan: OutputPlan, temporaryDirectory: String?,
+        progress: (@Sendable (ReportProgress) -> Void)?, db: isolated PostgresConnection
+    ) throws -> WrittenReport {
+        let summary = try ReportSummary.load(scope, db: db)
+        var workbook: XLSXWorkbook?
+        if let paths = plan.workbook {
+            for model in rowModels {
+                let rows = summary.expectedRows[model.sheet] ?? 0
+                guard rows <= maximumWorksheetRows else {
+                    throw ReportError(
+                        code: .tooManyRows, operation: "report",
+                        message: "the \(model.sheet.title) sheet would have \(rows) rows, more than a worksheet "
+                            + "holds (\(maximumWorksheetRows)); choose a shorter period or --format csv")
+                }
+            }
+            let period = scope.period
+            workbook = try XLSXWorkbook(
+                path: paths.temporary,
+                options: XLSXOptions(
+                    constantMemory: true, temporaryDirectory: temporaryDirectory,
+                    properties: XLSXDocumentProperties(
+                        title: "M-Pesa report \(period)", subject: "Settled payments, exceptions, refunds, pending",
+                        author: "mpesa-recon",
+                        comments: "Period \(period), both days included. Times are East Africa Time (UTC+3). "
+                            + (scope.maskPhoneNumbers ? "Phone numbers masked." : "Phone numbers NOT masked."))))
+        }
+        var rows: [(sheet: ReportSheet, count: Int)] = []
+        try writeSummary(summary, csvPath: plan.csvTemporary(.summary), workbook: &workbook)
+        rows.append((.summary, summary.lines.count))
+        for model in rowModels {
+            let written = try writeRows(
+                model, scope: scope, csvPath: plan.csvTemporary(model.sheet), workbook: &workbook,
+                expectedRows: summary.expectedRows[model.sheet] ?? 0, progress: progress, db: db)
+            try check(written, against: summary, sheet: model.sheet)
+            rows.append((model.sheet, written.rows))
+        }
+        if let finished = workbook.take() { try finished.close() }
+        return WrittenReport(summary: summary, rows: rows)
+    }
+
+    /// What a streamed sheet ended with.
+    struct SheetResult {
+        var rows = 0
+        /// The `amount_kes` column's total, when the sheet has one.
+        var amount: Money?
+    }
+
+    /// A sheet that disagrees with the Summary of the same snapshot is a bug; publishing it would mislead.
+    static func check(_ result: SheetResult, against summary: ReportSummary, sheet: ReportSheet) throws(ReportError) {
+        let expectedRows = summary.expectedRows[sheet] ?? 0
+        let expectedAmount = summary.expectedAmounts[sheet]
+        guard result.rows == expectedRows, expectedAmount == nil || result.amount == expectedAmount else {
+            throw ReportError(
+                code: .inconsistent, operation: "report",
+                message: "the \(sheet.title) sheet has \(result.rows) rows and amount "
+                    + "\(result.amount?.decimalString ?? "-") but the Summary says \(expectedRows) rows and amount "
+                    + "\(expectedAmount?.decimalString ?? "-")")
+        }
+    }
+
+    private static func writeSummary(
+        _ summary: ReportSummary, csvPath: String?, workbook: inout XLSXWorkbook?
+    ) throws(ReportError) {
+        let columns = SummaryLine.columns
+        var csv: CSVWriter?
+        if let csvPath { csv = try CSVWriter(path: csvPath) }
+        try csv?.writeRow(columns.map { .text($0.name) })
+        for line in summary.lines { try csv?.writeRow(line.values.map(\.csvField)) }
+        if let finished = csv.take() { try finished.close() }
+
+        guard workbook != nil else { return }
+        let sheet = try startSheet(.summary, columns, rows: summary.lines.count, workbook: &workbook)
+        for (index, line) in summary.lines.enumerated() {
+            let row = UInt32(index + 1)
+            for (column, value) in line.values.enumerated() {
+                if column == 3, let pair = line.difference, pair.count == 2, let amount = line.amount {
+                    // The net is a formula over the two lines above it, so a reader can see how it is made.
+                    let letter = columnLetters(column)
+                    let formula = "\(letter)\(pair[0] + 2)-\(letter)\(pair[1] + 2)"
+                    try workbook?.write(
+                        sheet, row: row, column: 3, cell: .formula(formula, storedValue: .money(amount)),
+                        format: .moneyTotal)
+                } else if let cell = value.xlsxCell {
+                    try workbook?.write(sheet, row: row, column: UInt16(column), cell: cell)
+                }
+            }
+        }
+    }
+
+    /// Adds a worksheet with widths, a frozen bold header row, and a filter over the `rows` rows to come.
+    ///
+    /// In constant-memory mode libxlsxwriter refuses a filter whose range starts above rows already
+    /// flushed, so the filter is set first, from the row count the Summary read in the same snapshot.
+    private static func startSheet(
+        _ sheet: ReportSheet, _ columns: [ReportColumn], rows: Int, workbook: inout XLSXWorkbook?
+    ) throws(ReportError) -> XLSXSheet {
+        guard let handle = try workbook?.addWorksheet(named: sheet.title) else {
+            throw ReportError(code: .invalidArgument, operation: "report", message: "no workbook is open")
+        }
+        for (index, column) in columns.enumerated() {
+            let position = UInt16(index)
+            try workbook?.setColumnWidth(handle, columns: position...position, width: column.width)
+        }
+        try workbook?.freezePanes(handle, row: 1, column: 0)
+        try workbook?.autofilter(
+            handle, firstRow: 0, firstColumn: 0, lastRow: UInt32(rows), lastColumn: UInt16(columns.count - 1))
+        try workbook?.writeRow(handle, 0, columns.map { .text($0.title) }, format: .header)
+        return handle
+    }
+
+    private static func writeRows<Model: ReportRowModel>(
+        _ model: Model.Type, scope: ReportScope, csvPath: String?, workbook: inout XLSXWorkbook?,
+        expectedRows: Int, progress: (@Sendable (ReportProgress) -> Void)?, db: isolated PostgresConnection
+    ) throws -> SheetResult {
+        let columns = Model.columns
+        var csv: CSVWriter?
+        if let csvPath { csv = try CSVWriter(path: csvPath) }
+        try csv?.writeRow(columns.map { .text($0.name) })
+        var sheet: XLSXSheet?
+        if workbook != nil { sheet = try startSheet(Model.sheet, columns, rows: expectedRows, workbook: &workbook) }
+
+        let totalled = columns.indices.filter { columns[$0].totalled }
+        var sums = [Money](repeating: .zero, count: columns.count)
+        var rows = 0
+        var checkedColumns: PostgresColumns?
+        try db.stream(Model.query(scope)) { result in
+            // Column names are checked on the first row only; every row of a result shares one object.
+            var reader = RowReader(result, checkNames: checkedColumns !== result.columns)
+            checkedColumns = result.columns
+            let values = try Model(&reader).values(scope)
+            try csv?.writeRow(values.map(\.csvField))
+            if let sheet {
+                let row = UInt32(rows + 1)
+                for (column, value) in values.enumerated() {
+                    guard let cell = value.xlsxCell else { continue }
+                    try workbook?.write(sheet, row: row, column: UInt16(column), cell: cell)
+                }
+            }
+            for column in totalled {
+                if case .money(let amount) = values[column] { sums[column] = try sums[column].addingChecked(amount) }
+            }
+            rows += 1
+            // The sheet's last row is reported once, after the loop.
+            if let progress, rows % progressInterval == 0, rows < expectedRows {
+                progress(ReportProgress(sheet: Model.sheet, rowsWritten: rows, rowsTotal: expectedRows))
+            }
+        }
+        if let finished = csv.take() { try finished.close() }
+        if let sheet {
+            try writeTotals(sheet, columns: columns, sums: sums, rows: rows, workbook: &workbook)
+        }
+        progress?(ReportProgress(sheet: Model.sheet, rowsWritten: rows, rowsTotal: expectedRows))
+        let amountColumn = columns.firstIndex { $0.name == "amount_kes" }
+        return SheetResult(rows: rows, amount: amountColumn.map { sums[$0] })
+    }
+
+    /// The totals row under the data, outside the filter: SUBTOTAL formulas, so a filtered view totals what
+    /// it shows, with the full totals stored for readers that do not recalculate.
+    private static func writeTotals(
+        _ sheet: XLSXSheet, columns: [ReportColumn], sums: [Money], rows: Int, workbook: inout XLSXWorkbook?
+    ) throws(ReportError) {
+        let totalRow = UInt32(rows + 1)
+        try workbook?.write(sheet, row: totalRow, column: 0, cell: .text("Total"), format: .header)
+        for (index, column) in columns.enumerated() where column.totalled {
+            let cell: XLSXCell
+            if rows == 0 {
+                cell = .money(.zero)
+            } else {
+                let letter = columnLetters(index)
+                cell = .formula("SUBTOTAL(9,\(letter)2:\(letter)\(rows + 1))", storedValue: .money(sums[index]))
+            }
+            try workbook?.write(sheet, row: totalRow, column: UInt16(index), cell: cell, format: .moneyTotal)
+        }
+    }
+}

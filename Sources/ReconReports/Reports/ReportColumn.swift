@@ -1,0 +1,81 @@
+import Foundation
+import ReconCore
+
+/// What a report column holds, which decides its spreadsheet format.
+enum ReportColumnKind: Sendable {
+    case text
+    case integer
+    case money
+    case dateTime
+}
+
+/// One column of a sheet: its CSV header, its workbook header, and how it is shown.
+struct ReportColumn: Sendable {
+    /// The CSV header: lower-case, `_`-separated, with the unit (`amount_kes`, `paid_at_eat`).
+    let name: String
+    /// The workbook header, for people (`Amount (KES)`, `Paid at (EAT)`).
+    let title: String
+    let kind: ReportColumnKind
+    /// Width in characters in the workbook.
+    let width: Int
+    /// Whether the workbook's totals row sums this column.
+    let totalled: Bool
+
+    init(_ name: String, _ title: String, _ kind: ReportColumnKind, width: Int, totalled: Bool = false) {
+        self.name = name
+        self.title = title
+        self.kind = kind
+        self.width = width
+        self.totalled = totalled
+    }
+}
+
+/// One typed value of a report row, written as a CSV field and as a workbook cell.
+enum ReportValue: Sendable, Hashable {
+    case text(String)
+    case integer(Int64)
+    case money(Money)
+    case dateTime(Date)
+    case date(CivilDate)
+    case empty
+
+    static func text(_ value: String?) -> ReportValue { value.map { .text($0) } ?? .empty }
+    static func integer(_ value: Int64?) -> ReportValue { value.map { .integer($0) } ?? .empty }
+    static func money(_ value: Money?) -> ReportValue { value.map { .money($0) } ?? .empty }
+    static func dateTime(_ value: Date?) -> ReportValue { value.map { .dateTime($0) } ?? .empty }
+
+    var csvField: CSVField {
+        switch self {
+        case .text(let text): .text(text)
+        case .integer(let value): .integer(value)
+        case .money(let money): .money(money)
+        case .dateTime(let date): .dateTime(date)
+        case .date(let day): .date(day)
+        case .empty: .empty
+        }
+    }
+
+    /// The workbook cell; `nil` for an empty value, which is simply not written.
+    var xlsxCell: XLSXCell? {
+        switch self {
+        case .text(let text): .text(text)
+        case .integer(let value): .integer(value)
+        case .money(let money): .money(money)
+        case .dateTime(let date): .dateTime(date)
+        case .date(let day): .date(day)
+        case .empty: nil
+        }
+    }
+}
+
+/// The letters of a zero-based column index, as formulas name it: 0 → `A`, 27 → `AB`.
+func columnLetters(_ index: Int) -> String {
+    var letters: [UInt8] = []
+    var rest = index + 1
+    while rest > 0 {
+        let remainder = (rest - 1) % 26
+        letters.insert(UInt8(ascii: "A") + UInt8(remainder), at: 0)
+        rest = (rest - 1) / 26
+    }
+    return String(decoding: letters, as: UTF8.self)
+}

@@ -1,0 +1,87 @@
+import Foundation
+import ReconCore
+import ReconPostgres
+
+/// A payment completed in the period: one row of the Settled sheet.
+struct SettledRow: ReportRowModel, Hashable {
+    var receipt: String?
+    /// When M-Pesa says it was paid, or for a payment settled by query (no time given) when it was settled.
+    var paidAt: Date
+    var paymentID: Int64
+    var learnerID: Int64
+    var learner: String
+    var courseID: Int64
+    var course: String
+    /// What M-Pesa reported as paid, or the amount asked when it reported none (settled by query).
+    var amount: Money
+    var phone: String
+    var checkoutRequestID: String?
+    var settledVia: String
+    var enrollmentID: Int64?
+    var enrollmentStatus: String?
+
+    static let sheet = ReportSheet.settled
+
+    static let columns = [
+        ReportColumn("receipt", "M-Pesa receipt", .text, width: 14),
+        ReportColumn("paid_at_eat", "Paid at (EAT)", .dateTime, width: 20),
+        ReportColumn("payment_id", "Payment", .integer, width: 10),
+        ReportColumn("learner_id", "Learner ID", .integer, width: 10),
+        ReportColumn("learner", "Learner", .text, width: 28),
+        ReportColumn("course_id", "Course ID", .integer, width: 10),
+        ReportColumn("course", "Course", .text, width: 32),
+        ReportColumn("amount_kes", "Amount (KES)", .money, width: 14, totalled: true),
+        ReportColumn("phone", "Phone", .text, width: 15),
+        ReportColumn("checkout_request_id", "CheckoutRequestID", .text, width: 32),
+        ReportColumn("settled_via", "Settled via", .text, width: 11),
+        ReportColumn("enrollment_id", "Enrollment", .integer, width: 11),
+        ReportColumn("enrollment_status", "Enrollment status", .text, width: 17),
+    ]
+
+    /// Which payments count as settled in the period; the Summary uses the same condition.
+    static let settledInPeriod = """
+        p.status = 'completed' AND coalesce(p.paid_at, p.updated_at) >= $1 AND coalesce(p.paid_at, p.updated_at) < $2
+        """
+
+    static func query(_ scope: ReportScope) -> SQLQuery {
+        SQLQuery(
+            unsafeSQL: """
+                SELECT p.mpesa_receipt AS receipt, coalesce(p.paid_at, p.updated_at) AS paid_at, p.id AS payment_id,
+                       p.user_id AS learner_id, coalesce(nullif(u.full_name, ''), u.email) AS learner,
+                       p.course_id, c.title AS course, coalesce(p.paid_amount, p.amount) AS amount,
+                       coalesce(p.paid_phone, p.phone) AS phone, p.checkout_request_id, p.settled_via,
+                       e.id AS enrollment_id, e.status AS enrollment_status
+                FROM payments p
+                JOIN users u ON u.id = p.user_id
+                JOIN courses c ON c.id = p.course_id
+                LEFT JOIN enrollments e ON e.user_id = p.user_id AND e.course_id = p.course_id
+                WHERE \(settledInPeriod)
+                ORDER BY coalesce(p.paid_at, p.updated_at), p.id
+                """,
+            binds: [scope.period.start, scope.period.end])
+    }
+
+    init(_ reader: inout RowReader) throws(PostgresError) {
+        receipt = try reader.optional("receipt", String.self)
+        paidAt = try reader.next("paid_at", Date.self)
+        paymentID = try reader.next("payment_id", Int64.self)
+        learnerID = try reader.next("learner_id", Int64.self)
+        learner = try reader.next("learner", String.self)
+        courseID = try reader.next("course_id", Int64.self)
+        course = try reader.next("course", String.self)
+        amount = try reader.next("amount", Money.self)
+        phone = try reader.next("phone", String.self)
+        checkoutRequestID = try reader.optional("checkout_request_id", String.self)
+        settledVia = try reader.next("settled_via", String.self)
+        enrollmentID = try reader.optional("enrollment_id", Int64.self)
+        enrollmentStatus = try reader.optional("enrollment_status", String.self)
+    }
+
+    func values(_ scope: ReportScope) -> [ReportValue] {
+        [
+            .text(receipt ?? "pending"), .dateTime(paidAt), .integer(paymentID), .integer(learnerID), .text(learner),
+            .integer(courseID), .text(course), .money(amount), scope.phone(phone), .text(checkoutRequestID),
+            .text(settledVia), .integer(enrollmentID), .text(enrollmentStatus ?? "none"),
+        ]
+    }
+}

@@ -1,0 +1,148 @@
+import ArgumentParser
+import Foundation
+import ReconCore
+import ReconPostgres
+import ReconReports
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+struct ReportCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "report",
+        abstract: "Write a period's finance report: one CSV per sheet and one XLSX workbook.",
+        discussion: """
+            Sheets: Summary, Settled, Exceptions, Refunds, Pending (reports/README.md documents every column). \
+            Days are East Africa Time (UTC+3) calendar days, both ends included; every time shown is EAT. \
+            Files go to OUT/<from>_<to>/ and replace an earlier report of the same period only once all of them \
+            are complete. Phone numbers are masked as 2547****1234 unless --unmasked. \
+            Needs DATABASE_URL (or DB_HOST, DB_PORT, DB_NAME, DB_USER, DB_PASSWORD).
+            """
+    )
+
+    @OptionGroup var common: CommonOptions
+
+    @Option(name: .long, help: "First day, YYYY-MM-DD in East Africa Time (default: the day before --to).")
+    var from: String?
+
+    @Option(name: .long, help: "Last day, included, YYYY-MM-DD in East Africa Time (default: today).")
+    var to: String?
+
+    @Option(name: .long, help: "What to write: csv, xlsx or csv,xlsx.")
+    var format = "csv,xlsx"
+
+    @Option(name: .long, help: "The folder the period's folder is created in.")
+    var out = "reports"
+
+    @Flag(name: .long, help: "Show full phone numbers instead of 2547****1234.")
+    var unmasked = false
+
+    func validate() throws {
+        _ = try period()
+        _ = try formats()
+    }
+
+    /// `--to` or today (EAT), and `--from` or the day before `--to`.
+    func period(now: Date = Date()) throws -> ReportPeriod {
+        do {
+            let last = try to.map { try CivilDate(parsing: $0) } ?? EastAfricaTime.civilDate(of: now)
+            let first = try from.map { try CivilDate(parsing: $0) } ?? last.adding(days: -1)
+            return try ReportPeriod(first: first, last: last)
+        } catch let error as ReportError {
+            throw ValidationError("\(error.message) (--from \(from ?? "default"), --to \(to ?? "default"))")
+        }
+    }
+
+    func formats() throws -> Set<ReportFormat> {
+        var formats: Set<ReportFormat> = []
+        for part in format.split(separator: ",", omittingEmptySubsequences: false) {
+            let name = part.trimmingCharacters(in: .whitespaces).lowercased()
+            guard let value = ReportFormat(rawValue: name) else {
+                throw ValidationError("--format takes csv, xlsx or csv,xlsx; \"\(name)\" is neither")
+            }
+            formats.insert(value)
+        }
+        return formats
+    }
+
+    struct Summary: Encodable {
+        struct Period: Encodable {
+            var from: String
+            var to: String
+            var timeZone: String
+        }
+
+        struct File: Encodable {
+            var format: String
+            var sheet: String?
+            var path: String
+        }
+
+        struct Total: Encodable {
+            var count: Int64
+            var amountKes: String
+        }
+
+        var period: Period
+        var directory: String
+        var files: [File]
+        var rows: [String: Int]
+        var settled: Total
+        var refunded: Total
+        var netKes: String
+    }
+
+    func run() async throws {
+        let env = try Context.environment(common)
+        let options = ReportOptions(
+            period: try period(), formats: try formats(), outputDirectory: out, maskPhoneNumbers: !unmasked)
+        let db = try await Context.connect(env)
+        let outcome: ReportOutcome
+        do {
+            outcome = try await ReportJob.write(options, on: db, progress: isatty(2) == 1 ? Self.showProgress : nil)
+            await db.close()
+        } catch {
+            await db.close()
+            throw error
+        }
+        if common.json {
+            try Context.printJSON(Self.summary(outcome))
+            return
+        }
+        print("report \(outcome.period), East Africa Time (UTC+3), in \(outcome.directory)")
+        let counts = Dictionary(outcome.rows.map { ($0.sheet, $0.count) }, uniquingKeysWith: { first, _ in first })
+        for file in outcome.files {
+            let name = (file.path as NSString).lastPathComponent
+            let rows = file.sheet.flatMap { counts[$0] }.map { "\($0) row(s)" } ?? "all sheets"
+            print("  \(name.padding(toLength: 44, withPad: " ", startingAt: 0)) \(rows)")
+        }
+        print("settled   \(outcome.settled.count) payment(s)  \(outcome.settled.amount)")
+        print("refunded  \(outcome.refunded.count) refund(s)  \(outcome.refunded.amount)")
+        print("net       \(outcome.net)")
+    }
+
+    static func summary(_ outcome: ReportOutcome) -> Summary {
+        Summary(
+            period: .init(
+                from: "\(outcome.period.first)", to: "\(outcome.period.last)", timeZone: "East Africa Time (UTC+3)"),
+            directory: outcome.directory,
+            files: outcome.files.map { .init(format: $0.format.rawValue, sheet: $0.sheet?.rawValue, path: $0.path) },
+            rows: Dictionary(
+                outcome.rows.map { ($0.sheet.rawValue, $0.count) }, uniquingKeysWith: { first, _ in first }),
+            settled: .init(count: outcome.settled.count, amountKes: outcome.settled.amount.decimalString),
+            refunded: .init(count: outcome.refunded.count, amountKes: outcome.refunded.amount.decimalString),
+            netKes: outcome.net.decimalString)
+    }
+
+    /// One overwritten line per large sheet on a terminal; cron (no terminal) sees nothing.
+    @Sendable static func showProgress(_ progress: ReportProgress) {
+        guard progress.rowsTotal >= 10_000 else { return }
+        let done = progress.rowsWritten >= progress.rowsTotal
+        let percent = progress.rowsTotal > 0 ? progress.rowsWritten * 100 / progress.rowsTotal : 100
+        let line =
+            "\r\u{1B}[K\(progress.sheet.title): \(progress.rowsWritten) of \(progress.rowsTotal) rows (\(percent)%)"
+            + (done ? "\n" : "")
+        FileHandle.standardError.write(Data(line.utf8))
+    }
+}

@@ -1,0 +1,177 @@
+import Foundation
+import ReconCore
+import ReconPostgres
+import ReconReports
+import ReconTestSupport
+import Synchronization
+import Testing
+
+/// Golden files of the report's CSVs; `RECON_UPDATE_GOLDEN=1 swift test --filter ReportJobTests` rewrites them.
+enum Golden {
+    static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Golden")
+
+    static var updating: Bool { ProcessInfo.processInfo.environment["RECON_UPDATE_GOLDEN"] == "1" }
+
+    /// Compares `path`'s bytes with the golden file `name`, or rewrites the golden file when updating.
+    static func check(_ path: String, against name: String) throws {
+        let actual = try Data(contentsOf: URL(fileURLWithPath: path))
+        let golden = directory.appendingPathComponent(name)
+        if updating {
+            try actual.write(to: golden)
+            return
+        }
+        let expected = try Data(contentsOf: golden)
+        // The text comparison reads well when it fails; the byte comparison is the exact one.
+        #expect(
+            String(decoding: actual, as: UTF8.self) == String(decoding: expected, as: UTF8.self),
+            "\(name) differs from its golden file (RECON_UPDATE_GOLDEN=1 rewrites it after a deliberate change)")
+        #expect(actual == expected)
+    }
+}
+
+/// The report job against a real PostgreSQL seeded with `ReportFixture`.
+@Suite struct ReportJobTests {
+    private static let fullNumbers = ["254712345678", "0722000111", "254733444555", "254711222333"]
+
+    private func options(
+        _ folder: TemporaryDirectory, _ formats: Set<ReportFormat> = [.csv], masked: Bool = true,
+        out: String = "out"
+    ) throws -> ReportOptions {
+        ReportOptions(
+            period: try ReportFixture.period(), formats: formats, outputDirectory: folder.path(out),
+            maskPhoneNumbers: masked, asOf: ReportFixture.asOf, temporaryDirectory: folder.url.path)
+    }
+
+    private func contents(_ path: String) throws -> String {
+        String(decoding: try Data(contentsOf: URL(fileURLWithPath: path)), as: UTF8.self)
+    }
+
+    @Test func csvFilesMatchTheGoldenFiles() async throws {
+        try await TestDatabase.with { _, db in
+            try await ReportFixture.seed(db)
+            let folder = try TemporaryDirectory()
+            defer { folder.remove() }
+            let seen = Mutex<[ReportProgress]>([])
+            let outcome = try await ReportJob.write(try options(folder), on: db) { progress in
+                seen.withLock { $0.append(progress) }
+            }
+
+            let directory = folder.path("out/2026-11-28_2026-11-29")
+            #expect(outcome.directory == directory)
+            #expect(outcome.files.map(\.path) == ReportSheet.allCases.map { "\(directory)/\($0.rawValue).csv" })
+            #expect(outcome.files.allSatisfy { $0.format == .csv })
+            for sheet in ReportSheet.allCases {
+                try Golden.check("\(directory)/\(sheet.csvFileName)", against: sheet.csvFileName)
+            }
+            let rows = outcome.rows.map { "\($0.sheet.rawValue)=\($0.count)" }
+            #expect(rows == ["summary=42", "settled=6", "exceptions=5", "refunds=5", "pending=2"])
+            #expect(outcome.settled == ReportTotal(count: 6, amount: try Money.parse(ReportFixture.settledAmount)))
+            #expect(outcome.refunded == ReportTotal(count: 1, amount: try Money.parse(ReportFixture.refundedAmount)))
+            #expect(outcome.net == (try Money.parse(ReportFixture.netAmount)))
+            // Only the finished files remain: no temporary file is left behind.
+            let names = try FileManager.default.contentsOfDirectory(atPath: directory).sorted()
+            #expect(names == ReportSheet.allCases.map(\.csvFileName).sorted())
+            // Each streamed sheet ends with a progress call saying it is complete.
+            let finals = seen.withLock { $0 }.filter { $0.rowsWritten == $0.rowsTotal }.map(\.sheet)
+            #expect(finals == [.settled, .exceptions, .refunds, .pending])
+        }
+    }
+
+    @Test func sameDataGivesTheSameBytesWhateverTheRowsPhysicalOrder() async throws {
+        try await TestDatabase.with { _, db in
+            try await ReportFixture.seed(db)
+            let folder = try TemporaryDirectory()
+            defer { folder.remove() }
+            _ = try await ReportJob.write(try options(folder, out: "first"), on: db)
+            // Rewriting every row moves it to the end of its table without changing a value.
+            try await db.executeScript(
+                unsafeSQL: """
+                    UPDATE payments SET phone = phone WHERE id % 2 = 1;
+                    UPDATE reconciliation_exceptions SET detail = detail WHERE id % 2 = 0;
+                    UPDATE refunds SET reason = reason WHERE id % 2 = 1;
+                    UPDATE courses SET title = title WHERE id = 1;
+                    """)
+            _ = try await ReportJob.write(try options(folder, out: "second"), on: db)
+            for sheet in ReportSheet.allCases {
+                let first = try contents(folder.path("first/2026-11-28_2026-11-29/\(sheet.csvFileName)"))
+                let second = try contents(folder.path("second/2026-11-28_2026-11-29/\(sheet.csvFileName)"))
+                #expect(first == second, "\(sheet.csvFileName) changed with the physical row order")
+            }
+        }
+    }
+
+    @Test func phoneNumbersAreMaskedUnlessAskedOtherwise() async throws {
+        try await TestDatabase.with { _, db in
+            try await ReportFixture.seed(db)
+            let folder = try TemporaryDirectory()
+            defer { folder.remove() }
+            let masked = try await ReportJob.write(try options(folder, [.csv, .xlsx], out: "masked"), on: db)
+            for file in masked.files where file.format == .csv {
+                let text = try contents(file.path)
+                for number in Self.fullNumbers { #expect(!text.contains(number), "\(file.path) shows a number") }
+            }
+            let workbook = try #require(masked.files.first { $0.format == .xlsx })
+            let cells = try WorkbookFacts.read(workbook.path).sheets.flatMap { $0.cells.values.compactMap(\.value) }
+            #expect(cells.contains("2547****5678"))
+            for number in Self.fullNumbers { #expect(!cells.contains { $0.contains(number) }) }
+
+            let unmasked = try await ReportJob.write(
+                try options(folder, [.csv], masked: false, out: "unmasked"), on: db)
+            let directory = unmasked.directory
+            let settled = try contents("\(directory)/settled.csv")
+            #expect(settled.contains(",254712345678,") && settled.contains(",0722000111,"))
+            #expect(try contents("\(directory)/pending.csv").contains("No response from 254712345678"))
+            #expect(try contents("\(directory)/summary.csv").contains("NOT masked"))
+        }
+    }
+
+    @Test func aFailedRunPublishesNothingAndKeepsTheEarlierReport() async throws {
+        try await TestDatabase.with { _, db in
+            try await ReportFixture.seed(db)
+            let folder = try TemporaryDirectory()
+            defer { folder.remove() }
+            let earlier = try await ReportJob.write(try options(folder, [.csv, .xlsx]), on: db)
+            let before = try earlier.files.map { try Data(contentsOf: URL(fileURLWithPath: $0.path)) }
+
+            // A time no report can show, on a row of the third sheet: the run fails after the Summary and
+            // Settled files have been written under their temporary names.
+            try await db.query("UPDATE payments SET paid_amount = paid_amount + 1 WHERE id = 1")
+            try await db.query("UPDATE reconciliation_exceptions SET first_seen = '-infinity' WHERE id = 4")
+            let error = await #expect(throws: PostgresError.self) {
+                _ = try await ReportJob.write(try options(folder, [.csv, .xlsx]), on: db)
+            }
+            #expect(error?.code == .decoding)
+
+            let after = try earlier.files.map { try Data(contentsOf: URL(fileURLWithPath: $0.path)) }
+            #expect(after == before)
+            let names = try FileManager.default.contentsOfDirectory(atPath: earlier.directory)
+            #expect(!names.contains { $0.hasSuffix(".partial") }, "temporary files left: \(names)")
+            #expect(names.count == earlier.files.count)
+            // The connection is usable afterwards: the transaction was rolled back.
+            #expect(try await db.query("SELECT 1 AS one").first?.decode(Int.self, "one") == 1)
+        }
+    }
+
+    @Test func anEmptyPeriodWritesHeadersAndZeroTotals() async throws {
+        try await TestDatabase.with { _, db in
+            try await ReportFixture.seed(db)
+            let folder = try TemporaryDirectory()
+            defer { folder.remove() }
+            let day = try CivilDate(parsing: "2020-01-01")
+            var options = try options(folder, [.csv, .xlsx])
+            options.period = try ReportPeriod(first: day, last: day)
+            let outcome = try await ReportJob.write(options, on: db)
+            #expect(outcome.settled == ReportTotal(count: 0, amount: .zero) && outcome.net == .zero)
+            let settled = try contents("\(outcome.directory)/settled.csv")
+            #expect(settled.hasPrefix("receipt,paid_at_eat,") && settled.split(separator: "\r\n").count == 1)
+            let summary = try contents("\(outcome.directory)/summary.csv")
+            #expect(summary.contains("settled by day (EAT),2020-01-01,0,0.00\r\n"))
+
+            let workbook = try #require(outcome.files.first { $0.format == .xlsx })
+            let sheet = try WorkbookFacts.read(workbook.path).sheet("Settled")
+            #expect(sheet.autoFilter == "A1:M1")
+            #expect(sheet.cells["A2"]?.value == "Total")
+            #expect(sheet.cells["H2"]?.value == "0" && sheet.cells["H2"]?.numberFormat == "#,##0.00")
+        }
+    }
+}
