@@ -5,7 +5,7 @@ export PATH := /opt/swift/usr/bin:$(PATH)
 PG_PORT ?= 54329
 export RECON_TEST_ADMIN_URL ?= postgresql://postgres@127.0.0.1:$(PG_PORT)/postgres
 
-.PHONY: setup pg pg-stop build lint format test demo
+.PHONY: setup pg pg-stop build lint format test demo chaos asan bench
 
 setup:
 	@scripts/setup.sh
@@ -33,3 +33,18 @@ test: setup pg
 
 demo: setup pg build
 	@PG_PORT=$(PG_PORT) scripts/demo.sh
+
+# The end-to-end chaos test at full size (2,000 payments); the test suite runs it at 120.
+chaos: setup pg
+	swift build --build-tests
+	RECON_CHAOS_N=2000 swift test --filter ChaosTests
+
+# The C-wrapper tests under AddressSanitizer/LeakSanitizer (leaks inside Foundation.Process and XCTest,
+# which the tests use to run helpers, are suppressed in Tests/lsan.supp).
+asan: setup pg
+	LSAN_OPTIONS=suppressions=$(CURDIR)/Tests/lsan.supp:print_suppressions=0 swift test --scratch-path .build-asan \
+		--sanitize=address --filter "ReconPostgresTests|ReconHTTPTests|ReconReportsTests|DarajaTests"
+
+# Every benchmark of Benchmarks/, each next to its baseline in the same run; writes Benchmarks/README.md.
+bench: setup pg
+	Benchmarks/run-all.sh

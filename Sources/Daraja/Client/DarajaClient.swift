@@ -166,6 +166,11 @@ public final class DarajaClient: Sendable {
             guard (try? JSONSerialization.jsonObject(with: Data(response.body))) != nil else {
                 return .transportFailure("query answered HTTP \(response.status) with a body that is not JSON")
             }
+            // An error status without Daraja's envelope or a gateway fault comes from something in between
+            // (a proxy, a load balancer): no answer about the payment, so ask again later.
+            if !(200..<300).contains(response.status), (try? DarajaErrorBody(json: response.body)) == nil {
+                return .transportFailure("query answered HTTP \(response.status) without a Daraja error body")
+            }
             return StkQueryResponse.answer(httpStatus: response.status, body: response.body)
         }
     }
