@@ -11,7 +11,10 @@ struct MpesaRecon: AsyncParsableCommand {
             real environment variables win (see .env.example). Exit codes: 0 success, 2 bad usage or \
             configuration, 75 another run holds the lock, 1 anything else.
             """,
-        subcommands: [MigrateCommand.self, ServeCommand.self, PayCommand.self, SettleCommand.self, RunCommand.self]
+        subcommands: [
+            MigrateCommand.self, ServeCommand.self, PayCommand.self, SettleCommand.self, ReconcileCommand.self,
+            RefundsCommand.self, RunCommand.self,
+        ]
     )
 
     static func main() async {

@@ -24,7 +24,7 @@ public struct ReconcileSummary: Sendable, Codable, Equatable {
     public var pairsJudged = 0
     /// Stale callbacks judged.
     public var callbacksJudged = 0
-    /// Findings that hold now, by kind (including the ones fixed at once).
+    /// Open findings by kind, as this run saw them (including the ones it then fixed at once).
     public var findings: [String: Int] = [:]
     /// Findings recorded for the first time by this run.
     public var opened = 0
@@ -114,14 +114,15 @@ public struct ReconcileJob: Sendable {
         // One row per key: two stale copies of one callback name the same receipt.
         var seen = Set<String>()
         findings = findings.filter { seen.insert($0.key).inserted }
-        for finding in findings { summary.findings[finding.kind.rawValue, default: 0] += 1 }
 
         let rows = try ReconcileStore.upsert(db, findings: findings, stamp: now, batchSize: options.batchSize)
         summary.opened = rows.values.filter(\.inserted).count
         var enrollments: [(paymentID: Int64, exceptionID: Int64)] = []
         var proposals: [Proposal] = []
         for finding in findings {
+            // A finding a person already decided (its refund rejected) stays closed and asks for nothing.
             guard let row = rows[finding.key], row.isOpen else { continue }
+            summary.findings[finding.kind.rawValue, default: 0] += 1
             switch finding.action {
             case .none: break
             case .enroll(let paymentID): enrollments.append((paymentID, row.id))

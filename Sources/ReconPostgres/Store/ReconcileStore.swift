@@ -24,7 +24,7 @@ public struct UpsertedException: Sendable, Equatable {
 public enum ReconcileStore {
     /// Serialises reconcile runs (a transaction-scoped advisory lock) and gives the set-based work more memory.
     public static func begin(_ db: isolated PostgresConnection) throws(PostgresError) {
-        try db.query("SELECT pg_advisory_xact_lock(7_236_111_001)")
+        try db.query("SELECT pg_advisory_xact_lock(7236111001)")
         try db.query("SET LOCAL work_mem = '128MB'")
     }
 
