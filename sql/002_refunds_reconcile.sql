@@ -7,8 +7,11 @@ ALTER TABLE refunds
     ADD COLUMN resend_due           boolean NOT NULL DEFAULT false,
     -- When the latest `sending` was committed (before the B2C call).
     ADD COLUMN send_started_at      timestamptz,
-    -- When Transaction Status should next be asked about a refund in sending/sent/unknown; NULL: not scheduled.
+    -- When Transaction Status should next be asked about a refund in sending/sent/unknown (a queue timeout, a
+    -- re-ask); NULL: once the stuck timeout has passed since send_started_at.
     ADD COLUMN status_check_due_at  timestamptz,
+    -- When the status checks ran out without a verdict and the refund was handed to a person.
+    ADD COLUMN handed_over_at       timestamptz,
     ADD COLUMN status_checks        integer NOT NULL DEFAULT 0 CHECK (status_checks >= 0),
     -- The latest thing learnt while resolving (a queue timeout, a status answer without a verdict).
     ADD COLUMN dispatch_note        text,
@@ -18,8 +21,7 @@ ALTER TABLE refunds
         status IN ('proposed', 'rejected') OR approved_by IS NOT NULL);
 
 CREATE INDEX refunds_dispatch_idx ON refunds (id) WHERE status = 'approved' OR resend_due;
-CREATE INDEX refunds_status_check_idx ON refunds (status_check_due_at)
-    WHERE status IN ('sending', 'sent', 'unknown') AND status_check_due_at IS NOT NULL;
+CREATE INDEX refunds_in_flight_idx ON refunds (id) WHERE status IN ('sending', 'sent', 'unknown');
 CREATE INDEX refunds_exception_idx ON refunds (exception_id);
 
 -- Every Transaction Status query sent about a refund: its result names the query's own ids, not the refund's.

@@ -116,13 +116,12 @@ public struct RefundDispatcher: Sendable {
 
     /// Sends approved refunds and due resends, one at a time, each claimed and committed before its B2C call.
     public func send(into summary: inout RefundDispatchSummary) async throws {
-        let stuckAfter = TimeInterval(options.stuckAfterSeconds)
         var remaining = options.sendLimit
         while remaining > 0 {
             let fresh = UUID().uuidString.lowercased()
             let claim = try await pool.withConnection { db in
                 try await db.withTransaction { db in
-                    try RefundStore.claimForSending(db, freshID: fresh, now: Date(), stuckAfter: stuckAfter)
+                    try RefundStore.claimForSending(db, freshID: fresh, now: Date())
                 }
             }
             guard let claim else { break }
@@ -142,8 +141,7 @@ public struct RefundDispatcher: Sendable {
             afterStep?(.b2cAnswered, claim.id)
             try await pool.withConnection { db in
                 try await db.withTransaction { db in
-                    try RefundStore.apply(
-                        db, refundID: claim.id, event: .sendAnswered(verdict), now: Date(), stuckAfter: stuckAfter)
+                    try RefundStore.apply(db, refundID: claim.id, event: .sendAnswered(verdict), now: Date())
                 }
             }
             var metadata: Logger.Metadata = [
@@ -172,7 +170,7 @@ public struct RefundDispatcher: Sendable {
         let due = try await pool.withConnection { db in
             try await db.withTransaction { db in
                 try RefundStore.claimForStatusCheck(
-                    db, now: Date(), limit: options.checkLimit,
+                    db, now: Date(), limit: options.checkLimit, stuckAfter: TimeInterval(options.stuckAfterSeconds),
                     recheckAfter: TimeInterval(options.recheckAfterSeconds), maxChecks: options.maxStatusChecks)
             }
         }

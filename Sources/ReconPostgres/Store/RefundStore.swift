@@ -225,7 +225,7 @@ public enum RefundStore {
     /// Claims the next refund to send (approved, or a resend that is due) with `FOR UPDATE SKIP LOCKED`, and marks it
     /// `sending` with its OriginatorConversationID. The caller commits this BEFORE the B2C call.
     public static func claimForSending(
-        _ db: isolated PostgresConnection, freshID: String, now: Date, stuckAfter: TimeInterval
+        _ db: isolated PostgresConnection, freshID: String, now: Date
     ) throws(PostgresError) -> ClaimedRefund? {
         guard
             let row = try db.query(
@@ -240,7 +240,7 @@ public enum RefundStore {
         guard let refund = try load(db, id: id, forUpdate: true) else { return nil }
         let transition = RefundStateMachine.apply(.claim(freshID: freshID), to: refund.state)
         guard transition.effect == .applied, let ocid = transition.next.originatorConversationID else { return nil }
-        try write(db, refund: refund, transition: transition, now: now, stuckAfter: stuckAfter)
+        try write(db, refund: refund, transition: transition, now: now)
         return ClaimedRefund(
             id: id, originatorConversationID: ocid, amount: refund.state.amount, phone: refund.phone,
             isResend: refund.state.resendDue)
@@ -249,19 +249,17 @@ public enum RefundStore {
     /// Applies an event to the refund `id` under a row lock and writes the result.
     @discardableResult
     public static func apply(
-        _ db: isolated PostgresConnection, refundID id: Int64, event: RefundEvent, now: Date,
-        stuckAfter: TimeInterval
+        _ db: isolated PostgresConnection, refundID id: Int64, event: RefundEvent, now: Date
     ) throws(PostgresError) -> RefundTransition? {
         guard let refund = try load(db, id: id, forUpdate: true) else { return nil }
         let transition = RefundStateMachine.apply(event, to: refund.state)
-        try write(db, refund: refund, transition: transition, now: now, stuckAfter: stuckAfter)
+        try write(db, refund: refund, transition: transition, now: now)
         return transition
     }
 
     /// Writes a transition: the row, the status-check schedule, and any finding.
     static func write(
-        _ db: isolated PostgresConnection, refund: RefundRecord, transition: RefundTransition, now: Date,
-        stuckAfter: TimeInterval
+        _ db: isolated PostgresConnection, refund: RefundRecord, transition: RefundTransition, now: Date
     ) throws(PostgresError) {
         if let finding = transition.finding {
             let suffix = finding.kind == "callback_conflict" ? ":\(finding.detail.hashKey)" : ""
@@ -277,9 +275,8 @@ public enum RefundStore {
         let due: Date?
         switch transition.statusCheck {
         case .unchanged: due = refund.statusCheckDueAt
-        case .afterTimeout: due = now.addingTimeInterval(stuckAfter)
+        case .afterTimeout, .never: due = nil
         case .now: due = now
-        case .never: due = nil
         }
         let claimed = transition.countsSendAttempt
         let sentNow = old.status != .sent && next.status == .sent
@@ -301,17 +298,21 @@ public enum RefundStore {
             """)
     }
 
-    /// Claims refunds in flight whose status check is due (`FOR UPDATE SKIP LOCKED`), counts the check and pushes the
+    /// Claims refunds in flight whose status check is due (`FOR UPDATE SKIP LOCKED`): a queue timeout or an unclear
+    /// answer made it due, or `stuckAfter` passed since the send without a result. Counts the check and pushes the
     /// next one past `recheckAfter`; refunds that used up `maxChecks` become `unknown` for a person instead.
     public static func claimForStatusCheck(
-        _ db: isolated PostgresConnection, now: Date, limit: Int, recheckAfter: TimeInterval, maxChecks: Int
+        _ db: isolated PostgresConnection, now: Date, limit: Int, stuckAfter: TimeInterval, recheckAfter: TimeInterval,
+        maxChecks: Int
     ) throws(PostgresError) -> [RefundToCheck] {
         let rows = try db.query(
             """
             SELECT id, originator_conversation_id, status_checks FROM refunds
-            WHERE status IN ('sending', 'sent', 'unknown') AND NOT resend_due AND status_check_due_at <= \(now)
+            WHERE status IN ('sending', 'sent', 'unknown') AND NOT resend_due AND handed_over_at IS NULL
                 AND originator_conversation_id IS NOT NULL
-            ORDER BY status_check_due_at, id LIMIT \(limit) FOR UPDATE SKIP LOCKED
+                AND (status_check_due_at <= \(now)
+                     OR (status_check_due_at IS NULL AND send_started_at <= \(now.addingTimeInterval(-stuckAfter))))
+            ORDER BY id LIMIT \(limit) FOR UPDATE SKIP LOCKED
             """)
         var claimed: [RefundToCheck] = []
         for row in rows {
@@ -319,8 +320,8 @@ public enum RefundStore {
             let ocid = try row.decode(String.self, "originator_conversation_id")
             let checks = try row.decode(Int.self, "status_checks")
             if checks >= maxChecks {
-                try apply(db, refundID: id, event: .statusChecksExhausted(checks), now: now, stuckAfter: 0)
-                try db.query("UPDATE refunds SET status_check_due_at = NULL WHERE id = \(id)")
+                try apply(db, refundID: id, event: .statusChecksExhausted(checks), now: now)
+                try db.query("UPDATE refunds SET handed_over_at = \(now) WHERE id = \(id)")
                 claimed.append(RefundToCheck(id: id, originatorConversationID: ocid, gaveUp: true))
                 continue
             }
@@ -360,7 +361,7 @@ public enum RefundStore {
             .result(
                 answer, code: resultCode, description: resultDescription, conversationID: conversationID,
                 transactionID: transactionID), to: refund.state)
-        try write(db, refund: refund, transition: transition, now: now, stuckAfter: 0)
+        try write(db, refund: refund, transition: transition, now: now)
         return effect(transition.effect)
     }
 
@@ -414,7 +415,7 @@ public enum RefundStore {
             return .conflict
         }
         let transition = RefundStateMachine.apply(.statusAnswered(verdict), to: refund.state)
-        try write(db, refund: refund, transition: transition, now: now, stuckAfter: 0)
+        try write(db, refund: refund, transition: transition, now: now)
         return effect(transition.effect)
     }
 
@@ -425,7 +426,7 @@ public enum RefundStore {
     ) throws(PostgresError) -> ResultEffect {
         if let refund = try load(db, originatorConversationID: originatorConversationID) {
             let transition = RefundStateMachine.apply(.queueTimeout, to: refund.state)
-            try write(db, refund: refund, transition: transition, now: now, stuckAfter: 0)
+            try write(db, refund: refund, transition: transition, now: now)
             return effect(transition.effect)
         }
         let checks = try db.query(
@@ -439,6 +440,7 @@ public enum RefundStore {
             """
             UPDATE refunds SET status_check_due_at = \(now), updated_at = \(now)
             WHERE id = \(refundID) AND status IN ('sending', 'sent', 'unknown') AND NOT resend_due
+                AND handed_over_at IS NULL
             """)
         return .applied
     }
