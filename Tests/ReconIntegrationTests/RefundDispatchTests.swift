@@ -80,7 +80,8 @@ struct RefundDispatchTests {
         try await Stack.with { stack in
             await stack.simulator.enqueue([B2COutcome.timeoutThenPaid])
             let id = try await stack.approvedRefund(amount: 800)
-            _ = try await stack.dispatcher().run()
+            var sent = RefundDispatchSummary()
+            try await stack.dispatcher().send(into: &sent)
             await stack.simulator.waitForCallbacks()
             let noted = try #require(try await stack.refund(id))
             #expect(noted.state.status == .sent && noted.state.note?.contains("queue timeout") == true)

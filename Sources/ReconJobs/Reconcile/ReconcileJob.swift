@@ -68,37 +68,42 @@ public struct ReconcileJob: Sendable {
             try await db.withTransaction { db in try Self.judgeAndRecord(db, now: now, options: options) }
         }
         var summary = recorded
-        for proposal in proposals {
+        // In batches (one transaction each); a batch the database refuses (one proposal would over-refund) is
+        // retried one by one, so the refusal costs nothing else.
+        var start = 0
+        while start < proposals.count {
+            let batch = Array(proposals[start..<min(start + options.batchSize, proposals.count)])
+            start += options.batchSize
             do {
-                let id = try await pool.withConnection { db in
-                    try await db.withTransaction { db in
-                        try ReconcileStore.proposeRefund(
-                            db, paymentID: proposal.paymentID, exceptionID: proposal.exceptionID,
-                            amount: proposal.amount, reason: proposal.reason, now: now)
-                    }
+                summary.refundsProposed += try await pool.withConnection { db in
+                    try await db.withTransaction { db in try ReconcileStore.proposeRefunds(db, batch, now: now) }
                 }
-                if id != nil { summary.refundsProposed += 1 }
             } catch let error as PostgresError where error.constraint == "refunds_within_payment_amount" {
-                summary.refundsRefused += 1
-                logger.warning(
-                    "refund proposal refused by the database: it would over-refund the payment",
-                    metadata: ["recon.payment_id": "\(proposal.paymentID)"])
+                for proposal in batch { try await proposeOne(proposal, now: now, summary: &summary) }
             }
         }
         summary.elapsedMilliseconds = Int(Date().timeIntervalSince(started) * 1000)
         return summary
     }
 
-    struct Proposal: Sendable {
-        var paymentID: Int64
-        var exceptionID: Int64
-        var amount: Money
-        var reason: String
+    private func proposeOne(
+        _ proposal: ReconcileStore.RefundProposal, now: Date, summary: inout ReconcileSummary
+    ) async throws {
+        do {
+            summary.refundsProposed += try await pool.withConnection { db in
+                try await db.withTransaction { db in try ReconcileStore.proposeRefunds(db, [proposal], now: now) }
+            }
+        } catch let error as PostgresError where error.constraint == "refunds_within_payment_amount" {
+            summary.refundsRefused += 1
+            logger.warning(
+                "refund proposal refused by the database: it would over-refund the payment",
+                metadata: ["recon.payment_id": "\(proposal.paymentID)"])
+        }
     }
 
     static func judgeAndRecord(
         _ db: isolated PostgresConnection, now: Date, options: ReconcileOptions
-    ) throws -> (ReconcileSummary, [Proposal]) {
+    ) throws -> (ReconcileSummary, [ReconcileStore.RefundProposal]) {
         var summary = ReconcileSummary()
         try ReconcileStore.begin(db)
         var findings: [ReconcileFinding] = []
@@ -118,7 +123,7 @@ public struct ReconcileJob: Sendable {
         let rows = try ReconcileStore.upsert(db, findings: findings, stamp: now, batchSize: options.batchSize)
         summary.opened = rows.values.filter(\.inserted).count
         var enrollments: [(paymentID: Int64, exceptionID: Int64)] = []
-        var proposals: [Proposal] = []
+        var proposals: [ReconcileStore.RefundProposal] = []
         for finding in findings {
             // A finding a person already decided (its refund rejected) stays closed and asks for nothing.
             guard let row = rows[finding.key], row.isOpen else { continue }
@@ -127,7 +132,9 @@ public struct ReconcileJob: Sendable {
             case .none: break
             case .enroll(let paymentID): enrollments.append((paymentID, row.id))
             case .proposeRefund(let paymentID, let amount, let reason):
-                proposals.append(Proposal(paymentID: paymentID, exceptionID: row.id, amount: amount, reason: reason))
+                proposals.append(
+                    ReconcileStore.RefundProposal(
+                        paymentID: paymentID, exceptionID: row.id, amount: amount, reason: reason))
             }
         }
         summary.enrolled = try ReconcileStore.enroll(db, fixes: enrollments, now: now)

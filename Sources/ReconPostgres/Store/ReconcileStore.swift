@@ -245,21 +245,42 @@ public enum ReconcileStore {
         return rows.rows.count
     }
 
-    /// Proposes a refund as the system for a finding that has none yet (at most one automatic proposal per finding;
-    /// a failed one is re-proposed by a person). The database refuses it when it would over-refund the payment.
-    public static func proposeRefund(
-        _ db: isolated PostgresConnection, paymentID: Int64, exceptionID: Int64, amount: Money, reason: String,
-        now: Date
-    ) throws(PostgresError) -> Int64? {
-        try db.query(
+    /// One automatic refund proposal.
+    public struct RefundProposal: Sendable, Equatable {
+        public var paymentID: Int64
+        public var exceptionID: Int64
+        public var amount: Money
+        public var reason: String
+
+        /// A proposal.
+        public init(paymentID: Int64, exceptionID: Int64, amount: Money, reason: String) {
+            self.paymentID = paymentID
+            self.exceptionID = exceptionID
+            self.amount = amount
+            self.reason = reason
+        }
+    }
+
+    /// Proposes refunds as the system, each only if its finding has none yet (at most one automatic proposal per
+    /// finding; a failed one is re-proposed by a person). All or nothing: the database refuses the statement when
+    /// one would over-refund its payment, and the caller retries one by one.
+    public static func proposeRefunds(
+        _ db: isolated PostgresConnection, _ proposals: [RefundProposal], now: Date
+    ) throws(PostgresError) -> Int {
+        guard !proposals.isEmpty else { return 0 }
+        return try db.query(
             """
             INSERT INTO refunds (payment_id, exception_id, amount, reason, status, proposed_by, proposed_at, updated_at)
-            SELECT \(paymentID), \(exceptionID), \(amount), \(reason), 'proposed', \(RefundApproval.systemName),
+            SELECT t.payment_id, t.exception_id, t.amount, t.reason, 'proposed', \(RefundApproval.systemName),
                    \(now), \(now)
-            WHERE NOT EXISTS (SELECT 1 FROM refunds WHERE exception_id = \(exceptionID))
-            RETURNING id
+            FROM unnest(\(SQLArray(proposals.map { String($0.paymentID) }))::bigint[],
+                        \(SQLArray(proposals.map { String($0.exceptionID) }))::bigint[],
+                        \(SQLArray(proposals.map(\.amount.decimalString)))::numeric[],
+                        \(SQLArray(proposals.map(\.reason)))::text[]) AS t(payment_id, exception_id, amount, reason)
+            WHERE NOT EXISTS (SELECT 1 FROM refunds r WHERE r.exception_id = t.exception_id)
+            ORDER BY t.payment_id
             """
-        ).first?.decode(Int64.self, "id")
+        ).affected
     }
 
     /// Resolves, with a time, every open finding in reconcile's own key space that this run did not see again.
