@@ -39,7 +39,7 @@ INSERT INTO payments (user_id, course_id, amount, phone, checkout_request_id, st
 SELECT user_id, course_id, amount, phone, 'ws_CO_dup_' || id, 'completed', '0', 'D' || lpad(id::text, 9, '0'),
        amount, phone, paid_at + interval '1 hour', 'callback', created_at + interval '1 hour',
        created_at + interval '1 hour'
-FROM payments WHERE id % 199 = 3 AND status = 'completed' ORDER BY id LIMIT 5000;
+FROM payments WHERE id % 197 = 3 AND status = 'completed' ORDER BY id LIMIT 5000;
 
 -- Enrollments on every first completed payment but 1% (paid but not enrolled).
 INSERT INTO enrollments (user_id, course_id, payment_id, created_at)

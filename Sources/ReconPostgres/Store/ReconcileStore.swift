@@ -26,37 +26,34 @@ public enum ReconcileStore {
     public static func begin(_ db: isolated PostgresConnection) throws(PostgresError) {
         try db.query("SELECT pg_advisory_xact_lock(7236111001)")
         try db.query("SET LOCAL work_mem = '128MB'")
+        // JIT-compiling the big join costs more than the join itself at this size.
+        try db.query("SET LOCAL jit = off")
     }
 
     /// Streams every learner-course pair that may be wrong, with all its facts, one pair at a time.
     ///
-    /// The SQL only narrows: a pair is a candidate when any rule *could* fire (an unknown payment, two completed
-    /// payments, a completed payment without an active enrollment or at another price than the course's, a
-    /// callback amount off the request, an active enrollment of a priced course without a completed payment, a
-    /// success after failure in the trail). ``ReconcileRules`` decides.
+    /// The SQL only narrows, in one pass without aggregation (a full join of the completed and unknown payments
+    /// with the enrollments): a pair is a candidate when any rule *could* fire: an unknown payment; a completed one
+    /// without an active enrollment, or that its enrollment does not name (every duplicate is such a payment), or
+    /// at another price than the course's, or with a callback amount off the request; an active enrollment of a
+    /// priced course without such a payment; a success after failure in the trail. ``ReconcileRules`` decides.
     public static func candidatePairs(
         _ db: isolated PostgresConnection, _ body: (PairFacts) throws -> Void
     ) throws {
         var current: PairFacts?
         try db.stream(
             """
-            WITH pay AS (
-                SELECT user_id, course_id,
-                       count(*) FILTER (WHERE status = 'completed') AS completed,
-                       bool_or(status = 'unknown') AS any_unknown,
-                       bool_or(status = 'completed' AND paid_amount <> amount) AS amount_mismatch,
-                       min(coalesce(paid_amount, amount)) FILTER (WHERE status = 'completed') AS min_received,
-                       max(coalesce(paid_amount, amount)) FILTER (WHERE status = 'completed') AS max_received
-                FROM payments WHERE status IN ('completed', 'unknown')
-                GROUP BY user_id, course_id
-            ), pairs AS (
-                SELECT coalesce(pay.user_id, e.user_id) AS user_id, coalesce(pay.course_id, e.course_id) AS course_id
-                FROM pay FULL JOIN enrollments e ON e.user_id = pay.user_id AND e.course_id = pay.course_id
-                JOIN courses c ON c.id = coalesce(pay.course_id, e.course_id)
-                WHERE pay.any_unknown OR pay.amount_mismatch OR pay.completed > 1
-                   OR (pay.completed >= 1 AND (e.id IS NULL OR e.status <> 'active'
-                       OR pay.min_received <> c.price OR pay.max_received <> c.price))
-                   OR (e.status = 'active' AND c.price > 0 AND coalesce(pay.completed, 0) = 0)
+            WITH pairs AS (
+                SELECT coalesce(p.user_id, e.user_id) AS user_id, coalesce(p.course_id, e.course_id) AS course_id
+                FROM (SELECT id, user_id, course_id, status, amount, paid_amount FROM payments
+                      WHERE status IN ('completed', 'unknown')) p
+                FULL JOIN enrollments e ON e.user_id = p.user_id AND e.course_id = p.course_id
+                JOIN courses c ON c.id = coalesce(p.course_id, e.course_id)
+                WHERE (p.id IS NULL AND e.status = 'active' AND c.price > 0)
+                   OR p.status = 'unknown'
+                   OR (p.id IS NOT NULL AND (e.id IS NULL OR e.status <> 'active'
+                       OR e.payment_id IS DISTINCT FROM p.id
+                       OR coalesce(p.paid_amount, p.amount) <> c.price OR p.paid_amount <> p.amount))
                 UNION
                 SELECT p.user_id, p.course_id FROM payment_events ev JOIN payments p ON p.id = ev.payment_id
                 WHERE ev.to_status = 'completed' AND ev.from_status IN ('failed', 'unknown')
