@@ -58,7 +58,7 @@ let package = Package(
         .target(
             name: "ReconJobs",
             dependencies: [
-                "ReconCore", "ReconPostgres", "Daraja",
+                "ReconCore", "ReconPostgres", "Daraja", "ReconReports",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -147,7 +147,8 @@ let package = Package(
             exclude: ["loopback_server.py"],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "DarajaTests", dependencies: ["Daraja", "ReconCore"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "DarajaTests", dependencies: ["Daraja", "ReconCore", "ReconTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "DarajaIntegrationTests",
             dependencies: ["Daraja", "DarajaSimulator", "ReconCore", "ReconHTTP", "ServerSupport"],

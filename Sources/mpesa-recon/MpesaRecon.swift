@@ -12,8 +12,8 @@ struct MpesaRecon: AsyncParsableCommand {
             configuration, 75 another run holds the lock, 1 anything else.
             """,
         subcommands: [
-            MigrateCommand.self, ServeCommand.self, PayCommand.self, SettleCommand.self, RunCommand.self,
-            ReportCommand.self,
+            MigrateCommand.self, ServeCommand.self, PayCommand.self, SettleCommand.self, ReconcileCommand.self,
+            RefundsCommand.self, RunCommand.self, ReportCommand.self,
         ]
     )
 

@@ -1,5 +1,6 @@
 import Daraja
 import Foundation
+import ReconTestSupport
 import Testing
 
 /// A throwaway RSA key pair and self-signed certificate made with the `openssl` command line tool.
@@ -39,18 +40,10 @@ struct TestKeyPair {
 
     @discardableResult
     static func openssl(_ arguments: [String], in directory: URL) throws -> Data {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["openssl"] + arguments
-        process.currentDirectoryURL = directory
-        let stdout = Pipe()
-        process.standardOutput = stdout
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = stdout.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        try #require(process.terminationStatus == 0, "openssl \(arguments.first ?? "") failed")
-        return data
+        let output = try ProcessRunner.runBlocking(
+            URL(fileURLWithPath: "/usr/bin/env"), ["openssl"] + arguments, currentDirectory: directory)
+        try #require(output.status == 0, "openssl \(arguments.first ?? "") failed")
+        return Data(output.stdout.utf8)
     }
 }
 

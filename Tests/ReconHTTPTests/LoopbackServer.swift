@@ -1,5 +1,9 @@
 import Foundation
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// A running `loopback_server.py`: its port and a port nothing listens on.
 struct LoopbackServer: Sendable {
     let port: Int
@@ -52,11 +56,14 @@ func withLoopbackServer<T>(_ body: (LoopbackServer) async throws -> T) async thr
 private func readFirstLine(of handle: FileHandle) async throws -> LoopbackServer {
     let line = await withCheckedContinuation { (continuation: CheckedContinuation<[UInt8], Never>) in
         Thread {
+            // A POSIX read loop: Foundation's `availableData` traps when a signal interrupts the read.
             var line: [UInt8] = []
+            var buffer = [UInt8](repeating: 0, count: 256)
             while !line.contains(UInt8(ascii: "\n")) {
-                let chunk = handle.availableData
-                guard !chunk.isEmpty else { break }
-                line.append(contentsOf: chunk)
+                let count = buffer.withUnsafeMutableBytes { read(handle.fileDescriptor, $0.baseAddress, $0.count) }
+                if count < 0 && errno == EINTR { continue }
+                guard count > 0 else { break }
+                line.append(contentsOf: buffer[0..<count])
             }
             continuation.resume(returning: line)
         }.start()

@@ -44,30 +44,8 @@ enum Subprocess {
     static func run(
         _ binary: URL, _ arguments: [String], environment: [String: String], killAfter: Duration? = nil
     ) async throws -> Result {
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = arguments
-        process.environment = environment
-        process.currentDirectoryURL = FileManager.default.temporaryDirectory
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        var killed = false
-        if let killAfter {
-            try await Task.sleep(for: killAfter)
-            if process.isRunning {
-                kill(process.processIdentifier, SIGKILL)
-                killed = true
-            }
-        }
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Result(
-            status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-            stderr: String(decoding: stderr, as: UTF8.self), killed: killed)
+        let output = try await ProcessRunner.run(binary, arguments, environment: environment, killAfter: killAfter)
+        return Result(status: output.status, stdout: output.stdout, stderr: output.stderr, killed: output.killed)
     }
 }
 

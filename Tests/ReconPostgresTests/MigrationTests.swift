@@ -32,7 +32,7 @@ struct MigrationTests {
             let tables = try await db.query(
                 "SELECT count(*) AS n FROM information_schema.tables WHERE table_schema = 'public'"
             ).first?.decode(Int.self, "n")
-            #expect(tables == 10)  // the 9 tables of DESIGN §5 and schema_migrations
+            #expect(tables == 11)  // the 9 tables of DESIGN §5, refund_status_checks (002) and schema_migrations
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import ReconTestSupport
 import Testing
 
 /// What openpyxl, an independent reader, finds in a workbook (see check_xlsx.py).
@@ -26,20 +27,10 @@ struct WorkbookFacts: Decodable {
     /// Reads `path` with check_xlsx.py; python3 with openpyxl must be on PATH.
     static func read(_ path: String) throws -> WorkbookFacts {
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("check_xlsx.py")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script.path, path]
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        // Read before waiting so a large output cannot fill the pipe and stall the script.
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        let errorText = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        try #require(process.terminationStatus == 0, "check_xlsx.py failed (is openpyxl installed?): \(errorText)")
-        return try JSONDecoder().decode(WorkbookFacts.self, from: data)
+        let output = try ProcessRunner.runBlocking(
+            URL(fileURLWithPath: "/usr/bin/env"), ["python3", script.path, path])
+        try #require(output.status == 0, "check_xlsx.py failed (is openpyxl installed?): \(output.stderr)")
+        return try JSONDecoder().decode(WorkbookFacts.self, from: Data(output.stdout.utf8))
     }
 }
 

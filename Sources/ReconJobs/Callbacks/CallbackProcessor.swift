@@ -46,6 +46,29 @@ public enum CallbackProcessor {
             return (.duplicate, reference)
 
         case .b2cResult:
+            // Transaction Status results arrive on the same URL and look like B2C results at the top level, where
+            // they carry the status query's own ids: try them as a status answer first.
+            if let status = try? TransactionStatusResult(json: entry.body) {
+                let reference = status.originatorConversationID ?? status.queriedOriginatorConversationID
+                let looksLikeStatus =
+                    status.transactionStatus != nil || status.receiptNo != nil
+                    || status.queriedOriginatorConversationID != nil
+                if let target = try RefundStore.refundForStatusResult(
+                    db, queryOriginatorConversationID: status.originatorConversationID,
+                    queryConversationID: status.conversationID,
+                    queriedOriginatorConversationID: status.queriedOriginatorConversationID)
+                {
+                    let verdict = TransactionStatusVerdict.classify(
+                        resultCode: status.resultCode, resultDescription: status.resultDesc,
+                        transactionStatus: status.transactionStatus, receipt: status.receiptNo, amount: status.amount)
+                    let effect = try RefundStore.applyStatusResult(
+                        db, refundID: target.refundID, checkID: target.checkID,
+                        queriedOriginatorConversationID: status.queriedOriginatorConversationID, verdict: verdict,
+                        now: now)
+                    return (outcome(effect), reference)
+                }
+                if looksLikeStatus { return (.unmatched, reference) }
+            }
             if let result = try? B2CResult(json: entry.body) {
                 let effect = try RefundStore.applyResult(
                     db, originatorConversationID: result.originatorConversationID, answer: result.answer,
@@ -53,17 +76,14 @@ public enum CallbackProcessor {
                     conversationID: result.conversationID, transactionID: result.transactionID, now: now)
                 return (outcome(effect), result.originatorConversationID)
             }
-            // Transaction Status results arrive on the same URL; the refund workflow matches them.
-            if let status = try? TransactionStatusResult(json: entry.body) {
-                return (.unmatched, status.queriedOriginatorConversationID ?? status.originatorConversationID)
-            }
             return (.malformed, nil)
 
         case .b2cTimeout:
             guard let notice = try? QueueTimeoutNotice(json: entry.body) else { return (.malformed, nil) }
             guard let id = notice.originatorConversationID else { return (.unmatched, nil) }
+            // Not final: Transaction Status is asked at once (about the refund, or again about a status query).
             let effect = try RefundStore.noteTimeout(db, originatorConversationID: id, now: now)
-            return (effect == .applied ? .ignored : .unmatched, id)
+            return (effect == .unmatched ? .unmatched : .ignored, id)
         }
     }
 
@@ -73,6 +93,7 @@ public enum CallbackProcessor {
         case .duplicate: .duplicate
         case .conflict: .conflict
         case .unmatched: .unmatched
+        case .ignored: .ignored
         }
     }
 

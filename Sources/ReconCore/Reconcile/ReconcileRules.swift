@@ -1,0 +1,182 @@
+/// The reconciliation rules (DESIGN §6 "Reconcile"): facts in, findings out. SQL only narrows the candidates;
+/// every decision is made here.
+///
+/// For each learner and course:
+/// - the *primary* payment is the completed one the enrollment points to, else the earliest; every other
+///   completed payment is a `duplicate_payment`, to be refunded in full;
+/// - a completed payment without an enrollment is `paid_not_enrolled`: the learner is enrolled (an automatic
+///   fix) or, when the course is inactive, refunded in full; a revoked enrollment is left to a person;
+/// - an active enrollment of a priced course without a completed payment is `enrolled_not_paid` (no money moves);
+/// - the primary payment against the course price: the excess of an `overpaid` one is refunded, an `underpaid`
+///   one is held for a decision;
+/// - an `unknown` payment is `unresolved`; a callback amount different from the request is a `receipt_conflict`;
+///   a success after failure in the trail is a `late_success`.
+///
+/// A money finding holds until the succeeded refunds cover it; a refund is proposed only for what the
+/// non-failed, non-rejected refunds do not already cover, in whole shillings.
+public enum ReconcileRules {
+    /// Stable keys; the payment state machine uses the same ones for the findings it raises itself.
+    public enum Key {
+        /// A finding about a payment.
+        public static func payment(_ kind: ExceptionKind, _ id: Int64) -> String { "\(kind.rawValue):payment:\(id)" }
+        /// A finding about an enrollment.
+        public static func enrollment(_ kind: ExceptionKind, _ id: Int64) -> String {
+            "\(kind.rawValue):enrollment:\(id)"
+        }
+        /// A finding about a stored callback.
+        public static func callback(_ kind: ExceptionKind, _ id: Int64) -> String { "\(kind.rawValue):callback:\(id)" }
+        /// A finding about an M-Pesa receipt.
+        public static func receipt(_ kind: ExceptionKind, _ receipt: String) -> String {
+            "\(kind.rawValue):receipt:\(receipt)"
+        }
+        /// The key prefixes reconcile owns and resolves when a finding no longer holds.
+        public static let resolvablePrefixes: [String] = [
+            "paid_not_enrolled:payment:", "enrolled_not_paid:enrollment:", "duplicate_payment:payment:",
+            "underpaid:payment:", "overpaid:payment:", "unresolved:payment:", "unmatched_callback:callback:",
+        ]
+    }
+
+    /// Judges one learner-course pair.
+    public static func judge(_ pair: PairFacts) -> [ReconcileFinding] {
+        var findings: [ReconcileFinding] = []
+        for payment in pair.payments {
+            if payment.status == .unknown {
+                findings.append(
+                    ReconcileFinding(
+                        kind: .unresolved, key: Key.payment(.unresolved, payment.id), paymentID: payment.id,
+                        expected: payment.amount,
+                        detail: "payment \(payment.id) is unknown after settlement: a person decides"))
+            }
+            if payment.lateSuccess {
+                findings.append(
+                    ReconcileFinding(
+                        kind: .lateSuccess, key: Key.payment(.lateSuccess, payment.id), paymentID: payment.id,
+                        expected: payment.amount,
+                        detail: "payment \(payment.id) succeeded after it had been marked failed or unknown"))
+            }
+            if payment.status == .completed, let paid = payment.paidAmount, paid != payment.amount {
+                findings.append(
+                    ReconcileFinding(
+                        kind: .receiptConflict, key: Key.payment(.receiptConflict, payment.id), paymentID: payment.id,
+                        expected: payment.amount, received: paid,
+                        detail: "M-Pesa reported \(paid.decimalString) paid for a request of "
+                            + payment.amount.decimalString))
+            }
+        }
+
+        let completed = pair.payments.filter { $0.status == .completed }
+            .sorted { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }
+        guard let earliest = completed.first else {
+            if let enrollment = pair.enrollment, enrollment.active, pair.price > .zero {
+                findings.append(
+                    ReconcileFinding(
+                        kind: .enrolledNotPaid, key: Key.enrollment(.enrolledNotPaid, enrollment.id),
+                        paymentID: enrollment.paymentID, enrollmentID: enrollment.id, expected: pair.price,
+                        detail: "learner \(pair.userID) is enrolled in course \(pair.courseID) with no completed "
+                            + "payment: a person decides (no money moves)"))
+            }
+            return findings
+        }
+        let primary = completed.first { $0.id == pair.enrollment?.paymentID } ?? earliest
+
+        for duplicate in completed where duplicate.id != primary.id {
+            guard duplicate.refunded < duplicate.amount else { continue }
+            findings.append(
+                ReconcileFinding(
+                    kind: .duplicatePayment, key: Key.payment(.duplicatePayment, duplicate.id),
+                    paymentID: duplicate.id, expected: .zero, received: duplicate.received,
+                    detail: "payment \(duplicate.id) is a second completed payment for learner \(pair.userID) and "
+                        + "course \(pair.courseID) (first: payment \(primary.id)): refund it",
+                    action: proposal(
+                        duplicate, upTo: duplicate.amount,
+                        reason: "duplicate payment: learner \(pair.userID) already paid for course \(pair.courseID) "
+                            + "with payment \(primary.id)")))
+        }
+
+        let enrolled = pair.enrollment?.active == true
+        if !enrolled {
+            guard primary.refunded < primary.amount else { return findings }
+            if pair.enrollment != nil {
+                findings.append(
+                    ReconcileFinding(
+                        kind: .paidNotEnrolled, key: Key.payment(.paidNotEnrolled, primary.id), paymentID: primary.id,
+                        enrollmentID: pair.enrollment?.id, expected: pair.price, received: primary.received,
+                        detail: "payment \(primary.id) is completed but the enrollment was revoked: a person decides"))
+                return findings
+            }
+            if pair.courseActive {
+                findings.append(
+                    ReconcileFinding(
+                        kind: .paidNotEnrolled, key: Key.payment(.paidNotEnrolled, primary.id), paymentID: primary.id,
+                        expected: pair.price, received: primary.received,
+                        detail: "payment \(primary.id) is completed but learner \(pair.userID) was not enrolled in "
+                            + "course \(pair.courseID)",
+                        action: .enroll(paymentID: primary.id)))
+            } else {
+                findings.append(
+                    ReconcileFinding(
+                        kind: .paidNotEnrolled, key: Key.payment(.paidNotEnrolled, primary.id), paymentID: primary.id,
+                        expected: pair.price, received: primary.received,
+                        detail: "payment \(primary.id) is completed but course \(pair.courseID) is inactive: refund it",
+                        action: proposal(
+                            primary, upTo: primary.amount,
+                            reason: "course \(pair.courseID) is inactive: paid but never enrolled")))
+                return findings
+            }
+        }
+
+        let received = primary.received
+        if received > pair.price, let excess = received.subtracting(pair.price) {
+            if primary.refunded < excess {
+                findings.append(
+                    ReconcileFinding(
+                        kind: .overpaid, key: Key.payment(.overpaid, primary.id), paymentID: primary.id,
+                        expected: pair.price, received: received,
+                        detail: "payment \(primary.id) paid \(received.decimalString) for a course priced "
+                            + "\(pair.price.decimalString): refund the excess of \(excess.decimalString)",
+                        action: proposal(
+                            primary, upTo: min(excess, primary.amount),
+                            reason: "overpaid by \(excess.decimalString) against the course price")))
+            }
+        } else if received < pair.price {
+            findings.append(
+                ReconcileFinding(
+                    kind: .underpaid, key: Key.payment(.underpaid, primary.id), paymentID: primary.id,
+                    expected: pair.price, received: received,
+                    detail: "payment \(primary.id) paid \(received.decimalString) for a course priced "
+                        + "\(pair.price.decimalString): held for a decision"))
+        }
+        return findings
+    }
+
+    /// Judges a stored callback that was never applied within the grace period.
+    public static func judge(_ callback: StaleCallbackFacts) -> [ReconcileFinding] {
+        if let receipt = callback.receipt, let owner = callback.receiptOwnerPaymentID,
+            owner != callback.claimedPaymentID
+        {
+            return [
+                ReconcileFinding(
+                    kind: .receiptConflict, key: Key.receipt(.receiptConflict, receipt),
+                    paymentID: callback.claimedPaymentID, callbackID: callback.id,
+                    detail: "receipt \(receipt) of payment \(owner) is also reported for "
+                        + (callback.claimedPaymentID.map { "payment \($0)" } ?? "an unknown payment")
+                        + " by callback \(callback.id)")
+            ]
+        }
+        guard callback.outcome == "unmatched" else { return [] }
+        return [
+            ReconcileFinding(
+                kind: .unmatchedCallback, key: Key.callback(.unmatchedCallback, callback.id), callbackID: callback.id,
+                detail: "\(callback.kind) callback \(callback.id) is claimed by no payment or refund")
+        ]
+    }
+
+    /// The refund to propose for what is not yet covered, whole shillings down; `.none` when covered.
+    static func proposal(_ payment: PaymentFacts, upTo target: Money, reason: String) -> ReconcileAction {
+        let capped = min(target, payment.amount)
+        guard let open = capped.subtracting(payment.committed) else { return .none }
+        let whole = Money(minorUnits: open.minorUnits - open.minorUnits % 100)
+        guard whole.minorUnits >= 100 else { return .none }
+        return .proposeRefund(paymentID: payment.id, amount: whole, reason: reason)
+    }
+}

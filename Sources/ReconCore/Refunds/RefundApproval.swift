@@ -1,0 +1,99 @@
+/// Maker-checker rules for refunds (DESIGN §6 "Refunds"): pure, so every rule is tested without a database.
+///
+/// - every person acting (`--by`) must be one of `RECON_ADMINS`; the system's own name is reserved for the
+///   proposals reconcile makes, so anyone may approve those;
+/// - an approver differs from the proposer; above `RECON_DUAL_APPROVAL_ABOVE` two different approvers are
+///   needed and the refund stays `proposed` until the second;
+/// - amounts are whole shillings (B2C sends no cents), and a reason is always given.
+public enum RefundApproval {
+    /// The name reconcile proposes under; no person may act under it.
+    public static let systemName = "mpesa-recon"
+
+    /// Checks that `name` may act as an admin.
+    public static func checkAdmin(_ name: String, settings: ApprovalSettings) throws(RefundRefusal) {
+        let name = name.trimmingSpaces()
+        guard name != systemName else {
+            throw RefundRefusal(.reservedName, "'\(systemName)' is the system's own name; give your own with --by")
+        }
+        guard !name.isEmpty, settings.admins.contains(name) else {
+            throw RefundRefusal(
+                .notAdmin,
+                name.isEmpty
+                    ? "--by is required: the name of an admin listed in RECON_ADMINS"
+                    : "'\(name)' is not an admin: only names listed in RECON_ADMINS may act on refunds")
+        }
+    }
+
+    /// A new proposal by an admin (or by the system when `bySystem`).
+    public static func propose(
+        amount: Money, reason: String, by name: String, settings: ApprovalSettings, bySystem: Bool = false
+    ) throws(RefundRefusal) -> RefundState {
+        if !bySystem { try checkAdmin(name, settings: settings) }
+        guard amount.minorUnits >= 100, amount.isWholeShillings else {
+            throw RefundRefusal(
+                .invalidAmount, "a refund must be a whole number of shillings, at least 1 (B2C sends no cents)")
+        }
+        guard !reason.trimmingSpaces().isEmpty else {
+            throw RefundRefusal(.missingReason, "a refund needs a reason")
+        }
+        return RefundState(status: .proposed, amount: amount, proposedBy: bySystem ? systemName : name.trimmingSpaces())
+    }
+
+    /// Whether a refund of this amount needs two different approvers.
+    public static func needsTwoApprovers(_ amount: Money, settings: ApprovalSettings) -> Bool {
+        amount > settings.dualApprovalAbove
+    }
+
+    /// Records one approval; the refund becomes `approved` once it has the approvals it needs.
+    public static func approve(
+        _ state: RefundState, id: Int64, by name: String, settings: ApprovalSettings
+    ) throws(RefundRefusal) -> RefundState {
+        try checkAdmin(name, settings: settings)
+        let name = name.trimmingSpaces()
+        guard state.status == .proposed else {
+            throw RefundRefusal(
+                .wrongStatus, "refund \(id) is \(state.status.rawValue); only a proposed refund can be approved")
+        }
+        guard name != state.proposedBy else {
+            throw RefundRefusal(.ownRefund, "\(name) proposed refund \(id) and cannot approve it: another admin must")
+        }
+        var next = state
+        guard let first = state.approvedBy else {
+            next.approvedBy = name
+            if !needsTwoApprovers(state.amount, settings: settings) { next.status = .approved }
+            return next
+        }
+        guard name != first else {
+            throw RefundRefusal(
+                .sameApprover,
+                "\(name) already approved refund \(id); above \(settings.dualApprovalAbove) a second, different admin must approve"
+            )
+        }
+        next.secondApprovedBy = name
+        next.status = .approved
+        return next
+    }
+
+    /// Rejects a proposed refund, with a reason; nothing is sent.
+    public static func reject(
+        _ state: RefundState, id: Int64, by name: String, reason: String, settings: ApprovalSettings
+    ) throws(RefundRefusal) -> RefundState {
+        try checkAdmin(name, settings: settings)
+        let name = name.trimmingSpaces()
+        guard state.status == .proposed else {
+            throw RefundRefusal(
+                .wrongStatus, "refund \(id) is \(state.status.rawValue); only a proposed refund can be rejected")
+        }
+        guard name != state.proposedBy else {
+            throw RefundRefusal(.ownRefund, "\(name) proposed refund \(id) and cannot reject it: another admin must")
+        }
+        guard !reason.trimmingSpaces().isEmpty else {
+            throw RefundRefusal(.missingReason, "rejecting a refund needs a reason (--reason)")
+        }
+        var next = state
+        next.status = .rejected
+        next.rejectedBy = name
+        next.rejectedReason = reason.trimmingSpaces()
+        return next
+    }
+}

@@ -1,0 +1,122 @@
+public import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Runs a helper process (python3, openssl, the project's own executables) for a test.
+///
+/// Output goes to temporary files rather than pipes, and is read with a loop that retries `EINTR`:
+/// Foundation's pipe readers trap when a signal (a child's SIGCHLD) interrupts a read.
+public enum ProcessRunner {
+    /// What a process did.
+    public struct Output: Sendable {
+        public var status: Int32
+        public var stdout: String
+        public var stderr: String
+        /// Whether the runner killed it with SIGKILL.
+        public var killed: Bool
+        /// Whether it ended by a signal (its own or the runner's); `status` is then the signal number.
+        public var signalled = false
+    }
+
+    /// Runs `executable` to its end (or kills it with SIGKILL after `killAfter`).
+    public static func run(
+        _ executable: URL, _ arguments: [String], environment: [String: String]? = nil,
+        currentDirectory: URL? = nil, killAfter: Duration? = nil
+    ) async throws -> Output {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("proc-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let outURL = folder.appendingPathComponent("stdout")
+        let errURL = folder.appendingPathComponent("stderr")
+        FileManager.default.createFile(atPath: outURL.path, contents: nil)
+        FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        let out = try FileHandle(forWritingTo: outURL)
+        let err = try FileHandle(forWritingTo: errURL)
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        if let environment { process.environment = environment }
+        process.currentDirectoryURL = currentDirectory ?? FileManager.default.temporaryDirectory
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = FileHandle.nullDevice
+        let (exit, exited) = AsyncStream<Void>.makeStream()
+        process.terminationHandler = { _ in exited.finish() }
+        try process.run()
+        var killed = false
+        if let killAfter {
+            let pid = process.processIdentifier
+            let killer = Task {
+                try await Task.sleep(for: killAfter)
+                kill(pid, SIGKILL)
+            }
+            for await _ in exit {}
+            killer.cancel()
+            killed = process.terminationReason == .uncaughtSignal && process.terminationStatus == SIGKILL
+        } else {
+            for await _ in exit {}
+        }
+        process.terminationHandler = nil
+        try? out.close()
+        try? err.close()
+        return Output(
+            status: process.terminationStatus, stdout: String(decoding: try readAll(outURL.path), as: UTF8.self),
+            stderr: String(decoding: try readAll(errURL.path), as: UTF8.self), killed: killed,
+            signalled: process.terminationReason == .uncaughtSignal)
+    }
+
+    /// Runs `executable` to its end, blocking the calling thread (for synchronous tests).
+    public static func runBlocking(
+        _ executable: URL, _ arguments: [String], currentDirectory: URL? = nil
+    ) throws -> Output {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("proc-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let outURL = folder.appendingPathComponent("stdout")
+        let errURL = folder.appendingPathComponent("stderr")
+        FileManager.default.createFile(atPath: outURL.path, contents: nil)
+        FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        let out = try FileHandle(forWritingTo: outURL)
+        let err = try FileHandle(forWritingTo: errURL)
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        process.currentDirectoryURL = currentDirectory ?? FileManager.default.temporaryDirectory
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        try? out.close()
+        try? err.close()
+        return Output(
+            status: process.terminationStatus, stdout: String(decoding: try readAll(outURL.path), as: UTF8.self),
+            stderr: String(decoding: try readAll(errURL.path), as: UTF8.self), killed: false)
+    }
+
+    /// Reads a whole file, retrying reads that a signal interrupted.
+    public static func readAll(_ path: String) throws -> [UInt8] {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw ProcessRunnerError(message: "cannot open \(path)") }
+        defer { close(fd) }
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw ProcessRunnerError(message: "cannot read \(path)")
+            }
+            if count == 0 { return bytes }
+            bytes.append(contentsOf: buffer[0..<count])
+        }
+    }
+}
+
+/// A helper process that could not be run or read.
+public struct ProcessRunnerError: Error, CustomStringConvertible {
+    public var message: String
+    public var description: String { message }
+}
