@@ -123,7 +123,7 @@ public struct Scenario: Sendable, Codable, Equatable {
 
 /// Faults the simulator injects into Daraja routes (not into `/sim/…`).
 public struct Faults: Sendable, Codable, Equatable {
-    /// Requests per second above which Daraja answers spike arrest; `nil` is no limit.
+    /// Requests per second above which Daraja answers spike arrest, a second's worth of burst allowed; `nil` is none.
     public var rateLimitPerSecond: Int?
     /// Answer spike arrest as Apigee's raw `fault` body instead of Daraja's error envelope.
     public var apigeeFaultBodies = false

@@ -59,8 +59,9 @@ actor SimulatorState {
     private var statusQueries: [String: String] = [:]
     private var receipts: Set<String> = []
     private var faultCounts = FaultCounts()
-    private var windowStart = Date.distantPast
-    private var windowCount = 0
+    /// Spike-arrest allowance left, in requests (a token bucket, see `spikeArrested(limit:now:)`).
+    private var allowance = 0.0
+    private var allowanceAt = Date.distantPast
 
     init(configuration: SimulatorConfiguration) {
         self.configuration = configuration
@@ -84,6 +85,8 @@ actor SimulatorState {
         statusQueries = [:]
         receipts = []
         faultCounts = FaultCounts()
+        allowance = 0
+        allowanceAt = .distantPast
     }
 
     func setScenario(_ value: Scenario) { scenario = value }
@@ -108,12 +111,7 @@ actor SimulatorState {
     func fault(now: Date) -> (answer: SimAnswer?, slowMs: Int) {
         if faults.slowMs > 0 { faultCounts.slowed += 1 }
         if let limit = faults.rateLimitPerSecond {
-            if now.timeIntervalSince(windowStart) >= 1 {
-                windowStart = now
-                windowCount = 0
-            }
-            windowCount += 1
-            if windowCount > limit {
+            if spikeArrested(limit: limit, now: now) {
                 faultCounts.spikeArrest += 1
                 if faults.apigeeFaultBodies {
                     return (
@@ -147,6 +145,23 @@ actor SimulatorState {
             )
         }
         return (nil, faults.slowMs)
+    }
+
+    /// Spike arrest as a token bucket: `limit` requests a second on average, bursts of up to one second's worth.
+    ///
+    /// A fixed one-second window, opened by whichever request came first, arrested a client keeping exactly to
+    /// the rate whenever jitter brought its next request in a fraction of a millisecond early, and let twice the
+    /// rate through across a window's edge. The bucket never arrests a client that keeps to the rate or stays
+    /// within `limit` in every second, and still arrests any burst above a second's worth and any sustained excess.
+    private func spikeArrested(limit: Int, now: Date) -> Bool {
+        guard limit > 0 else { return true }
+        let rate = Double(limit)
+        let refill = max(0, now.timeIntervalSince(allowanceAt)) * rate
+        allowance = min(rate, allowance + refill)
+        allowanceAt = max(allowanceAt, now)
+        guard allowance >= 1 else { return true }
+        allowance -= 1
+        return false
     }
 
     /// Cuts a successful body short when the malformed fault fires.
