@@ -75,7 +75,7 @@ let package = Package(
             name: "ReconDemo",
             dependencies: [
                 "ReconCore", "ReconPostgres", "ReconJobs", "ReconServer", "Daraja", "DarajaSimulator", "ServerSupport",
-                "ReconHTTP",
+                "ReconHTTP", "ReconReports",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings

@@ -12,6 +12,12 @@ public struct TestDatabase: Sendable {
     /// The database's name.
     public let name: String
 
+    /// A handle on an existing database of the test cluster (to drop it).
+    public init(settings: DatabaseSettings, name: String) {
+        self.settings = settings
+        self.name = name
+    }
+
     /// The maintenance database of the test cluster.
     public static var adminURL: String {
         ProcessInfo.processInfo.environment["RECON_TEST_ADMIN_URL"]

@@ -1,0 +1,305 @@
+import Daraja
+import DarajaSimulator
+public import Foundation
+import Logging
+public import ReconCore
+import ReconHTTP
+import ReconJobs
+public import ReconPostgres
+import ReconReports
+import ReconServer
+import ServerSupport
+
+/// Where the demo runs.
+public struct DemoOptions: Sendable {
+    /// The maintenance database of the local cluster (`scripts/pg.sh url`).
+    public var adminURL: String
+    /// The demo's own database, dropped and made anew on every run.
+    public var database: String
+    /// The `sql/` folder.
+    public var migrationsDirectory: URL
+    /// Where the reports go.
+    public var reportsDirectory: String
+
+    /// Options.
+    public init(
+        adminURL: String, database: String = "mpesa_recon_demo", migrationsDirectory: URL, reportsDirectory: String
+    ) {
+        self.adminURL = adminURL
+        self.database = database
+        self.migrationsDirectory = migrationsDirectory
+        self.reportsDirectory = reportsDirectory
+    }
+}
+
+/// What the demo found at the end.
+public struct DemoResult: Sendable {
+    /// The comparison of the database with the simulator's ledger.
+    public var check: LedgerCheck
+    /// The report files written.
+    public var reports: [String]
+}
+
+/// A day of course payments, end to end, on a local PostgreSQL, the Daraja simulator and the callback endpoint
+/// (issue "make demo"): pay, callbacks lost/late/doubled, `run`, two admins approve refunds, `run` again, reports.
+public enum DemoRunner {
+    static let admins = ["ann", "bob"]
+    static let schedule = RetrySchedule(delays: [2, 3, 5, 10, 20])
+
+    /// One payment of the day: who pays for what, and what really happens to it.
+    struct Script {
+        var learner: Int
+        var course: Int
+        var amount: Int64?
+        var plan: StkPlan
+        var note: String
+    }
+
+    // swift-format-ignore
+    static let day: [Script] = [
+        Script(learner: 0, course: 0, amount: nil, plan: StkPlan(outcome: .paid), note: "paid"),
+        Script(learner: 1, course: 0, amount: nil, plan: StkPlan(outcome: .paid), note: "paid"),
+        Script(learner: 2, course: 1, amount: nil, plan: StkPlan(outcome: .paid), note: "paid"),
+        Script(learner: 3, course: 1, amount: nil, plan: StkPlan(outcome: .paid), note: "paid"),
+        Script(learner: 4, course: 0, amount: nil, plan: StkPlan(outcome: .paid), note: "paid"),
+        Script(learner: 5, course: 2, amount: nil, plan: StkPlan(outcome: .paid), note: "paid"),
+        Script(learner: 6, course: 0, amount: nil, plan: StkPlan(outcome: .paid, delivery: .lost), note: "paid, callback lost"),
+        Script(learner: 7, course: 1, amount: nil, plan: StkPlan(outcome: .paid, delivery: .lost), note: "paid, callback lost"),
+        Script(learner: 8, course: 0, amount: nil, plan: StkPlan(outcome: .paid, delivery: .twice), note: "paid, callback twice"),
+        Script(learner: 9, course: 1, amount: nil, plan: StkPlan(outcome: .paid, delivery: .late), note: "paid, callback late"),
+        Script(learner: 1, course: 1, amount: nil, plan: StkPlan(outcome: .cancelled), note: "cancelled on the phone"),
+        Script(learner: 2, course: 0, amount: nil, plan: StkPlan(outcome: .noResponse, delivery: .lost), note: "never answered, callback lost"),
+        Script(learner: 3, course: 0, amount: nil, plan: StkPlan(outcome: .wrongPin), note: "wrong PIN"),
+        Script(learner: 4, course: 1, amount: nil, plan: StkPlan(outcome: .insufficientFunds), note: "not enough money"),
+        Script(learner: 0, course: 0, amount: nil, plan: StkPlan(outcome: .paid), note: "paid the same course twice"),
+        Script(learner: 5, course: 1, amount: 8000, plan: StkPlan(outcome: .paid), note: "paid more than the price"),
+    ]
+
+    static let courses: [(String, Int64)] = [("German A1", 5000), ("German A2", 6500), ("Business German", 9000)]
+    static let learners = [
+        "Wanjiku Kamau", "Otieno Odhiambo", "Achieng Atieno", "Kiprop Chebet", "Njeri Mwangi", "Mutua Musyoka",
+        "Nyambura Ng'ang'a", "Barasa Wafula", "Halima Abdi", "Kamau Kariuki",
+    ]
+
+    /// Runs the day and tells the story through `say`; everything it starts is stopped before it returns.
+    public static func run(_ options: DemoOptions, say: @escaping @Sendable (String) -> Void) async throws -> DemoResult
+    {
+        var logger = Logger(label: "mpesa-recon.demo")
+        logger.logLevel = .error
+        let settings = try await recreateDatabase(options)
+        say("1. Database \(options.database) made anew and migrated.")
+
+        let key = SimulatorKeys.privateKeyPEM
+        var configuration = SimulatorConfiguration()
+        configuration.seed = 2026
+        let simulator = DarajaSimulator(
+            configuration: configuration,
+            decryptCredential: { try? SecurityCredential.decrypt(base64: $0, privateKeyPEM: key.utf8) }, logger: logger)
+        var scenario = Scenario()
+        scenario.processingMs = 400
+        scenario.callbackDelayMs = 150
+        scenario.lateDelayMs = 6_000
+        await simulator.setScenario(scenario)
+        // The servers log their own shutdown as errors; the story has no use for that.
+        var quiet = logger
+        quiet.logLevel = .critical
+        let simulatorServer = try await RunningServer.start(simulator.router(), serverName: "daraja-sim", logger: quiet)
+        let pool = ConnectionPool(settings: settings, maxConnections: 10, logger: logger)
+        let token = UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+        let spool = FileManager.default.temporaryDirectory.appendingPathComponent("mpesa-recon-demo-spool-\(token)")
+        let endpoint = CallbackEndpoint(
+            configuration: CallbackServerConfiguration(
+                port: 0, callbackToken: token, spoolDirectory: spool, schedule: schedule, sweepIntervalSeconds: 1),
+            pool: pool, logger: quiet)
+        let callbackServer = try await CallbackServer.start(endpoint)
+        say("2. Daraja simulator on \(simulatorServer.baseURL); mpesa-recon serve on \(callbackServer.baseURL).")
+        do {
+            let result = try await day(
+                options: options, settings: settings, simulator: simulator, simulatorURL: simulatorServer.baseURL,
+                callbackURL: callbackServer.baseURL, token: token, endpoint: endpoint, pool: pool, logger: logger,
+                say: say)
+            await callbackServer.stop()
+            await simulatorServer.stop()
+            await pool.close()
+            try? FileManager.default.removeItem(at: spool)
+            return result
+        } catch {
+            await callbackServer.stop()
+            await simulatorServer.stop()
+            await pool.close()
+            throw error
+        }
+    }
+
+    static func recreateDatabase(_ options: DemoOptions) async throws -> DatabaseSettings {
+        let admin = try await PostgresConnection.connect(DatabaseSettings(connectionString: options.adminURL))
+        do {
+            guard options.database.allSatisfy({ $0.isLetter || $0.isASCIIDigit || $0 == "_" }) else {
+                throw PostgresError(code: .misuse, message: "the demo database name must be letters, digits and _")
+            }
+            // Identifiers cannot be bound; the name was checked above.
+            try await admin.query(SQLQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(options.database) WITH (FORCE)"))
+            try await admin.query(SQLQuery(unsafeSQL: "CREATE DATABASE \(options.database)"))
+            await admin.close()
+        } catch {
+            await admin.close()
+            throw error
+        }
+        var url = options.adminURL
+        if let query = url.firstIndex(of: "?") { url = String(url[..<query]) }
+        if let slash = url.lastIndex(of: "/") { url = String(url[..<slash]) }
+        let settings = DatabaseSettings(connectionString: url + "/" + options.database)
+        let db = try await PostgresConnection.connect(settings)
+        _ = try await Migrator(migrations: try Migration.load(from: options.migrationsDirectory)).migrate(db)
+        await db.close()
+        return settings
+    }
+
+    static func day(
+        options: DemoOptions, settings: DatabaseSettings, simulator: DarajaSimulator, simulatorURL: String,
+        callbackURL: String, token: String, endpoint: CallbackEndpoint, pool: ConnectionPool, logger: Logger,
+        say: @escaping @Sendable (String) -> Void
+    ) async throws -> DemoResult {
+        let sim = SimulatorConfiguration()
+        let client = DarajaClient(
+            configuration: DarajaClientConfiguration(
+                baseURL: simulatorURL, consumerKey: sim.consumerKey, consumerSecret: sim.consumerSecret,
+                shortcode: sim.shortcode, passkey: sim.passkey,
+                callbackURL: "\(callbackURL)/api/payments/callback/?token=\(token)",
+                b2c: B2CConfiguration(
+                    shortcode: sim.b2cShortcode, initiatorName: sim.initiatorName,
+                    securityCredential: try SecurityCredential.encrypt(
+                        password: sim.initiatorPassword, certificatePEM: SimulatorKeys.certificatePEM.utf8),
+                    resultURL: "\(callbackURL)/api/payments/b2c/result/?token=\(token)",
+                    timeoutURL: "\(callbackURL)/api/payments/b2c/timeout/?token=\(token)")),
+            http: HTTPClient(), logger: logger)
+
+        // 3. Courses and learners.
+        let (courseIDs, learnerIDs) = try await pool.withConnection { db in
+            try await db.withTransaction { db in
+                var courseIDs: [Int64] = []
+                for (title, price) in DemoRunner.courses {
+                    courseIDs.append(
+                        try db.query("INSERT INTO courses (title, price) VALUES (\(title), \(price)) RETURNING id")
+                            .first?.decode(Int64.self, "id") ?? 0)
+                }
+                var learnerIDs: [Int64] = []
+                for (index, name) in DemoRunner.learners.enumerated() {
+                    let email = "learner\(index + 1)@example.com"
+                    learnerIDs.append(
+                        try db.query("INSERT INTO users (email, full_name) VALUES (\(email), \(name)) RETURNING id")
+                            .first?.decode(Int64.self, "id") ?? 0)
+                }
+                return (courseIDs, learnerIDs)
+            }
+        }
+        // An enrollment nobody paid for (the LMS enrolled by hand): reconcile must notice.
+        try await pool.withConnection { db in
+            try await db.query(
+                "INSERT INTO enrollments (user_id, course_id) VALUES (\(learnerIDs[6]), \(courseIDs[2]))")
+        }
+        say(
+            "3. Seeded \(courseIDs.count) courses and \(learnerIDs.count) learners; one learner enrolled with no payment."
+        )
+
+        // 4. The day's payments through `pay`.
+        await simulator.enqueue(day.map(\.plan))
+        let initiator = PaymentInitiator(pool: pool, client: client, schedule: schedule, logger: logger)
+        for (index, script) in day.enumerated() {
+            let phone = try MSISDN(parsing: "07\(String(format: "%08d", 10_000_000 + index * 137))")
+            _ = try await initiator.start(
+                userID: learnerIDs[script.learner], courseID: courseIDs[script.course], phone: phone,
+                amount: script.amount.map { Money(minorUnits: $0 * 100) })
+        }
+        var notes: [String: Int] = [:]
+        for script in day { notes[script.note, default: 0] += 1 }
+        let mix = notes.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: "; ")
+        say("4. \(day.count) payments started with mpesa-recon pay: \(mix).")
+        try await Task.sleep(for: .milliseconds(1_500))
+        let inbox = try await counts(pool, "SELECT outcome AS k, count(*) AS n FROM callback_inbox GROUP BY outcome")
+        say("5. Callbacks so far: \(describe(inbox)).")
+
+        // 6. run #1: settle what the lost callbacks left pending, reconcile, write reports.
+        try await Task.sleep(for: .milliseconds(1_000))
+        let first = try await runOnce(settings: settings, pool: pool, client: client, options: options, logger: logger)
+        say(
+            "6. mpesa-recon run: settle checked \(first.settle.claimed) pending payment(s) by STK Query "
+                + "(\(first.settle.completed) completed with receipt pending, \(first.settle.failed) failed); "
+                + "reconcile: \(first.reconcile.opened) finding(s), \(first.reconcile.refundsProposed) refund(s) proposed."
+        )
+
+        // 7. Two admins approve.
+        let desk = RefundDesk(
+            pool: pool, settings: ApprovalSettings(admins: admins, dualApprovalAbove: Money(minorUnits: 400_000)))
+        var approved: [String] = []
+        for refund in try await desk.list(status: .proposed) {
+            var view = try await desk.approve(refund.id, by: admins[0])
+            if view.status == RefundStatus.proposed.rawValue { view = try await desk.approve(refund.id, by: admins[1]) }
+            approved.append("#\(refund.id) KES \(refund.amount) (\(refund.reason))")
+        }
+        say(
+            "7. Admins \(admins.joined(separator: " and ")) approved \(approved.count) refund(s): \(approved.joined(separator: ", "))."
+        )
+
+        // 8. run #2 sends them through B2C; results come back to the callback endpoint.
+        let second = try await runOnce(settings: settings, pool: pool, client: client, options: options, logger: logger)
+        await simulator.waitForCallbacks()
+        try await endpoint.sweep()
+        let last = try await runOnce(settings: settings, pool: pool, client: client, options: options, logger: logger)
+        let refunds = try await counts(pool, "SELECT status AS k, count(*) AS n FROM refunds GROUP BY status")
+        say(
+            "8. mpesa-recon run again: \(second.refunds?.accepted ?? 0) refund(s) sent through B2C; "
+                + "refunds now \(describe(refunds)).")
+
+        let payments = try await counts(pool, "SELECT status AS k, count(*) AS n FROM payments GROUP BY status")
+        let exceptions = try await counts(
+            pool, "SELECT kind AS k, count(*) AS n FROM reconciliation_exceptions WHERE status = 'open' GROUP BY kind")
+        say("9. Payments: \(describe(payments)). Open exceptions for a person: \(describe(exceptions)).")
+        let check = try await pool.withConnection { db in
+            try await LedgerCheck.compare(db, ledger: await simulator.ledger())
+        }
+        say(
+            "10. Checked against the simulator's ledger: \(check.matching)/\(check.transactions) payments right, "
+                + "\(check.receiptsPending) receipt(s) pending where the callback was lost, "
+                + "\(check.payouts) payout(s), refunds paid twice: \(check.refundsPaidTwice), mismatches: \(check.mismatches.count)."
+        )
+        for mismatch in check.mismatches { say("    mismatch: \(mismatch)") }
+        say("11. Reports: \(last.reports.joined(separator: ", "))")
+        return DemoResult(check: check, reports: last.reports)
+    }
+
+    static func runOnce(
+        settings: DatabaseSettings, pool: ConnectionPool, client: DarajaClient, options: DemoOptions, logger: Logger
+    ) async throws -> RunJob.Summary {
+        guard let lock = try await RunLock.acquire(settings) else {
+            throw PostgresError(code: .misuse, message: "another run holds the demo database's lock")
+        }
+        do {
+            let job = RunJob(
+                pool: pool, lock: lock, queries: client, gateway: client,
+                options: RunJob.Options(
+                    settle: SettleOptions(schedule: schedule), reconcile: ReconcileOptions(callbackGraceSeconds: 60),
+                    dispatch: RefundDispatchOptions(),
+                    reports: ReportOptions(period: try .today(), outputDirectory: options.reportsDirectory)),
+                logger: logger)
+            let summary = try await JobRecorder.record("run", pool: pool) { try await job.run() }
+            await lock.release()
+            return summary
+        } catch {
+            await lock.release()
+            throw error
+        }
+    }
+
+    static func counts(_ pool: ConnectionPool, _ sql: SQLQuery) async throws -> [(String, Int)] {
+        try await pool.withConnection { db in
+            try await db.query(sql).map { row throws(PostgresError) in
+                (try row.decode(String?.self, "k") ?? "none", try row.decode(Int.self, "n"))
+            }.sorted { $0.0 < $1.0 }
+        }
+    }
+
+    static func describe(_ counts: [(String, Int)]) -> String {
+        counts.isEmpty ? "none" : counts.map { "\($0.1) \($0.0)" }.joined(separator: ", ")
+    }
+}

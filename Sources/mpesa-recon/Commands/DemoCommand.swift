@@ -1,0 +1,39 @@
+import ArgumentParser
+import Foundation
+import ReconCore
+import ReconDemo
+
+struct DemoCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "demo",
+        abstract: "A day of course payments end to end on a local PostgreSQL, the Daraja simulator and the endpoint.",
+        discussion: """
+            Makes the demo database anew, starts the Daraja simulator and the callback endpoint on loopback, seeds \
+            courses and learners, runs a day of payments through pay (paid, cancelled, unanswered; callbacks lost, \
+            late and doubled; a duplicate payment, an overpayment, an enrollment with no payment), runs run, has two \
+            admins approve the proposed refunds, runs run again so B2C pays them, writes the reports, checks the \
+            database against the simulator's ledger, tells the story, and stops everything it started. \
+            `make demo` starts the local PostgreSQL (scripts/pg.sh) and calls this.
+            """
+    )
+
+    @Option(help: "The local cluster's maintenance database.")
+    var adminURL = "postgresql://postgres@127.0.0.1:54329/postgres"
+    @Option(help: "The demo's database (dropped and made anew).") var database = "mpesa_recon_demo"
+    @Option(help: "Where the reports go.") var reportsDir = "reports"
+    @Option(help: "The migrations folder (default: ./sql, or the one beside the build).") var sqlDir: String?
+
+    func run() async throws {
+        let env = Environment(dotEnv: nil, process: ProcessInfo.processInfo.environment)
+        let options = DemoOptions(
+            adminURL: adminURL, database: database,
+            migrationsDirectory: try Context.migrationsDirectory(flag: sqlDir, env: env), reportsDirectory: reportsDir)
+        print("mpesa-recon demo: a day of course payments through M-Pesa, on this machine only.")
+        let started = Date()
+        let result = try await DemoRunner.run(options) { line in print(line) }
+        print(String(format: "Done in %.0f s.", Date().timeIntervalSince(started)))
+        guard result.check.mismatches.isEmpty else {
+            throw CLIError(message: "the database does not match the simulator's ledger", exitCode: ExitCodes.failure)
+        }
+    }
+}
