@@ -20,28 +20,52 @@ public enum ProcessRunner {
         public var signalled = false
     }
 
+    /// A process wired to temporary output files, not yet started.
+    private struct Launch {
+        let process = Process()
+        let folder: URL
+        let outURL: URL
+        let errURL: URL
+        let out: FileHandle
+        let err: FileHandle
+
+        init(_ executable: URL, _ arguments: [String], environment: [String: String]?, currentDirectory: URL?) throws {
+            folder = FileManager.default.temporaryDirectory.appendingPathComponent("proc-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            outURL = folder.appendingPathComponent("stdout")
+            errURL = folder.appendingPathComponent("stderr")
+            FileManager.default.createFile(atPath: outURL.path, contents: nil)
+            FileManager.default.createFile(atPath: errURL.path, contents: nil)
+            out = try FileHandle(forWritingTo: outURL)
+            err = try FileHandle(forWritingTo: errURL)
+            process.executableURL = executable
+            process.arguments = arguments
+            if let environment { process.environment = environment }
+            process.currentDirectoryURL = currentDirectory ?? FileManager.default.temporaryDirectory
+            process.standardOutput = out
+            process.standardError = err
+            process.standardInput = FileHandle.nullDevice
+        }
+
+        /// Closes the files, reads them, and removes the folder.
+        func finish(killed: Bool) throws -> Output {
+            defer { try? FileManager.default.removeItem(at: folder) }
+            try? out.close()
+            try? err.close()
+            return Output(
+                status: process.terminationStatus, stdout: String(decoding: try readAll(outURL.path), as: UTF8.self),
+                stderr: String(decoding: try readAll(errURL.path), as: UTF8.self), killed: killed,
+                signalled: process.terminationReason == .uncaughtSignal)
+        }
+    }
+
     /// Runs `executable` to its end (or kills it with SIGKILL after `killAfter`).
     public static func run(
         _ executable: URL, _ arguments: [String], environment: [String: String]? = nil,
         currentDirectory: URL? = nil, killAfter: Duration? = nil
     ) async throws -> Output {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("proc-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let outURL = folder.appendingPathComponent("stdout")
-        let errURL = folder.appendingPathComponent("stderr")
-        FileManager.default.createFile(atPath: outURL.path, contents: nil)
-        FileManager.default.createFile(atPath: errURL.path, contents: nil)
-        let out = try FileHandle(forWritingTo: outURL)
-        let err = try FileHandle(forWritingTo: errURL)
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        if let environment { process.environment = environment }
-        process.currentDirectoryURL = currentDirectory ?? FileManager.default.temporaryDirectory
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = FileHandle.nullDevice
+        let launch = try Launch(executable, arguments, environment: environment, currentDirectory: currentDirectory)
+        let process = launch.process
         let (exit, exited) = AsyncStream<Void>.makeStream()
         process.terminationHandler = { _ in exited.finish() }
         try process.run()
@@ -59,41 +83,17 @@ public enum ProcessRunner {
             for await _ in exit {}
         }
         process.terminationHandler = nil
-        try? out.close()
-        try? err.close()
-        return Output(
-            status: process.terminationStatus, stdout: String(decoding: try readAll(outURL.path), as: UTF8.self),
-            stderr: String(decoding: try readAll(errURL.path), as: UTF8.self), killed: killed,
-            signalled: process.terminationReason == .uncaughtSignal)
+        return try launch.finish(killed: killed)
     }
 
     /// Runs `executable` to its end, blocking the calling thread (for synchronous tests).
     public static func runBlocking(
         _ executable: URL, _ arguments: [String], currentDirectory: URL? = nil
     ) throws -> Output {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("proc-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let outURL = folder.appendingPathComponent("stdout")
-        let errURL = folder.appendingPathComponent("stderr")
-        FileManager.default.createFile(atPath: outURL.path, contents: nil)
-        FileManager.default.createFile(atPath: errURL.path, contents: nil)
-        let out = try FileHandle(forWritingTo: outURL)
-        let err = try FileHandle(forWritingTo: errURL)
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        process.currentDirectoryURL = currentDirectory ?? FileManager.default.temporaryDirectory
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        try? out.close()
-        try? err.close()
-        return Output(
-            status: process.terminationStatus, stdout: String(decoding: try readAll(outURL.path), as: UTF8.self),
-            stderr: String(decoding: try readAll(errURL.path), as: UTF8.self), killed: false)
+        let launch = try Launch(executable, arguments, environment: nil, currentDirectory: currentDirectory)
+        try launch.process.run()
+        launch.process.waitUntilExit()
+        return try launch.finish(killed: false)
     }
 
     /// Reads a whole file, retrying reads that a signal interrupted.

@@ -1,3 +1,5 @@
+import ReconCore
+
 /// A calendar day with no time or zone: what a report's "Date" column means.
 public struct CivilDate: Sendable, Hashable, Comparable, CustomStringConvertible {
     /// The year, 1 to 9999.
@@ -37,30 +39,16 @@ public struct CivilDate: Sendable, Hashable, Comparable, CustomStringConvertible
         (lhs.year, lhs.month, lhs.day) < (rhs.year, rhs.month, rhs.day)
     }
 
-    /// Days since 1970-01-01 (negative before it); Howard Hinnant's `days_from_civil`.
+    /// Days since 1970-01-01 (negative before it).
     public var daysSinceUnixEpoch: Int64 {
-        let y = Int64(month <= 2 ? year - 1 : year)
-        let m = Int64(month)
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yearOfEra = y - era * 400
-        let dayOfYear = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + Int64(day) - 1
-        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
-        return era * 146_097 + dayOfEra - 719_468
+        CivilCalendar.days(year: Int64(year), month: Int64(month), day: Int64(day))
     }
 
-    /// The day a count of days since 1970-01-01 falls on; Howard Hinnant's `civil_from_days`.
+    /// The day a count of days since 1970-01-01 falls on.
     ///
     /// The caller keeps `days` within years 1...9999 (see `EastAfricaTime.supportedSeconds`).
     init(daysSinceUnixEpoch days: Int64) {
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let shiftedMonth = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * shiftedMonth + 2) / 5 + 1
-        let month = shiftedMonth < 10 ? shiftedMonth + 3 : shiftedMonth - 9
-        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
+        let (year, month, day) = CivilCalendar.date(days: days)
         self.init(unchecked: Int(year), Int(month), Int(day))
     }
 
