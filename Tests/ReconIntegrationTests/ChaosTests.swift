@@ -69,7 +69,8 @@ struct ChaosTests {
             "chaos: \(check.transactions) payments, \(lost) callbacks lost, \(doubled) doubled; faults injected: "
                 + "\(faults.spikeArrest) spike arrests, \(faults.serverErrors) 5xx, \(faults.malformed) malformed, "
                 + "\(faults.invalidToken) refused tokens; mismatches found = \(check.mismatches.count), "
-                + "receipts pending = \(check.receiptsPending), refunds paid twice = \(check.refundsPaidTwice)")
+                + "receipts pending = \(check.receiptsPending), refunds paid out = \(check.payouts), "
+                + "refunds paid twice = \(check.refundsPaidTwice)")
         return check
     }
 
@@ -87,10 +88,51 @@ struct ChaosTests {
                 try await Task.sleep(for: .milliseconds(300))
                 round += 1
             }
+            try await Self.refundSome(stack)
             await stack.simulator.setFaults(Faults())
             let check = try await Self.finish(stack)
             #expect(check.mismatches == [])
             #expect(check.stillPending == 0 && check.matching == check.transactions && check.transactions == Self.size)
+            // Every refund ends paid exactly once or refused, as the ledger says.
+            let refunds = try await stack.count("SELECT count(*) FROM refunds")
+            let succeeded = try await stack.count("SELECT count(*) FROM refunds WHERE status = 'succeeded'")
+            let failed = try await stack.count("SELECT count(*) FROM refunds WHERE status = 'failed'")
+            #expect(refunds > 0 && succeeded + failed == refunds)
+            #expect(check.payouts == succeeded && check.refundsPaidTwice == 0)
+        }
+    }
+
+    /// Refunds a tenth of the completed payments through the whole workflow while faults stay on: B2C results
+    /// lost, queue timeouts, refusals; dispatch repeated until every refund has a verdict.
+    static func refundSome(_ stack: Stack) async throws {
+        var plans = Self.scenario
+        plans.b2cOutcomes = [.paid: 55, .failed: 10, .timeoutThenPaid: 15, .paidResultLost: 20]
+        await stack.simulator.setScenario(plans)
+        let payments = try await stack.db.query(
+            "SELECT id FROM payments WHERE status = 'completed' ORDER BY id"
+        ).map { try $0.decode(Int64.self, "id") }
+        for id in payments.enumerated().filter({ $0.offset % 10 == 0 }).map(\.element) {
+            let refund = try await stack.desk.propose(
+                paymentID: id, amount: Money(minorUnits: 100_000), reason: "chaos refund", by: "alice")
+            _ = try await stack.desk.approve(refund.id, by: "bob")
+        }
+        let dispatcher = RefundDispatcher(
+            pool: stack.pool, gateway: stack.client,
+            options: RefundDispatchOptions(stuckAfterSeconds: 1, recheckAfterSeconds: 1, maxStatusChecks: 60),
+            logger: {
+                var logger = Logger(label: "chaos")
+                logger.logLevel = .warning
+                return logger
+            }())
+        let deadline = ContinuousClock.now + .seconds(300)
+        while ContinuousClock.now < deadline {
+            let open = try await stack.count(
+                "SELECT count(*) FROM refunds WHERE status IN ('approved', 'sending', 'sent', 'unknown')")
+            if open == 0 { break }
+            _ = try await dispatcher.run()
+            await stack.simulator.waitForCallbacks()
+            try await stack.endpoint.sweep()
+            try await Task.sleep(for: .milliseconds(1_100))
         }
     }
 

@@ -42,9 +42,11 @@ enum Subprocess {
 
     /// Runs `binary arguments`, optionally sending SIGKILL after `killAfter`.
     static func run(
-        _ binary: URL, _ arguments: [String], environment: [String: String], killAfter: Duration? = nil
+        _ binary: URL, _ arguments: [String], environment: [String: String], killAfter: Duration? = nil,
+        killWhen: (@Sendable () async -> Bool)? = nil
     ) async throws -> Result {
-        let output = try await ProcessRunner.run(binary, arguments, environment: environment, killAfter: killAfter)
+        let output = try await ProcessRunner.run(
+            binary, arguments, environment: environment, killAfter: killAfter, killWhen: killWhen)
         return Result(status: output.status, stdout: output.stdout, stderr: output.stderr, killed: output.killed)
     }
 }

@@ -59,10 +59,12 @@ public enum ProcessRunner {
         }
     }
 
-    /// Runs `executable` to its end (or kills it with SIGKILL after `killAfter`).
+    /// Runs `executable` to its end, or kills it with SIGKILL after `killAfter`, or as soon as `killWhen`
+    /// (polled every 20 ms) says so.
     public static func run(
         _ executable: URL, _ arguments: [String], environment: [String: String]? = nil,
-        currentDirectory: URL? = nil, killAfter: Duration? = nil
+        currentDirectory: URL? = nil, killAfter: Duration? = nil,
+        killWhen: (@Sendable () async -> Bool)? = nil
     ) async throws -> Output {
         let launch = try Launch(executable, arguments, environment: environment, currentDirectory: currentDirectory)
         let process = launch.process
@@ -70,10 +72,13 @@ public enum ProcessRunner {
         process.terminationHandler = { _ in exited.finish() }
         try process.run()
         var killed = false
-        if let killAfter {
+        if killAfter != nil || killWhen != nil {
             let pid = process.processIdentifier
             let killer = Task {
-                try await Task.sleep(for: killAfter)
+                if let killAfter { try await Task.sleep(for: killAfter) }
+                if let killWhen {
+                    while await !killWhen() { try await Task.sleep(for: .milliseconds(20)) }
+                }
                 kill(pid, SIGKILL)
             }
             for await _ in exit {}
