@@ -76,7 +76,7 @@ timings=""
 for name in "${benches[@]}"; do
     timings+="${timings:+; }$name $(minutes "${seconds[$name]}") (load average ${load_before[$name]} → ${load_after[$name]})"
 done
-context="One \`make bench\` run, $(date -u '+%Y-%m-%d %H:%M UTC'), $(minutes "$total") in all on $(nproc) cores \
+context="One run of \`Benchmarks/run-all.sh\` (\`make bench\`), $(date -u '+%Y-%m-%d %H:%M UTC'), $(minutes "$total") in all on $(nproc) cores \
 ($(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)) shared with other work: release build $(minutes "$build_seconds"), \
 $timings. Load average at the start $load_start, at the end $(load)."
 
