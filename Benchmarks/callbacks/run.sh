@@ -11,7 +11,8 @@
 # BENCH_CALLBACK_PAYMENTS seeded payments (200000; must exceed what the endpoint can take in the warm-up
 # plus the run), BENCH_PG_PORT port of the benchmark's own PostgreSQL cluster (54339, started with
 # scripts/pg.sh and stopped again if this script started it), BENCH_NO_README=1 to leave README alone.
-# Prints a markdown table and replaces the "Callbacks" section of Benchmarks/README.md.
+# Prints a markdown table and replaces the "Callbacks" section of Benchmarks/README.md; the summary rows for
+# Benchmarks/run-all.sh go to Benchmarks/out/callbacks.summary.tsv.
 # Run benchmarks one after another, never two at once: they share that cluster and the machine.
 set -euo pipefail
 
@@ -29,8 +30,9 @@ threads=2
 db=mpesa_recon_bench_callbacks
 token=bench-callback-token-0123456789
 out=$root/Benchmarks/out/callbacks
+summary=$root/Benchmarks/out/callbacks.summary.tsv
 mkdir -p "$out"
-rm -rf "${out:?}"/*
+rm -rf "${out:?}"/* "$summary"
 
 log() { echo "== $*" >&2; }
 die() { echo "callbacks benchmark: $*" >&2; exit 1; }
@@ -234,6 +236,17 @@ if [ ${#problems[@]} -gt 0 ]; then
     printf 'callbacks benchmark FAILED: %s\n' "${problems[@]}" >&2
     exit 1
 fi
+
+command="BENCH_DURATION=$duration Benchmarks/callbacks/run.sh"
+{
+    printf 'benchmark\tmeasure\tours\tbaseline\tbaseline_figure\tratio\tpeak_memory\tcommand\n'
+    printf 'callbacks\tthroughput, %s connections, %s s\t%s callbacks/s\tpgbench single-row INSERT\t%s transactions/s\t%s\t%s MiB\t%s\n' \
+        "$connections" "$duration" "$ours_rate" "$base_tps" "$rate_ratio" "$ours_rss_mib" "$command"
+    printf 'callbacks\tp99 latency, %s connections\t%s ms\tpgbench single-row INSERT\t%s ms\t%s\t%s MiB\t%s\n' \
+        "$connections" "$ours_p99" "$base_p99" "$p99_ratio" "$ours_rss_mib" "$command"
+    printf 'callbacks\tp50 latency, %s connections\t%s ms\tpgbench single-row INSERT\t%s ms\t%s\t%s MiB\t%s\n' \
+        "$connections" "$ours_p50" "$base_p50" "$p50_ratio" "$ours_rss_mib" "$command"
+} >"$summary"
 
 if [ "${BENCH_NO_README:-0}" != 1 ]; then
     section=$(

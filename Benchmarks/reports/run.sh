@@ -12,7 +12,8 @@
 #
 # Uses the local cluster of scripts/pg.sh (PG_PORT, default 54329) and a database recon_bench_reports,
 # re-created at the start and dropped at the end (KEEP=1 keeps it and the large output files).
-# Outputs go to Benchmarks/out/reports (git-ignored); the timings (*.time) are always kept.
+# Outputs go to Benchmarks/out/reports (git-ignored); the timings (*.time) are always kept. The summary rows for
+# Benchmarks/run-all.sh go to Benchmarks/out/reports.summary.tsv.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -22,7 +23,8 @@ N=${N:-1000000}
 PORT=${PG_PORT:-54329}
 DB=recon_bench_reports
 out=$root/Benchmarks/out/reports
-rm -rf "$out"
+summary=$root/Benchmarks/out/reports.summary.tsv
+rm -rf "$out" "$summary"
 mkdir -p "$out"
 
 log() { printf '== %s\n' "$*" >&2; }
@@ -145,6 +147,28 @@ load average at the start $load_start and at the end $(cut -d' ' -f1-3 /proc/loa
 XlsxWriter $(python3 -c 'import xlsxwriter; print(xlsxwriter.__version__)'), $(psql --version | cut -d' ' -f1-3), Swift release build."
 echo "$table"
 echo "$context"
+
+# summary_row MEASURE BASELINE OURS_FIGURE BASELINE_FIGURE OURS_VALUE BASELINE_VALUE OURS_MB: one row for run-all.sh.
+summary_row() {
+    printf 'reports\t%s\t%s\t%s\t%s\t%s\t%s MiB\tN=%s Benchmarks/reports/run.sh\n' "$1" "$3" "$2" "$4" "$(ratio "$5" "$6")" "$7" "$N"
+}
+wall_row() { # MEASURE BASELINE OURS_NAME BASELINE_WALL
+    summary_row "$1" "$2" "$(seconds "$out/$3.time") s" "$4 s" "$(seconds "$out/$3.time")" "$4" "$(megabytes "$out/$3.time")"
+}
+{
+    printf 'benchmark\tmeasure\tours\tbaseline\tbaseline_figure\tratio\tpeak_memory\tcommand\n'
+    wall_row "XLSX of $N settled payments ($(size "$ours_xlsx")), wall time" "C over libxlsxwriter, constant memory" \
+        ours-xlsx "$(seconds "$out/c-xlsx.time")"
+    summary_row "XLSX of $N settled payments, CPU time (user + system)" "C over libxlsxwriter, constant memory" \
+        "$(cpu "$out/ours-xlsx.time") s" "$(cpu "$out/c-xlsx.time") s" "$(cpu "$out/ours-xlsx.time")" \
+        "$(cpu "$out/c-xlsx.time")" "$(megabytes "$out/ours-xlsx.time")"
+    wall_row "XLSX of $N settled payments, wall time" "Python XlsxWriter constant_memory + psql COPY" \
+        ours-xlsx "$(seconds "$out/py-xlsx.time")"
+    wall_row "CSV of $N settled payments ($(size "$ours_csv")), wall time" "psql COPY (same SELECT) TO STDOUT WITH CSV" \
+        ours-csv "$(seconds "$out/copy-csv.time")"
+    wall_row "CSV of $N settled payments, wall time" "psql COPY formatting the same bytes in SQL" \
+        ours-csv "$(seconds "$out/copy-formatted-csv.time")"
+} >"$summary"
 
 readme=$root/Benchmarks/README.md
 python3 - "$readme" "$table" "$context" <<'EOF'

@@ -11,7 +11,7 @@
 # BENCH_CONCURRENCY of the concurrent run (16), BENCH_PG_PORT port of the benchmark's own PostgreSQL
 # cluster (54339, started with scripts/pg.sh and stopped again if this script started it),
 # BENCH_NO_README=1 to leave README alone. Prints a markdown table and replaces the "Settlement" section of
-# Benchmarks/README.md.
+# Benchmarks/README.md; the summary rows for Benchmarks/run-all.sh go to Benchmarks/out/settle.summary.tsv.
 # Run benchmarks one after another, never two at once: they share that cluster and the machine.
 set -euo pipefail
 
@@ -27,8 +27,9 @@ concurrency=${BENCH_CONCURRENCY:-16}
 pg_port=${BENCH_PG_PORT:-54339}
 db=mpesa_recon_bench_settle
 out=$root/Benchmarks/out/settle
+summary=$root/Benchmarks/out/settle.summary.tsv
 mkdir -p "$out"
-rm -rf "${out:?}"/*
+rm -rf "${out:?}"/* "$summary"
 
 # The simulator's default credentials (SimulatorConfiguration); nothing secret.
 consumer_key=sim-consumer-key
@@ -240,6 +241,15 @@ if [ ${#problems[@]} -gt 0 ]; then
     printf 'settle benchmark FAILED: %s\n' "${problems[@]}" >&2
     exit 1
 fi
+
+command="BENCH_SETTLE_PAYMENTS=$count Benchmarks/settle/run.sh"
+{
+    printf 'benchmark\tmeasure\tours\tbaseline\tbaseline_figure\tratio\tpeak_memory\tcommand\n'
+    printf 'settle\t%s due payments, answers %s ms late, --rate %s --concurrency %s: wall time\t%s s\tthe rate bound, %s / %s per second\t%s s\t%s\t%s MiB\t%s\n' \
+        "$count" "$slow_ms" "$rate" "$concurrency" "$c_wall" "$count" "$rate" "$bound" "$vs_bound" "$(rss concurrent)" "$command"
+    printf 'settle\t%s due payments, wall time\t%s s\tone at a time (--concurrency 1), same budget\t%s s\t%s\t%s MiB\t%s\n' \
+        "$count" "$c_wall" "$s_wall" "$vs_seq" "$(rss concurrent)" "$command"
+} >"$summary"
 
 if [ "${BENCH_NO_README:-0}" != 1 ]; then
     section=$(
