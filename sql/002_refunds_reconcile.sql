@@ -23,6 +23,9 @@ ALTER TABLE refunds
 CREATE INDEX refunds_dispatch_idx ON refunds (id) WHERE status = 'approved' OR resend_due;
 CREATE INDEX refunds_in_flight_idx ON refunds (id) WHERE status IN ('sending', 'sent', 'unknown');
 CREATE INDEX refunds_exception_idx ON refunds (exception_id);
+-- Reconcile proposes a refund for a finding at most once, even when two reconciles overlap.
+CREATE UNIQUE INDEX refunds_one_system_proposal_per_exception ON refunds (exception_id)
+    WHERE proposed_by = 'mpesa-recon' AND exception_id IS NOT NULL;
 
 -- Every Transaction Status query sent about a refund: its result names the query's own ids, not the refund's.
 CREATE TABLE refund_status_checks (

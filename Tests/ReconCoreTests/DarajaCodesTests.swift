@@ -75,7 +75,7 @@ import Testing
     }
 
     @Test(arguments: [
-        "1", "2", "3", "4", "5", "6", "7", "8", "11", "12", "13", "14", "15", "17", "20", "21", "26", "2001", "2006",
+        "1", "2", "3", "4", "5", "6", "7", "8", "11", "12", "13", "14", "17", "20", "21", "26", "2001", "2006",
         "2028", "2040", "8006", "SFC_IC0003",
     ])
     func documentedFailures(code: String) {
@@ -86,7 +86,8 @@ import Testing
         #expect(!reason.explanation.isEmpty)
     }
 
-    @Test(arguments: ["R000001", "R000002", "4999", "9", "10", "16", "1032", "", "2040 "])
+    // 15 "Duplicate detected" may mean an earlier send got through: not a failure that frees the money.
+    @Test(arguments: ["R000001", "R000002", "4999", "9", "10", "15", "16", "1032", "", "2040 "])
     func otherCodesAreNotUnderstood(code: String) {
         #expect(B2CResultCode.meaning(of: DarajaCode(code)) == .notUnderstood)
     }
@@ -140,6 +141,17 @@ import Testing
                 == .throttled(code: "fault"))
         #expect(
             DarajaSyncAnswerClass.classify(api: .stkPush, httpStatus: 429, error: nil) == .throttled(code: "HTTP 429"))
+        // Other gateway faults may come after the request reached M-Pesa: no verdict, never "send again".
+        let timeout = DarajaErrorBody.fault(
+            faultString: "Gateway Timeout", errorCode: "messaging.adaptors.http.flow.GatewayTimeout")
+        #expect(
+            DarajaSyncAnswerClass.classify(api: .b2c, httpStatus: 504, error: timeout)
+                == .serverError(code: "messaging.adaptors.http.flow.GatewayTimeout"))
+        let token = DarajaErrorBody.fault(
+            faultString: "Invalid access token", errorCode: "keymanagement.service.invalid_access_token")
+        #expect(
+            DarajaSyncAnswerClass.classify(api: .stkQuery, httpStatus: 401, error: token)
+                == .tokenInvalid(code: "keymanagement.service.invalid_access_token"))
     }
 
     @Test(arguments: [

@@ -208,7 +208,9 @@ struct RefundStateMachineTests {
         #expect(statusContra.effect == .conflict && statusContra.next == paid)
     }
 
-    @Test("Transaction Status: Completed succeeds, Failed fails, not found resends with the same id, else nothing")
+    @Test(
+        "Transaction Status: Completed succeeds, Failed fails, not found resends only a send never answered, else nothing"
+    )
     func statusVerdicts() {
         let done = RefundStateMachine.apply(
             .statusAnswered(.completed(receipt: "TKR9", amount: Self.amount)), to: Self.sent)
@@ -218,9 +220,14 @@ struct RefundStateMachineTests {
         #expect(off.next.status == .succeeded && off.finding?.kind == "callback_conflict")
         #expect(
             RefundStateMachine.apply(.statusAnswered(.failed(description: "x")), to: Self.sent).next.status == .failed)
-        let notFound = RefundStateMachine.apply(.statusAnswered(.notFound(code: "R000002")), to: Self.sent)
+        // A send that never got an answer: M-Pesa does not know the id, so it goes again with the same id.
+        let notFound = RefundStateMachine.apply(.statusAnswered(.notFound(code: "R000002")), to: Self.sending)
         #expect(notFound.next.status == .sending && notFound.next.resendDue)
         #expect(notFound.next.originatorConversationID == "ocid-1")
+        // Daraja had accepted it (a ConversationID): "not found" contradicts that; a person decides, nothing is sent.
+        let accepted = RefundStateMachine.apply(.statusAnswered(.notFound(code: "R000002")), to: Self.sent)
+        #expect(accepted.next.status == .unknown && !accepted.next.resendDue)
+        #expect(accepted.finding?.kind == "unresolved")
         let none = RefundStateMachine.apply(.statusAnswered(.noVerdict(code: "2001", description: "x")), to: Self.sent)
         #expect(none.next.status == .sent && !none.next.resendDue)
     }

@@ -68,6 +68,24 @@ struct SchemaTests {
         }
     }
 
+    @Test("the system proposes at most one refund per finding, even from two overlapping reconciles")
+    func oneSystemProposalPerFinding() async throws {
+        try await TestDatabase.with { _, db in
+            let payment = try await Self.seedPayment(db)
+            let finding =
+                try await db.query(
+                    "INSERT INTO reconciliation_exceptions (kind, key, payment_id) VALUES ('overpaid', 'k', \(payment)) RETURNING id"
+                ).first?.decode(Int64.self, "id") ?? 0
+            let insert: SQLQuery = """
+                INSERT INTO refunds (payment_id, exception_id, amount, reason, proposed_by)
+                VALUES (\(payment), \(finding), 100, 'excess', 'mpesa-recon')
+                """
+            try await db.query(insert)
+            let error = await #expect(throws: PostgresError.self) { try await db.query(insert) }
+            #expect(error?.constraint == "refunds_one_system_proposal_per_exception")
+        }
+    }
+
     @Test("an approver must differ from the proposer")
     func selfApprovalRefused() async throws {
         try await TestDatabase.with { _, db in

@@ -115,7 +115,9 @@ public enum B2CResultCode {
         case "12": .failed(.creditAccountInvalid)
         case "13": .failed(.unresolvedDebitAccount)
         case "14": .failed(.unresolvedCreditAccount)
-        case "15": .failed(.duplicateDetected)
+        // 15 "Duplicate detected" may mean an earlier send with the id got through: never a failure that
+        // frees the amount for another refund; Transaction Status (or a person) decides.
+        case "15": .notUnderstood
         case "17": .failed(.internalFailure)
         case "20": .failed(.unresolvedInitiator)
         case "21": .failed(.initiatorLacksRole)

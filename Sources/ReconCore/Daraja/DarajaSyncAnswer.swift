@@ -73,9 +73,20 @@ public enum DarajaSyncAnswerClass: Sendable, Hashable {
         default:
             break
         }
-        if case .fault(_, let faultCode) = error {
-            // Daraja runs on Apigee; its raw fault bodies come from rate-limit policies (REFERENCE §3).
-            return .throttled(code: faultCode ?? "fault")
+        if case .fault(let faultString, let faultCode) = error {
+            // Daraja runs on Apigee (REFERENCE §3). Only its rate-limit policies mean "nothing was done, slow
+            // down"; a gateway timeout or 503 fault may come after the request reached M-Pesa, so it is a server
+            // error (no verdict), never a licence to send again.
+            let text = ((faultCode ?? "") + " " + (faultString ?? "")).lowercased()
+            if httpStatus == 429 || text.contains("spikearrest") || text.contains("spike arrest")
+                || text.contains("quota") || text.contains("ratelimit")
+            {
+                return .throttled(code: faultCode ?? "fault")
+            }
+            if text.contains("access_token") || text.contains("accesstoken") {
+                return .tokenInvalid(code: faultCode ?? "fault")
+            }
+            return .serverError(code: faultCode ?? "fault")
         }
         if httpStatus == 429 {
             return .throttled(code: code ?? "HTTP 429")

@@ -88,7 +88,7 @@ public enum ReconcileRules {
                     detail: "payment \(duplicate.id) is a second completed payment for learner \(pair.userID) and "
                         + "course \(pair.courseID) (first: payment \(primary.id)): refund it",
                     action: proposal(
-                        duplicate, upTo: duplicate.amount,
+                        duplicate, upTo: duplicate.received,
                         reason: "duplicate payment: learner \(pair.userID) already paid for course \(pair.courseID) "
                             + "with payment \(primary.id)")))
         }
@@ -119,7 +119,7 @@ public enum ReconcileRules {
                         expected: pair.price, received: primary.received,
                         detail: "payment \(primary.id) is completed but course \(pair.courseID) is inactive: refund it",
                         action: proposal(
-                            primary, upTo: primary.amount,
+                            primary, upTo: primary.received,
                             reason: "course \(pair.courseID) is inactive: paid but never enrolled")))
                 return findings
             }
@@ -135,7 +135,7 @@ public enum ReconcileRules {
                         detail: "payment \(primary.id) paid \(received.decimalString) for a course priced "
                             + "\(pair.price.decimalString): refund the excess of \(excess.decimalString)",
                         action: proposal(
-                            primary, upTo: min(excess, primary.amount),
+                            primary, upTo: min(excess, primary.received),
                             reason: "overpaid by \(excess.decimalString) against the course price")))
             }
         } else if received < pair.price {
@@ -173,7 +173,8 @@ public enum ReconcileRules {
 
     /// The refund to propose for what is not yet covered, whole shillings down; `.none` when covered.
     static func proposal(_ payment: PaymentFacts, upTo target: Money, reason: String) -> ReconcileAction {
-        let capped = min(target, payment.amount)
+        // What M-Pesa reported paid bounds a refund (the database's trigger uses the same figure).
+        let capped = min(target, payment.received)
         guard let open = capped.subtracting(payment.committed) else { return .none }
         let whole = Money(minorUnits: open.minorUnits - open.minorUnits % 100)
         guard whole.minorUnits >= 100 else { return .none }

@@ -328,6 +328,18 @@ public enum RefundStateMachine {
         case .notFound(let code):
             guard current.status.isInFlight else { return done("stale not-found answer", .ignored) }
             if current.resendDue { return done("resend already due", .duplicate) }
+            // Only a send that never got any answer may go again. Once Daraja accepted the id (a ConversationID)
+            // or a result came, "not found" contradicts what we know: a person decides, nothing is sent.
+            guard current.status == .sending, current.conversationID == nil, current.resultCode == nil else {
+                next.status = .unknown
+                next.note = "Transaction Status \(code) for a refund Daraja had accepted: a person decides"
+                return done(
+                    "not found after acceptance: a person decides", .applied, check: .never,
+                    finding: PaymentFinding(
+                        kind: "unresolved",
+                        detail: "refund: Transaction Status says M-Pesa does not know a refund Daraja had accepted; "
+                            + "check before anything is sent again"))
+            }
             next.status = .sending
             next.resendDue = true
             next.note = "Transaction Status \(code): M-Pesa does not know the id; sent again with the same id"

@@ -185,6 +185,7 @@ public enum ExceptionStore {
             ON CONFLICT (key) DO UPDATE SET last_seen = EXCLUDED.last_seen, detail = EXCLUDED.detail,
                 received_amount = coalesce(EXCLUDED.received_amount, reconciliation_exceptions.received_amount),
                 status = 'open', resolved_at = NULL, resolution = NULL
+            WHERE reconciliation_exceptions.resolved_by IS NULL
             """)
     }
 

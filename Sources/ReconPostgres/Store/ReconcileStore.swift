@@ -277,6 +277,7 @@ public enum ReconcileStore {
                         \(SQLArray(proposals.map(\.reason)))::text[]) AS t(payment_id, exception_id, amount, reason)
             WHERE NOT EXISTS (SELECT 1 FROM refunds r WHERE r.exception_id = t.exception_id)
             ORDER BY t.payment_id
+            ON CONFLICT DO NOTHING
             """
         ).affected
     }
