@@ -18,6 +18,8 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
+# shellcheck source=../lib/readme-section.sh
+. "$root/Benchmarks/lib/readme-section.sh"
 cd "$root"
 export PATH=/opt/swift/usr/bin:$PATH
 
@@ -263,20 +265,6 @@ ${table}
 - **Reading the ratio:** a callback costs HTTP, the token check, a decode and the apply on top of the insert, and ${per_callback} commits (store first, then apply) where pgbench makes one. The cluster is the throwaway one of \`scripts/pg.sh\` (fsync and synchronous_commit off) for both sides; durable settings would cost both, ours per commit.
 EOF
     )
-    readme=$root/Benchmarks/README.md
-    [ -f "$readme" ] || printf '# Benchmarks\n\nReproducible benchmarks of mpesa-recon against named baselines, measured in the same run (DESIGN §9).\nEach section is written by its own `Benchmarks/<name>/run.sh`.\n' >"$readme"
-    start='<!-- bench:callbacks:start -->'
-    end='<!-- bench:callbacks:end -->'
-    printf '%s\n%s\n%s\n' "$start" "$section" "$end" >"$out/section.md"
-    if grep -qF "$start" "$readme"; then
-        awk -v start="$start" -v end="$end" -v file="$out/section.md" '
-            $0 == start { while ((getline line < file) > 0) print line; skip = 1; next }
-            $0 == end { skip = 0; next }
-            !skip { print }' "$readme" >"$out/README.new"
-        mv "$out/README.new" "$readme"
-    else
-        printf '\n' >>"$readme"
-        cat "$out/section.md" >>"$readme"
-    fi
+    write_readme_section "$root" callbacks "$section" "$out"
     log "wrote the Callbacks section of Benchmarks/README.md"
 fi

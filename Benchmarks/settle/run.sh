@@ -17,6 +17,8 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
+# shellcheck source=../lib/readme-section.sh
+. "$root/Benchmarks/lib/readme-section.sh"
 cd "$root"
 export PATH=/opt/swift/usr/bin:$PATH
 
@@ -268,20 +270,6 @@ ${table}
 - **Checked:** ${check}.
 EOF
     )
-    readme=$root/Benchmarks/README.md
-    [ -f "$readme" ] || printf '# Benchmarks\n\nReproducible benchmarks of mpesa-recon against named baselines, measured in the same run (DESIGN §9).\nEach section is written by its own `Benchmarks/<name>/run.sh`.\n' >"$readme"
-    start='<!-- bench:settle:start -->'
-    end='<!-- bench:settle:end -->'
-    printf '%s\n%s\n%s\n' "$start" "$section" "$end" >"$out/section.md"
-    if grep -qF "$start" "$readme"; then
-        awk -v start="$start" -v end="$end" -v file="$out/section.md" '
-            $0 == start { while ((getline line < file) > 0) print line; skip = 1; next }
-            $0 == end { skip = 0; next }
-            !skip { print }' "$readme" >"$out/README.new"
-        mv "$out/README.new" "$readme"
-    else
-        printf '\n' >>"$readme"
-        cat "$out/section.md" >>"$readme"
-    fi
+    write_readme_section "$root" settle "$section" "$out"
     log "wrote the Settlement section of Benchmarks/README.md"
 fi

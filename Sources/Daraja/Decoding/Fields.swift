@@ -39,6 +39,16 @@ enum Fields {
         DarajaCode(try requiredText(value, key))
     }
 
+    /// The object of a synchronous "accepted" answer; ``DarajaError/Code/notAccepted`` unless `ResponseCode` is 0.
+    static func acceptedObject(_ body: some Collection<UInt8>) throws(DarajaError) -> JSON {
+        let root = try object(body)
+        let code = try requiredCode(root, "ResponseCode")
+        guard code.text == "0" else {
+            throw DarajaError(.notAccepted, field: "ResponseCode", reason: "is \(code.text), not 0")
+        }
+        return root
+    }
+
     /// Text made only of ASCII digits (an MSISDN, a `YYYYMMDDHHmmss` date); `nil` for anything else, such as a
     /// masked number `25470****149` or a float literal.
     static func digits(_ value: JSON?) -> String? {

@@ -15,12 +15,8 @@ public struct StkPushAccepted: Sendable, Equatable {
 
     /// Decodes a 2xx STK Push body; throws ``DarajaError/Code/notAccepted`` when `ResponseCode` is not `0`.
     public init(json body: some Collection<UInt8>) throws(DarajaError) {
-        let root = try Fields.object(body)
-        let code = try Fields.requiredCode(root, "ResponseCode")
-        guard code.text == "0" else {
-            throw DarajaError(.notAccepted, field: "ResponseCode", reason: "is \(code.text), not 0")
-        }
-        responseCode = code.text
+        let root = try Fields.acceptedObject(body)
+        responseCode = "0"
         checkoutRequestID = try Fields.requiredText(root, "CheckoutRequestID")
         merchantRequestID = Fields.text(root["MerchantRequestID"])
         responseDescription = root["ResponseDescription"]?.scalarText ?? ""
@@ -150,12 +146,8 @@ public struct B2CAccepted: Sendable, Equatable {
 
     /// Decodes a 2xx body; throws ``DarajaError/Code/notAccepted`` when `ResponseCode` is not `0`.
     public init(json body: some Collection<UInt8>) throws(DarajaError) {
-        let root = try Fields.object(body)
-        let code = try Fields.requiredCode(root, "ResponseCode")
-        guard code.text == "0" else {
-            throw DarajaError(.notAccepted, field: "ResponseCode", reason: "is \(code.text), not 0")
-        }
-        responseCode = code.text
+        let root = try Fields.acceptedObject(body)
+        responseCode = "0"
         conversationID = try Fields.requiredText(root, "ConversationID")
         originatorConversationID = Fields.text(root["OriginatorConversationID"])
         responseDescription = root["ResponseDescription"]?.scalarText ?? ""
