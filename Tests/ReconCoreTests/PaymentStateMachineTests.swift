@@ -58,7 +58,7 @@ struct PaymentStateMachineTests {
         let t = PaymentStateMachine.apply(
             .failed(code: "1032", reason: .cancelledByUser, description: "x"), source: .callback, to: done, now: now)
         #expect(t.next == done)
-        #expect(t.finding?.kind == "callback_conflict")
+        #expect(t.finding?.kind == .callbackConflict)
     }
 
     @Test("a success with a receipt after a failure is applied and flagged as late success")
@@ -69,9 +69,9 @@ struct PaymentStateMachineTests {
         #expect(failed.status == .failed)
         let late = PaymentStateMachine.apply(.paid(Self.details("R9")), source: .callback, to: failed, now: now)
         #expect(late.next.status == .completed && late.next.receipt == "R9" && late.enroll)
-        #expect(late.finding?.kind == "late_success")
+        #expect(late.finding?.kind == .lateSuccess)
         let weak = PaymentStateMachine.apply(.paid(nil), source: .query, to: failed, now: now)
-        #expect(weak.next == failed && weak.finding?.kind == "late_success")
+        #expect(weak.next == failed && weak.finding?.kind == .lateSuccess)
     }
 
     @Test("a different receipt or amount is recorded as a receipt conflict")
@@ -79,10 +79,10 @@ struct PaymentStateMachineTests {
         let done = PaymentStateMachine.apply(.paid(Self.details("R1")), source: .callback, to: Self.pending(), now: now)
             .next
         let other = PaymentStateMachine.apply(.paid(Self.details("R2")), source: .callback, to: done, now: now)
-        #expect(other.next.receipt == "R1" && other.finding?.kind == "receipt_conflict")
+        #expect(other.next.receipt == "R1" && other.finding?.kind == .receiptConflict)
         let short = PaymentStateMachine.apply(
             .paid(Self.details("R3", amount: Money(minorUnits: 100))), source: .callback, to: Self.pending(), now: now)
-        #expect(short.next.status == .completed && short.finding?.kind == "receipt_conflict")
+        #expect(short.next.status == .completed && short.finding?.kind == .receiptConflict)
     }
 
     @Test("in flight walks the schedule and ends unknown with an unresolved finding, never failed")
@@ -101,7 +101,7 @@ struct PaymentStateMachineTests {
         #expect(transitions[0].next.nextCheckAt == now.addingTimeInterval(180))
         #expect(transitions[1].next.status == .pending)
         #expect(state.status == .unknown && state.checkAttempts == 3 && state.nextCheckAt == nil)
-        #expect(transitions[2].finding?.kind == "unresolved")
+        #expect(transitions[2].finding?.kind == .unresolved)
     }
 
     @Test("throttling and transport failures reschedule without using up a check")
@@ -119,7 +119,7 @@ struct PaymentStateMachineTests {
     func notUnderstood() {
         let t = PaymentStateMachine.apply(
             .notUnderstood("result code 7777"), source: .query, to: Self.pending(), now: now)
-        #expect(t.next.status == .unknown && t.finding?.kind == "unresolved")
+        #expect(t.next.status == .unknown && t.finding?.kind == .unresolved)
     }
 
     @Test("a verdict for an unknown payment is applied and resolves the unresolved finding")
@@ -129,7 +129,7 @@ struct PaymentStateMachineTests {
             .failed(code: "1032", reason: .cancelledByUser, description: "x"), source: .callback, to: unknown, now: now)
         #expect(failed.next.status == .failed && failed.resolvesUnresolved)
         let paid = PaymentStateMachine.apply(.paid(nil), source: .query, to: unknown, now: now)
-        #expect(paid.next.status == .completed && paid.enroll && paid.finding?.kind == "late_success")
+        #expect(paid.next.status == .completed && paid.enroll && paid.finding?.kind == .lateSuccess)
     }
 
     // MARK: Properties over random sequences

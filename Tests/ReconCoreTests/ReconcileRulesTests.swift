@@ -29,7 +29,7 @@ struct ReconcileRulesTests {
     @Test("paid but not enrolled: enroll on an active course, refund in full on an inactive one")
     func paidNotEnrolled() {
         let active = ReconcileRules.judge(Self.pair([Self.paid(10, 5000)]))
-        #expect(active.map(\.key) == ["paid_not_enrolled:payment:10"])
+        #expect(active.map(\.key.rawValue) == ["paid_not_enrolled:payment:10"])
         #expect(active.first?.action == .enroll(paymentID: 10))
         let inactive = ReconcileRules.judge(Self.pair(active: false, [Self.paid(10, 5000)]))
         #expect(inactive.first?.kind == .paidNotEnrolled)
@@ -54,7 +54,7 @@ struct ReconcileRulesTests {
     @Test("enrolled but not paid, unless the course is free")
     func enrolledNotPaid() {
         let e = EnrollmentFacts(id: 4, active: true, paymentID: nil)
-        #expect(ReconcileRules.judge(Self.pair(enrollment: e, [])).map(\.key) == ["enrolled_not_paid:enrollment:4"])
+        #expect(ReconcileRules.judge(Self.pair(enrollment: e, [])).map(\.key.rawValue) == ["enrolled_not_paid:enrollment:4"])
         #expect(ReconcileRules.judge(Self.pair(price: 0, enrollment: e, [])).isEmpty)
     }
 
@@ -63,7 +63,7 @@ struct ReconcileRulesTests {
         let e = EnrollmentFacts(id: 4, active: true, paymentID: 11)
         let findings = ReconcileRules.judge(
             Self.pair(enrollment: e, [Self.paid(10, 5000), Self.paid(11, 5000, at: 60)]))
-        #expect(findings.map(\.key) == ["duplicate_payment:payment:10"])
+        #expect(findings.map(\.key.rawValue) == ["duplicate_payment:payment:10"])
         guard case .proposeRefund(10, let amount, _) = findings.first?.action else {
             Issue.record("expected a refund proposal")
             return
@@ -86,7 +86,7 @@ struct ReconcileRulesTests {
     func prices() {
         let e = EnrollmentFacts(id: 4, active: true, paymentID: 10)
         let over = ReconcileRules.judge(Self.pair(enrollment: e, [Self.paid(10, 6000)]))
-        #expect(over.map(\.key) == ["overpaid:payment:10"])
+        #expect(over.map(\.key.rawValue) == ["overpaid:payment:10"])
         #expect(over.first?.expected == Self.kes(5000) && over.first?.received == Self.kes(6000))
         guard case .proposeRefund(10, let amount, _) = over.first?.action else {
             Issue.record("expected a refund proposal")
@@ -108,7 +108,7 @@ struct ReconcileRulesTests {
     func amountMismatch() {
         let e = EnrollmentFacts(id: 4, active: true, paymentID: 10)
         let findings = ReconcileRules.judge(Self.pair(enrollment: e, [Self.paid(10, 5000, paid: 4500)]))
-        #expect(Set(findings.map(\.key)) == ["receipt_conflict:payment:10", "underpaid:payment:10"])
+        #expect(Set(findings.map(\.key.rawValue)) == ["receipt_conflict:payment:10", "underpaid:payment:10"])
     }
 
     @Test("unknown payments are unresolved; a success after failure is a late success")
@@ -118,7 +118,7 @@ struct ReconcileRulesTests {
         let unknown = PaymentFacts(id: 11, status: .unknown, amount: Self.kes(5000), createdAt: Self.t0)
         let e = EnrollmentFacts(id: 4, active: true, paymentID: 10)
         let findings = ReconcileRules.judge(Self.pair(enrollment: e, [late, unknown]))
-        #expect(Set(findings.map(\.key)) == ["late_success:payment:10", "unresolved:payment:11"])
+        #expect(Set(findings.map(\.key.rawValue)) == ["late_success:payment:10", "unresolved:payment:11"])
     }
 
     @Test("stale callbacks: a receipt another payment holds is a conflict; an unclaimed one is unmatched")
@@ -126,9 +126,9 @@ struct ReconcileRulesTests {
         let clash = ReconcileRules.judge(
             StaleCallbackFacts(
                 id: 5, kind: "stk", outcome: nil, receipt: "QKH1", claimedPaymentID: 2, receiptOwnerPaymentID: 1))
-        #expect(clash.map(\.key) == ["receipt_conflict:receipt:QKH1"] && clash.first?.paymentID == 2)
+        #expect(clash.map(\.key.rawValue) == ["receipt_conflict:receipt:QKH1"] && clash.first?.paymentID == 2)
         let unmatched = ReconcileRules.judge(StaleCallbackFacts(id: 6, kind: "b2c_result", outcome: "unmatched"))
-        #expect(unmatched.map(\.key) == ["unmatched_callback:callback:6"])
+        #expect(unmatched.map(\.key.rawValue) == ["unmatched_callback:callback:6"])
         #expect(ReconcileRules.judge(StaleCallbackFacts(id: 7, kind: "stk", outcome: nil)).isEmpty)
     }
 

@@ -203,7 +203,7 @@ struct RefundStateMachineTests {
             .result(
                 .failed(code: "1", reason: .insufficientBalance, description: "x"), code: "1", description: "x",
                 conversationID: nil, transactionID: nil), to: paid)
-        #expect(contra.effect == .conflict && contra.next == paid && contra.finding?.kind == "callback_conflict")
+        #expect(contra.effect == .conflict && contra.next == paid && contra.finding?.kind == .callbackConflict)
         let statusContra = RefundStateMachine.apply(.statusAnswered(.failed(description: "x")), to: paid)
         #expect(statusContra.effect == .conflict && statusContra.next == paid)
     }
@@ -217,7 +217,7 @@ struct RefundStateMachineTests {
         #expect(done.next.status == .succeeded && done.next.receipt == "TKR9" && done.finding == nil)
         let off = RefundStateMachine.apply(
             .statusAnswered(.completed(receipt: "TKR9", amount: Money(minorUnits: 1))), to: Self.sent)
-        #expect(off.next.status == .succeeded && off.finding?.kind == "callback_conflict")
+        #expect(off.next.status == .succeeded && off.finding?.kind == .callbackConflict)
         #expect(
             RefundStateMachine.apply(.statusAnswered(.failed(description: "x")), to: Self.sent).next.status == .failed)
         // A send that never got an answer: M-Pesa does not know the id, so it goes again with the same id.
@@ -227,7 +227,7 @@ struct RefundStateMachineTests {
         // Daraja had accepted it (a ConversationID): "not found" contradicts that; a person decides, nothing is sent.
         let accepted = RefundStateMachine.apply(.statusAnswered(.notFound(code: "R000002")), to: Self.sent)
         #expect(accepted.next.status == .unknown && !accepted.next.resendDue)
-        #expect(accepted.finding?.kind == "unresolved")
+        #expect(accepted.finding?.kind == .unresolved)
         let none = RefundStateMachine.apply(.statusAnswered(.noVerdict(code: "2001", description: "x")), to: Self.sent)
         #expect(none.next.status == .sent && !none.next.resendDue)
     }
@@ -260,6 +260,6 @@ struct RefundStateMachineTests {
     @Test("after the last status check the refund becomes unknown for a person")
     func exhausted() {
         let t = RefundStateMachine.apply(.statusChecksExhausted(6), to: Self.sent)
-        #expect(t.next.status == .unknown && t.finding?.kind == "unresolved" && t.statusCheck == .never)
+        #expect(t.next.status == .unknown && t.finding?.kind == .unresolved && t.statusCheck == .never)
     }
 }

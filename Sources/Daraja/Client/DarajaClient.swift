@@ -81,7 +81,8 @@ public final class DarajaClient: Sendable {
             do {
                 response = try await http.send(request)
             } catch {
-                return .failure(.transport(error.description))
+                let sent = error.requestMayHaveBeenSent
+                return .failure(.transport(error.description, requestMayHaveBeenSent: sent))
             }
             if case .tokenInvalid = DarajaSyncAnswerClass.classify(
                 api: api, httpStatus: response.status, body: response.body),
@@ -115,6 +116,10 @@ public final class DarajaClient: Sendable {
             return .invalid(error.description)
         }
         switch await post("/mpesa/stkpush/v1/processrequest", body: request.jsonBody(), api: .stkPush) {
+        case .failure(.noToken(let reason)):
+            return .notSent("no access token: \(reason)")
+        case .failure(.transport(let reason, requestMayHaveBeenSent: false)):
+            return .notSent(reason)
         case .failure(let failure):
             return .noAnswer(failure.description)
         case .success(let response):
@@ -135,7 +140,7 @@ public final class DarajaClient: Sendable {
                 // "Merchant does not exist", "Wrong credentials", "Unable to lock subscriber": no prompt was sent.
                 return .rejected(code: code, message: error?.message ?? "")
             case .throttled(let code):
-                return .noAnswer("throttled (\(code)); no prompt was sent")
+                return .notSent("throttled (\(code))")
             default:
                 return .noAnswer("STK Push answered HTTP \(response.status) \(error?.code ?? "")")
             }
@@ -158,7 +163,7 @@ public final class DarajaClient: Sendable {
         }
         switch await post("/mpesa/stkpushquery/v1/query", body: request.jsonBody(), api: .stkQuery) {
         case .failure(.noToken(let reason)): return .tokenInvalid(code: reason)
-        case .failure(.transport(let reason)): return .transportFailure(reason)
+        case .failure(.transport(let reason, _)): return .transportFailure(reason)
         case .success(let response):
             if response.status == 429 { return .throttled(code: "HTTP 429") }
             // A body that is not JSON at all (cut short, an HTML error page) is no answer: ask again later.
@@ -193,7 +198,7 @@ public final class DarajaClient: Sendable {
         }
         switch await post("/mpesa/b2c/v3/paymentrequest", body: request.jsonBody(), api: .b2c) {
         case .failure(.noToken(let reason)): return .throttled(code: "no token: \(reason)")
-        case .failure(.transport(let reason)): return .uncertain(reason)
+        case .failure(.transport(let reason, _)): return .uncertain(reason)
         case .success(let response):
             if (200..<300).contains(response.status), let accepted = try? B2CAccepted(json: response.body) {
                 return .accepted(conversationID: accepted.conversationID)
@@ -245,12 +250,13 @@ public final class DarajaClient: Sendable {
 /// Why a call got no HTTP answer worth classifying.
 enum DarajaCallFailure: Error, CustomStringConvertible {
     case noToken(String)
-    case transport(String)
+    /// `requestMayHaveBeenSent` is false only when the failure came before any byte of the request left.
+    case transport(String, requestMayHaveBeenSent: Bool)
 
     var description: String {
         switch self {
         case .noToken(let reason): "no access token: \(reason)"
-        case .transport(let reason): reason
+        case .transport(let reason, _): reason
         }
     }
 }

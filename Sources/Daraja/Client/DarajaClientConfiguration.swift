@@ -90,7 +90,10 @@ public enum StkPushOutcome: Sendable, Equatable {
     case rejected(code: String, message: String)
     /// Refused before sending: the request breaks a rule Daraja enforces.
     case invalid(String)
-    /// No usable answer: whether a prompt went out is not known.
+    /// The request never left this machine (no access token, connection refused, throttled before it was
+    /// processed): no prompt reached a phone.
+    case notSent(String)
+    /// The request went out but no usable answer came back: whether a prompt went out is not known.
     case noAnswer(String)
 }
 

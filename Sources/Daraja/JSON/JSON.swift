@@ -282,6 +282,8 @@ private struct Parser {
                 guard (0xDC00...0xDFFF).contains(low) else { throw failure("a lone surrogate in a string") }
                 scalarValue = 0x10000 + ((scalarValue - 0xD800) << 10) + (low - 0xDC00)
             }
+            // U+0000 is no text anyone sends on purpose, and PostgreSQL text cannot hold it: the body is malformed.
+            guard scalarValue != 0 else { throw failure("a string contains U+0000") }
             guard let scalar = Unicode.Scalar(scalarValue) else { throw failure("a lone surrogate in a string") }
             buffer.append(contentsOf: String(Character(scalar)).utf8)
         default:

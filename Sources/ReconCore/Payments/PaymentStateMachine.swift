@@ -69,13 +69,13 @@ public struct PaymentState: Sendable, Equatable {
 
 /// A finding for a person that a transition raises (recorded in `reconciliation_exceptions`).
 public struct PaymentFinding: Sendable, Equatable {
-    /// The exception kind (a value of the schema's list).
-    public var kind: String
+    /// The exception kind.
+    public var kind: ExceptionKind
     /// What happened, without phone numbers.
     public var detail: String
 
     /// A finding.
-    public init(kind: String, detail: String) {
+    public init(kind: ExceptionKind, detail: String) {
         self.kind = kind
         self.detail = detail
     }
@@ -145,7 +145,7 @@ public enum PaymentStateMachine {
                 return result(
                     "failure after completion ignored", event: false,
                     finding: PaymentFinding(
-                        kind: "callback_conflict",
+                        kind: .callbackConflict,
                         detail: "a \(source.rawValue) reported failure \(code) after the payment was completed"))
             }
 
@@ -177,14 +177,14 @@ public enum PaymentStateMachine {
                 return result(
                     "answer not understood", event: false,
                     finding: current.status == .unknown
-                        ? nil : PaymentFinding(kind: "callback_conflict", detail: "answer not understood: \(reason)"))
+                        ? nil : PaymentFinding(kind: .callbackConflict, detail: "answer not understood: \(reason)"))
             }
             next.lastAnswer = "not understood"
             next.status = .unknown
             next.nextCheckAt = nil
             return result(
                 "not understood, needs a person", event: true,
-                finding: PaymentFinding(kind: "unresolved", detail: "Daraja answer not understood: \(reason)"))
+                finding: PaymentFinding(kind: .unresolved, detail: "Daraja answer not understood: \(reason)"))
         }
     }
 
@@ -214,7 +214,7 @@ public enum PaymentStateMachine {
         let amountFinding: PaymentFinding? = {
             guard let paid = details?.amount, paid != current.amount else { return nil }
             return PaymentFinding(
-                kind: "receipt_conflict",
+                kind: .receiptConflict,
                 detail: "M-Pesa reported \(paid.decimalString) paid for a request of \(current.amount.decimalString)")
         }()
 
@@ -230,7 +230,7 @@ public enum PaymentStateMachine {
             next.settledVia = SettledVia(source)
             return transition(
                 "late success after unknown", event: true,
-                finding: PaymentFinding(kind: "late_success", detail: "paid after the payment was marked unknown"),
+                finding: PaymentFinding(kind: .lateSuccess, detail: "paid after the payment was marked unknown"),
                 enroll: true, resolves: true)
         case .failed:
             guard receipt != nil else {
@@ -238,14 +238,14 @@ public enum PaymentStateMachine {
                 return transition(
                     "paid without receipt after failure", event: false,
                     finding: PaymentFinding(
-                        kind: "late_success", detail: "a query reported paid after the payment had failed"))
+                        kind: .lateSuccess, detail: "a query reported paid after the payment had failed"))
             }
             fill()
             next.settledVia = SettledVia(source)
             return transition(
                 "late success after failure", event: true,
                 finding: PaymentFinding(
-                    kind: "late_success", detail: "paid (receipt received) after the payment had failed"),
+                    kind: .lateSuccess, detail: "paid (receipt received) after the payment had failed"),
                 enroll: true)
         case .completed:
             guard let receipt else { return transition("already completed", event: false) }
@@ -254,7 +254,7 @@ public enum PaymentStateMachine {
                 return transition(
                     "different receipt ignored", event: false,
                     finding: PaymentFinding(
-                        kind: "receipt_conflict",
+                        kind: .receiptConflict,
                         detail:
                             "a \(source.rawValue) reported receipt \(receipt) for a payment completed with \(existing)")
                 )
@@ -292,7 +292,7 @@ public enum PaymentStateMachine {
         next.nextCheckAt = nil
         return PaymentTransition(
             next: next, recordsEvent: true, summary: "unknown: \(reason)",
-            finding: PaymentFinding(kind: "unresolved", detail: reason), enroll: false, throttled: false,
+            finding: PaymentFinding(kind: .unresolved, detail: reason), enroll: false, throttled: false,
             resolvesUnresolved: false)
     }
 }

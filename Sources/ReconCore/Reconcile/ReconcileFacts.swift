@@ -1,33 +1,5 @@
 public import Foundation
 
-/// The kinds of `reconciliation_exceptions` (the schema's list).
-public enum ExceptionKind: String, Sendable, Codable, CaseIterable {
-    case paidNotEnrolled = "paid_not_enrolled"
-    case enrolledNotPaid = "enrolled_not_paid"
-    case duplicatePayment = "duplicate_payment"
-    case underpaid
-    case overpaid
-    case receiptConflict = "receipt_conflict"
-    case lateSuccess = "late_success"
-    case unresolved
-    case unmatchedCallback = "unmatched_callback"
-    case callbackConflict = "callback_conflict"
-
-    /// Whether reconcile resolves the finding by itself once it no longer holds.
-    ///
-    /// Receipt conflicts and late successes record something that happened; it stays true, so only a person
-    /// closes them. Callback conflicts belong to the callback processor.
-    public var resolvesWhenGone: Bool {
-        switch self {
-        case .paidNotEnrolled, .enrolledNotPaid, .duplicatePayment, .underpaid, .overpaid, .unresolved,
-            .unmatchedCallback:
-            true
-        case .receiptConflict, .lateSuccess, .callbackConflict:
-            false
-        }
-    }
-}
-
 /// One payment of a learner-course pair, with what has been refunded of it.
 public struct PaymentFacts: Sendable, Equatable {
     public var id: Int64
@@ -142,9 +114,10 @@ public enum ReconcileAction: Sendable, Equatable {
 
 /// One finding: an exception under a stable key, and what to do about it.
 public struct ReconcileFinding: Sendable, Equatable {
-    public var kind: ExceptionKind
     /// Stable: the same fact always has the same key, so re-running never duplicates it.
-    public var key: String
+    public var key: FindingKey
+    /// The finding's kind (part of its key).
+    public var kind: ExceptionKind { key.kind }
     public var paymentID: Int64?
     public var enrollmentID: Int64?
     public var callbackID: Int64?
@@ -156,11 +129,10 @@ public struct ReconcileFinding: Sendable, Equatable {
 
     /// A finding.
     public init(
-        kind: ExceptionKind, key: String, paymentID: Int64? = nil, enrollmentID: Int64? = nil,
+        key: FindingKey, paymentID: Int64? = nil, enrollmentID: Int64? = nil,
         callbackID: Int64? = nil, expected: Money? = nil, received: Money? = nil, detail: String,
         action: ReconcileAction = .none
     ) {
-        self.kind = kind
         self.key = key
         self.paymentID = paymentID
         self.enrollmentID = enrollmentID

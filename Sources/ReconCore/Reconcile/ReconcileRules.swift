@@ -15,26 +15,13 @@
 /// A money finding holds until the succeeded refunds cover it; a refund is proposed only for what the
 /// non-failed, non-rejected refunds do not already cover, in whole shillings.
 public enum ReconcileRules {
-    /// Stable keys; the payment state machine uses the same ones for the findings it raises itself.
-    public enum Key {
-        /// A finding about a payment.
-        public static func payment(_ kind: ExceptionKind, _ id: Int64) -> String { "\(kind.rawValue):payment:\(id)" }
-        /// A finding about an enrollment.
-        public static func enrollment(_ kind: ExceptionKind, _ id: Int64) -> String {
-            "\(kind.rawValue):enrollment:\(id)"
-        }
-        /// A finding about a stored callback.
-        public static func callback(_ kind: ExceptionKind, _ id: Int64) -> String { "\(kind.rawValue):callback:\(id)" }
-        /// A finding about an M-Pesa receipt.
-        public static func receipt(_ kind: ExceptionKind, _ receipt: String) -> String {
-            "\(kind.rawValue):receipt:\(receipt)"
-        }
-        /// The key prefixes reconcile owns and resolves when a finding no longer holds.
-        public static let resolvablePrefixes: [String] = [
-            "paid_not_enrolled:payment:", "enrolled_not_paid:enrollment:", "duplicate_payment:payment:",
-            "underpaid:payment:", "overpaid:payment:", "unresolved:payment:", "unmatched_callback:callback:",
-        ]
-    }
+    /// The key prefixes reconcile owns and resolves when a finding no longer holds.
+    public static let resolvablePrefixes: [String] = [
+        FindingKey.prefix(.paidNotEnrolled, .payment(0)), FindingKey.prefix(.enrolledNotPaid, .enrollment(0)),
+        FindingKey.prefix(.duplicatePayment, .payment(0)), FindingKey.prefix(.underpaid, .payment(0)),
+        FindingKey.prefix(.overpaid, .payment(0)), FindingKey.prefix(.unresolved, .payment(0)),
+        FindingKey.prefix(.unmatchedCallback, .callback(0)),
+    ]
 
     /// Judges one learner-course pair.
     public static func judge(_ pair: PairFacts) -> [ReconcileFinding] {
@@ -43,21 +30,21 @@ public enum ReconcileRules {
             if payment.status == .unknown {
                 findings.append(
                     ReconcileFinding(
-                        kind: .unresolved, key: Key.payment(.unresolved, payment.id), paymentID: payment.id,
+                        key: .payment(.unresolved, payment.id), paymentID: payment.id,
                         expected: payment.amount,
                         detail: "payment \(payment.id) is unknown after settlement: a person decides"))
             }
             if payment.lateSuccess {
                 findings.append(
                     ReconcileFinding(
-                        kind: .lateSuccess, key: Key.payment(.lateSuccess, payment.id), paymentID: payment.id,
+                        key: .payment(.lateSuccess, payment.id), paymentID: payment.id,
                         expected: payment.amount,
                         detail: "payment \(payment.id) succeeded after it had been marked failed or unknown"))
             }
             if payment.status == .completed, let paid = payment.paidAmount, paid != payment.amount {
                 findings.append(
                     ReconcileFinding(
-                        kind: .receiptConflict, key: Key.payment(.receiptConflict, payment.id), paymentID: payment.id,
+                        key: .payment(.receiptConflict, payment.id), paymentID: payment.id,
                         expected: payment.amount, received: paid,
                         detail: "M-Pesa reported \(paid.decimalString) paid for a request of "
                             + payment.amount.decimalString))
@@ -70,7 +57,7 @@ public enum ReconcileRules {
             if let enrollment = pair.enrollment, enrollment.active, pair.price > .zero {
                 findings.append(
                     ReconcileFinding(
-                        kind: .enrolledNotPaid, key: Key.enrollment(.enrolledNotPaid, enrollment.id),
+                        key: .enrollment(.enrolledNotPaid, enrollment.id),
                         paymentID: enrollment.paymentID, enrollmentID: enrollment.id, expected: pair.price,
                         detail: "learner \(pair.userID) is enrolled in course \(pair.courseID) with no completed "
                             + "payment: a person decides (no money moves)"))
@@ -83,7 +70,7 @@ public enum ReconcileRules {
             guard duplicate.refunded < duplicate.amount else { continue }
             findings.append(
                 ReconcileFinding(
-                    kind: .duplicatePayment, key: Key.payment(.duplicatePayment, duplicate.id),
+                    key: .payment(.duplicatePayment, duplicate.id),
                     paymentID: duplicate.id, expected: .zero, received: duplicate.received,
                     detail: "payment \(duplicate.id) is a second completed payment for learner \(pair.userID) and "
                         + "course \(pair.courseID) (first: payment \(primary.id)): refund it",
@@ -99,7 +86,7 @@ public enum ReconcileRules {
             if pair.enrollment != nil {
                 findings.append(
                     ReconcileFinding(
-                        kind: .paidNotEnrolled, key: Key.payment(.paidNotEnrolled, primary.id), paymentID: primary.id,
+                        key: .payment(.paidNotEnrolled, primary.id), paymentID: primary.id,
                         enrollmentID: pair.enrollment?.id, expected: pair.price, received: primary.received,
                         detail: "payment \(primary.id) is completed but the enrollment was revoked: a person decides"))
                 return findings
@@ -107,7 +94,7 @@ public enum ReconcileRules {
             if pair.courseActive {
                 findings.append(
                     ReconcileFinding(
-                        kind: .paidNotEnrolled, key: Key.payment(.paidNotEnrolled, primary.id), paymentID: primary.id,
+                        key: .payment(.paidNotEnrolled, primary.id), paymentID: primary.id,
                         expected: pair.price, received: primary.received,
                         detail: "payment \(primary.id) is completed but learner \(pair.userID) was not enrolled in "
                             + "course \(pair.courseID)",
@@ -115,7 +102,7 @@ public enum ReconcileRules {
             } else {
                 findings.append(
                     ReconcileFinding(
-                        kind: .paidNotEnrolled, key: Key.payment(.paidNotEnrolled, primary.id), paymentID: primary.id,
+                        key: .payment(.paidNotEnrolled, primary.id), paymentID: primary.id,
                         expected: pair.price, received: primary.received,
                         detail: "payment \(primary.id) is completed but course \(pair.courseID) is inactive: refund it",
                         action: proposal(
@@ -130,7 +117,7 @@ public enum ReconcileRules {
             if primary.refunded < excess {
                 findings.append(
                     ReconcileFinding(
-                        kind: .overpaid, key: Key.payment(.overpaid, primary.id), paymentID: primary.id,
+                        key: .payment(.overpaid, primary.id), paymentID: primary.id,
                         expected: pair.price, received: received,
                         detail: "payment \(primary.id) paid \(received.decimalString) for a course priced "
                             + "\(pair.price.decimalString): refund the excess of \(excess.decimalString)",
@@ -141,7 +128,7 @@ public enum ReconcileRules {
         } else if received < pair.price {
             findings.append(
                 ReconcileFinding(
-                    kind: .underpaid, key: Key.payment(.underpaid, primary.id), paymentID: primary.id,
+                    key: .payment(.underpaid, primary.id), paymentID: primary.id,
                     expected: pair.price, received: received,
                     detail: "payment \(primary.id) paid \(received.decimalString) for a course priced "
                         + "\(pair.price.decimalString): held for a decision"))
@@ -156,7 +143,7 @@ public enum ReconcileRules {
         {
             return [
                 ReconcileFinding(
-                    kind: .receiptConflict, key: Key.receipt(.receiptConflict, receipt),
+                    key: .receipt(.receiptConflict, receipt),
                     paymentID: callback.claimedPaymentID, callbackID: callback.id,
                     detail: "receipt \(receipt) of payment \(owner) is also reported for "
                         + (callback.claimedPaymentID.map { "payment \($0)" } ?? "an unknown payment")
@@ -166,7 +153,7 @@ public enum ReconcileRules {
         guard callback.outcome == "unmatched" else { return [] }
         return [
             ReconcileFinding(
-                kind: .unmatchedCallback, key: Key.callback(.unmatchedCallback, callback.id), callbackID: callback.id,
+                key: .callback(.unmatchedCallback, callback.id), callbackID: callback.id,
                 detail: "\(callback.kind) callback \(callback.id) is claimed by no payment or refund")
         ]
     }

@@ -173,7 +173,7 @@ public enum RefundStateMachine {
             return done(
                 "gave up asking", .applied, check: .never,
                 finding: PaymentFinding(
-                    kind: "unresolved",
+                    kind: .unresolved,
                     detail: "refund: Transaction Status gave no verdict after \(count) checks; a person decides"))
         }
     }
@@ -245,7 +245,7 @@ public enum RefundStateMachine {
             return done(
                 "contradicting result", .conflict,
                 finding: PaymentFinding(
-                    kind: "callback_conflict",
+                    kind: .callbackConflict,
                     detail: "B2C result \(code) for a refund that is already \(current.status.rawValue)"))
         case .unknown where newStatus == .unknown:
             return done("duplicate unclear result", .duplicate)
@@ -265,7 +265,7 @@ public enum RefundStateMachine {
             return done(
                 "result for a refund never sent", .conflict,
                 finding: PaymentFinding(
-                    kind: "callback_conflict",
+                    kind: .callbackConflict,
                     detail: "B2C result \(code) for a refund in state \(current.status.rawValue)"))
         }
     }
@@ -288,7 +288,7 @@ public enum RefundStateMachine {
                 return done(
                     "status says paid after failure", .conflict,
                     finding: PaymentFinding(
-                        kind: "callback_conflict",
+                        kind: .callbackConflict,
                         detail: "Transaction Status says a refund marked failed was paid: a person must check"))
             case .sending, .sent, .unknown:
                 next.status = .succeeded
@@ -300,7 +300,7 @@ public enum RefundStateMachine {
                     paid == current.amount
                         ? nil
                         : PaymentFinding(
-                            kind: "callback_conflict",
+                            kind: .callbackConflict,
                             detail: "Transaction Status reports \(paid.decimalString) paid for a refund of "
                                 + current.amount.decimalString)
                 }
@@ -315,7 +315,7 @@ public enum RefundStateMachine {
                 return done(
                     "status says failed after success", .conflict,
                     finding: PaymentFinding(
-                        kind: "callback_conflict",
+                        kind: .callbackConflict,
                         detail: "Transaction Status says a refund marked succeeded failed: a person must check"))
             case .sending, .sent, .unknown:
                 next.status = .failed
@@ -336,7 +336,7 @@ public enum RefundStateMachine {
                 return done(
                     "not found after acceptance: a person decides", .applied, check: .never,
                     finding: PaymentFinding(
-                        kind: "unresolved",
+                        kind: .unresolved,
                         detail: "refund: Transaction Status says M-Pesa does not know a refund Daraja had accepted; "
                             + "check before anything is sent again"))
             }

@@ -24,6 +24,16 @@ public struct HTTPClientError: Error, Sendable, CustomStringConvertible, CustomD
         case shutdown
     }
 
+    /// Whether the request may have reached the server. `false` only for failures before a connection could carry
+    /// it (a bad URL, a refused or unresolvable connection, a failed TLS handshake); a timeout or a broken
+    /// connection may have come after the request was written.
+    public var requestMayHaveBeenSent: Bool {
+        switch code {
+        case .invalidURL, .unsupportedScheme, .invalidRequest, .connectFailed, .tls: false
+        case .timedOut, .responseTooLarge, .transport, .cancelled, .shutdown: true
+        }
+    }
+
     /// The kind of failure.
     public var code: Code
     /// The request's `scheme://host:port`, when the URL could be parsed.

@@ -111,7 +111,7 @@ public enum CallbackProcessor {
             try await db.withTransaction { db in
                 try InboxStore.markProcessed(db, id: inboxID, outcome: .conflict, reference: nil, now: now)
                 try ExceptionStore.record(
-                    db, kind: "callback_conflict", key: "callback_conflict:inbox:\(inboxID)", callbackID: inboxID,
+                    db, key: FindingKey(.callbackConflict, .inbox(inboxID)), callbackID: inboxID,
                     detail: ["detail": "the database refused to apply this callback: \(error.description)"], now: now)
             }
             return .conflict

@@ -18,6 +18,16 @@ public struct PayError: Error, CustomStringConvertible {
     public var message: String
     /// Bad input rather than a failure.
     public var isUsage: Bool
+    /// The STK Push never left this machine; the payment is recorded as `failed`.
+    public var notSent: Bool
+
+    /// An error.
+    public init(message: String, isUsage: Bool, notSent: Bool = false) {
+        self.message = message
+        self.isUsage = isUsage
+        self.notSent = notSent
+    }
+
     public var description: String { message }
 }
 
@@ -53,38 +63,29 @@ public struct PaymentInitiator: Sendable {
     }
 
     /// Creates the payment and sends the push. `amount` defaults to the course price.
+    ///
+    /// A push that never left this machine (no token, connection refused) fails the payment and throws
+    /// ``PayError`` with `notSent` after recording it: nobody was asked to pay, so no person needs to look.
     public func start(userID: Int64, courseID: Int64, phone: MSISDN, amount: Money?) async throws -> StartedPayment {
         let created = Date()
         let (paymentID, price) = try await pool.withConnection { db in
             try await db.withTransaction { db in
-                guard try db.query("SELECT 1 AS one FROM users WHERE id = \(userID)").first != nil else {
+                guard try CatalogStore.learnerExists(db, id: userID) else {
                     throw PayError(message: "no learner with id \(userID)", isUsage: true)
                 }
-                guard
-                    let course = try db.query("SELECT price, is_active FROM courses WHERE id = \(courseID)").first
-                else { throw PayError(message: "no course with id \(courseID)", isUsage: true) }
-                guard try course.decode(Bool.self, "is_active") else {
+                guard let course = try CatalogStore.course(db, id: courseID) else {
+                    throw PayError(message: "no course with id \(courseID)", isUsage: true)
+                }
+                guard course.isActive else {
                     throw PayError(message: "course \(courseID) is not active", isUsage: true)
                 }
-                let price = try course.decode(Money.self, "price")
-                let charge = amount ?? price
+                let charge = amount ?? course.price
                 guard charge.isWholeShillings, charge >= Money(minorUnits: 100), charge <= Money(minorUnits: 25_000_000)
                 else {
                     throw PayError(message: "the amount must be whole shillings from 1 to 250,000", isUsage: true)
                 }
-                let id =
-                    try db.query(
-                        """
-                        INSERT INTO payments (user_id, course_id, amount, phone, status, created_at, updated_at)
-                        VALUES (\(userID), \(courseID), \(charge), \(phone.digits), 'pending', \(created), \(created))
-                        RETURNING id
-                        """
-                    ).first?.decode(Int64.self, "id") ?? 0
-                try db.query(
-                    """
-                    INSERT INTO payment_events (payment_id, at, source, from_status, to_status, detail)
-                    VALUES (\(id), \(created), 'pay', NULL, 'pending', '{"summary":"created"}'::jsonb)
-                    """)
+                let id = try PaymentStore.create(
+                    db, userID: userID, courseID: courseID, amount: charge, phone: phone, now: created)
                 return (id, charge)
             }
         }
@@ -96,25 +97,31 @@ public struct PaymentInitiator: Sendable {
                 let now = Date()
                 switch outcome {
                 case .accepted(let checkoutID, let merchantID):
-                    try db.query(
-                        """
-                        UPDATE payments SET checkout_request_id = \(checkoutID), merchant_request_id = \(merchantID),
-                            next_check_at = \(schedule.firstCheck(createdAt: created)), last_answer = 'push accepted',
-                            updated_at = \(now)
-                        WHERE id = \(paymentID)
-                        """)
+                    try PaymentStore.recordPush(
+                        db, paymentID: paymentID, answer: .accepted, checkoutRequestID: checkoutID,
+                        merchantRequestID: merchantID, now: now, schedule: schedule)
                 case .rejected(let code, let message):
-                    try Self.close(db, paymentID, status: .failed, code: code, text: message, now: now)
+                    try PaymentStore.recordPush(
+                        db, paymentID: paymentID, answer: .rejected(code: code, description: message), now: now,
+                        schedule: schedule)
                 case .invalid(let reason):
-                    try Self.close(db, paymentID, status: .failed, code: "invalid_request", text: reason, now: now)
+                    try PaymentStore.recordPush(
+                        db, paymentID: paymentID, answer: .rejected(code: "invalid_request", description: reason),
+                        now: now, schedule: schedule)
+                case .notSent(let reason):
+                    try PaymentStore.recordPush(
+                        db, paymentID: paymentID, answer: .notSent(reason: reason), now: now, schedule: schedule)
                 case .noAnswer(let reason):
                     // A prompt may have gone out: no verdict by guess, a person looks.
-                    try Self.close(db, paymentID, status: .unknown, code: nil, text: reason, now: now)
-                    try ExceptionStore.record(
-                        db, kind: "unresolved", key: "unresolved:payment:\(paymentID)", paymentID: paymentID,
-                        detail: ["detail": "the STK Push got no usable answer: \(reason)"], now: now)
+                    try PaymentStore.recordPush(
+                        db, paymentID: paymentID, answer: .noAnswer(reason: reason), now: now, schedule: schedule)
                 }
             }
+        }
+        if case .notSent(let reason) = outcome {
+            throw PayError(
+                message: "payment \(paymentID) failed: the STK Push was never sent (\(reason))", isUsage: false,
+                notSent: true)
         }
         if case .accepted(let checkoutID, _) = outcome {
             // A callback that raced ahead of this update waits in the inbox as unmatched: apply it now.
@@ -135,21 +142,5 @@ public struct PaymentInitiator: Sendable {
                     resultDescription: record.state.resultDescription, nextCheckAt: record.state.nextCheckAt)
             }
         }
-    }
-
-    private static func close(
-        _ db: isolated PostgresConnection, _ id: Int64, status: PaymentStatus, code: String?, text: String, now: Date
-    ) throws(PostgresError) {
-        try db.query(
-            """
-            UPDATE payments SET status = \(status.rawValue), result_code = \(code), result_desc = \(text),
-                last_answer = \(text), updated_at = \(now)
-            WHERE id = \(id)
-            """)
-        try db.query(
-            """
-            INSERT INTO payment_events (payment_id, at, source, from_status, to_status, detail)
-            VALUES (\(id), \(now), 'pay', 'pending', \(status.rawValue), \(JSONText.object(["summary": text]))::jsonb)
-            """)
     }
 }

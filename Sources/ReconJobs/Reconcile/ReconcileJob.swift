@@ -117,7 +117,7 @@ public struct ReconcileJob: Sendable {
         for callback in stale { findings += ReconcileRules.judge(callback) }
 
         // One row per key: two stale copies of one callback name the same receipt.
-        var seen = Set<String>()
+        var seen = Set<FindingKey>()
         findings = findings.filter { seen.insert($0.key).inserted }
 
         let rows = try ReconcileStore.upsert(db, findings: findings, stamp: now, batchSize: options.batchSize)
@@ -126,7 +126,7 @@ public struct ReconcileJob: Sendable {
         var proposals: [ReconcileStore.RefundProposal] = []
         for finding in findings {
             // A finding a person already decided (its refund rejected) stays closed and asks for nothing.
-            guard let row = rows[finding.key], row.isOpen else { continue }
+            guard let row = rows[finding.key.rawValue], row.isOpen else { continue }
             summary.findings[finding.kind.rawValue, default: 0] += 1
             switch finding.action {
             case .none: break

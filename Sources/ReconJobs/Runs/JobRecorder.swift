@@ -7,10 +7,7 @@ public enum JobRecorder {
     public static func record<T: Encodable & Sendable>(
         _ job: String, pool: ConnectionPool, _ body: () async throws -> T
     ) async throws -> T {
-        let id = try await pool.withConnection { db in
-            try await db.query("INSERT INTO job_runs (job, outcome) VALUES (\(job), 'running') RETURNING id").first?
-                .decode(Int64.self, "id") ?? 0
-        }
+        let id = try await pool.withConnection { db in try await db.run { db in try JobRunStore.start(db, job: job) } }
         do {
             let value = try await body()
             let encoder = JSONEncoder()
@@ -18,19 +15,13 @@ public enum JobRecorder {
             encoder.outputFormatting = [.sortedKeys]
             let summary = String(decoding: try encoder.encode(value), as: UTF8.self)
             try await pool.withConnection { db in
-                try await db.query(
-                    """
-                    UPDATE job_runs SET finished_at = now(), outcome = 'succeeded', summary = \(summary)::jsonb
-                    WHERE id = \(id)
-                    """)
+                try await db.run { db in try JobRunStore.finish(db, id: id, succeeded: true, summaryJSON: summary) }
             }
             return value
         } catch {
             let detail = JSONText.object(["error": "\(error)"])
             _ = try? await pool.withConnection { db in
-                try await db.query(
-                    "UPDATE job_runs SET finished_at = now(), outcome = 'failed', summary = \(detail)::jsonb WHERE id = \(id)"
-                )
+                try await db.run { db in try JobRunStore.finish(db, id: id, succeeded: false, summaryJSON: detail) }
             }
             throw error
         }

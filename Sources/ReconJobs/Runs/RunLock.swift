@@ -12,9 +12,14 @@ public struct RunLock: Sendable {
     /// Takes the lock, or returns `nil` at once when another run holds it.
     public static func acquire(_ settings: DatabaseSettings) async throws -> RunLock? {
         let connection = try await PostgresConnection.connect(settings)
-        let held = try await connection.query("SELECT pg_try_advisory_lock(\(key)) AS held").first?
-            .decode(Bool.self, "held")
-        guard held == true else {
+        let held: Bool
+        do {
+            held = try await connection.run { db in try AdvisoryLockStore.tryLock(db, key: key) }
+        } catch {
+            await connection.close()
+            throw error
+        }
+        guard held else {
             await connection.close()
             return nil
         }
@@ -23,10 +28,7 @@ public struct RunLock: Sendable {
 
     /// Throws when the lock's connection is gone (and with it the lock): a run must stop before its next step.
     public func verify() async throws {
-        let held = try await connection.query(
-            "SELECT count(*) > 0 AS held FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()"
-        ).first?.decode(Bool.self, "held")
-        guard held == true else {
+        guard try await connection.run({ db in try AdvisoryLockStore.holdsAny(db) }) else {
             throw PostgresError(
                 code: .connectionFailed, message: "the run lock was lost; stopping before the next step")
         }
@@ -34,7 +36,7 @@ public struct RunLock: Sendable {
 
     /// Releases the lock.
     public func release() async {
-        _ = try? await connection.query("SELECT pg_advisory_unlock(\(Self.key))")
+        _ = try? await connection.run { db in try AdvisoryLockStore.unlock(db, key: Self.key) }
         await connection.close()
     }
 }

@@ -104,37 +104,15 @@ public struct SettleJob: Sendable {
         return summary
     }
 
-    /// A payment this run claimed: its id, CheckoutRequestID and the lease end it wrote.
-    struct Claim: Sendable {
-        var paymentID: Int64
-        var checkoutRequestID: String
-        var leaseEnd: Date
-    }
+    typealias Claim = SettleClaim
 
     /// Claims pending payments due by `dueBy`, pushing their next check past the lease.
     func claim(limit: Int, dueBy: Date) async throws -> [Claim] {
         let lease = options.leaseSeconds
         return try await pool.withConnection { db in
             try await db.withTransaction { db in
-                let leaseEnd = Date().addingTimeInterval(TimeInterval(lease))
-                return try db.query(
-                    """
-                    WITH due AS (
-                        SELECT id FROM payments
-                        WHERE status = 'pending' AND checkout_request_id IS NOT NULL AND next_check_at <= \(dueBy)
-                        ORDER BY next_check_at, id
-                        LIMIT \(limit)
-                        FOR UPDATE SKIP LOCKED)
-                    UPDATE payments p SET next_check_at = \(leaseEnd)
-                    FROM due WHERE p.id = due.id
-                    RETURNING p.id, p.checkout_request_id, p.next_check_at
-                    """
-                ).map { row throws(PostgresError) in
-                    Claim(
-                        paymentID: try row.decode(Int64.self, "id"),
-                        checkoutRequestID: try row.decode(String.self, "checkout_request_id"),
-                        leaseEnd: try row.decode(Date.self, "next_check_at"))
-                }.sorted { $0.paymentID < $1.paymentID }
+                try PaymentStore.claimDue(
+                    db, limit: limit, dueBy: dueBy, leaseEnd: Date().addingTimeInterval(TimeInterval(lease)))
             }
         }
     }

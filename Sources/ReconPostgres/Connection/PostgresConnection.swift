@@ -91,6 +91,7 @@ public actor PostgresConnection {
     @discardableResult
     public func query(_ query: SQLQuery) throws(PostgresError) -> PostgresRows {
         let connection = try live()
+        try Self.refuseNUL(query)
         let raw = withCStrings(query.binds) { values in
             PQexecParams(connection, query.sql, Int32(values.count), nil, values, nil, nil, 0)
         }
@@ -113,6 +114,9 @@ public actor PostgresConnection {
     /// Runs several `;`-separated statements without parameters (migrations). Needs the explicit label.
     public func executeScript(unsafeSQL sql: String) throws(PostgresError) {
         let connection = try live()
+        guard !sql.utf8.contains(0) else {
+            throw PostgresError(code: .invalidText, message: "the SQL script contains a NUL character")
+        }
         guard let raw = PQexec(connection, sql) else { throw connectionError(connection) }
         let result = ResultHandle(pointer: raw)
         switch result.status {
@@ -125,6 +129,7 @@ public actor PostgresConnection {
     /// many rows there are. When `body` throws, the statement is cancelled and the error rethrown.
     public func stream(_ query: SQLQuery, _ body: (PostgresRow) throws -> Void) throws {
         let connection = try live()
+        try Self.refuseNUL(query)
         let sent = withCStrings(query.binds) { values in
             PQsendQueryParams(connection, query.sql, Int32(values.count), nil, values, nil, nil, 0)
         }
@@ -224,6 +229,19 @@ public actor PostgresConnection {
         defer { PQfreeCancel(token) }
         var buffer = [CChar](repeating: 0, count: 256)
         _ = PQcancel(token, &buffer, Int32(buffer.count))
+    }
+
+    /// libpq takes text as C strings, which end at the first NUL: a value holding one would reach the database cut
+    /// short (`ws_CO_1\0evil` as `ws_CO_1`). Such a statement is refused before anything is sent.
+    static func refuseNUL(_ query: SQLQuery) throws(PostgresError) {
+        guard !query.sql.utf8.contains(0) else {
+            throw PostgresError(code: .invalidText, message: "the SQL text contains a NUL character")
+        }
+        for (index, bind) in query.binds.enumerated() where bind?.utf8.contains(0) == true {
+            throw PostgresError(
+                code: .invalidText,
+                message: "parameter $\(index + 1) contains a NUL character, which PostgreSQL text cannot hold")
+        }
     }
 
     private func drain(_ connection: OpaquePointer) {

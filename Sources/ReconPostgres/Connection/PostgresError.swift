@@ -14,6 +14,8 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible, CustomDeb
         public static let decoding = Code(raw: "decoding error")
         /// The caller used the API wrongly (a nested transaction, a closed connection).
         public static let misuse = Code(raw: "misuse")
+        /// A value holds a NUL character, which libpq's C strings and PostgreSQL text cannot carry.
+        public static let invalidText = Code(raw: "invalid text")
         /// A migration is missing, edited after it was applied, or failed.
         public static let migration = Code(raw: "migration error")
         public var description: String { raw }

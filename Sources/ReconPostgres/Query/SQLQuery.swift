@@ -54,6 +54,47 @@ public struct SQLQuery: Sendable, ExpressibleByStringInterpolation, CustomString
             binds.append(value?.sqlText)
             sql += "$\(binds.count)"
         }
+
+        /// Trusted SQL text written in the program itself (a column list, a lock clause): a `StaticString`, so
+        /// it can never carry a value from outside.
+        public mutating func appendInterpolation(unescaped fragment: StaticString) {
+            sql += fragment.description
+        }
+
+        /// Another query's text and parameters, e.g. a shared `WHERE` condition: its `$n` are renumbered after
+        /// the parameters already bound here.
+        public mutating func appendInterpolation(_ fragment: SQLQuery) {
+            sql += SQLQuery.renumber(fragment.sql, by: binds.count)
+            binds += fragment.binds
+        }
+    }
+
+    /// `sql` with each `$n` placeholder shifted by `offset`. Fragments come from ``StringInterpolation``, whose
+    /// literal text is the program's own, so a `$` followed by digits is always a placeholder there.
+    static func renumber(_ sql: String, by offset: Int) -> String {
+        guard offset > 0 else { return sql }
+        var out = ""
+        out.reserveCapacity(sql.utf8.count + 8)
+        var digits = ""
+        var inPlaceholder = false
+        for character in sql {
+            if inPlaceholder, let digit = character.wholeNumberValue, character.isASCII {
+                digits.append(String(digit))
+                continue
+            }
+            if inPlaceholder {
+                out += digits.isEmpty ? "$" : "$\((Int(digits) ?? 0) + offset)"
+                inPlaceholder = false
+                digits = ""
+            }
+            if character == "$" {
+                inPlaceholder = true
+            } else {
+                out.append(character)
+            }
+        }
+        if inPlaceholder { out += digits.isEmpty ? "$" : "$\((Int(digits) ?? 0) + offset)" }
+        return out
     }
 
     /// The SQL text only: bind values are never printed.

@@ -87,15 +87,29 @@ public enum PaymentStore {
         guard let payment = try load(db, id: paymentID, forUpdate: true) else { return nil }
         let transition = PaymentStateMachine.apply(
             answer, source: source, to: payment.state, now: now, schedule: schedule)
+        try write(db, payment: payment, transition: transition, source: PaymentEventSource(source), now: now, detail: detail)
+        return AppliedAnswer(paymentID: paymentID, from: payment.state.status, transition: transition)
+    }
+
+    /// Writes what a transition decided: the row (with the push's ids when given), its event, the enrollment and any
+    /// finding. The only place a payment's state is written.
+    static func write(
+        _ db: isolated PostgresConnection, payment: PaymentRecord, transition: PaymentTransition,
+        source: PaymentEventSource, now: Date, detail: [String: String] = [:],
+        push: (checkoutRequestID: String, merchantRequestID: String?)? = nil
+    ) throws(PostgresError) {
+        let paymentID = payment.id
         let next = transition.next
-        if next != payment.state {
+        if next != payment.state || push != nil {
             try db.query(
                 """
                 UPDATE payments SET status = \(next.status.rawValue), result_code = \(next.resultCode),
                     result_desc = \(next.resultDescription), mpesa_receipt = \(next.receipt),
                     paid_amount = \(next.paidAmount), paid_phone = \(next.paidPhone), paid_at = \(next.paidAt),
                     settled_via = \(next.settledVia?.rawValue), check_attempts = \(next.checkAttempts),
-                    next_check_at = \(next.nextCheckAt), last_answer = \(next.lastAnswer), updated_at = \(now)
+                    next_check_at = \(next.nextCheckAt), last_answer = \(next.lastAnswer), updated_at = \(now),
+                    checkout_request_id = coalesce(\(push?.checkoutRequestID), checkout_request_id),
+                    merchant_request_id = coalesce(\(push?.merchantRequestID), merchant_request_id)
                 WHERE id = \(paymentID)
                 """)
         }
@@ -104,12 +118,11 @@ public enum PaymentStore {
             eventDetail["summary"] = transition.summary
             if let code = next.resultCode { eventDetail["result_code"] = code }
             if let receipt = next.receipt { eventDetail["receipt"] = receipt }
-            try db.query(
-                """
-                INSERT INTO payment_events (payment_id, at, source, from_status, to_status, detail)
-                VALUES (\(paymentID), \(now), \(source.rawValue), \(payment.state.status.rawValue),
-                        \(next.status.rawValue), \(JSONText.object(eventDetail))::jsonb)
-                """)
+            try PaymentEventStore.append(
+                db,
+                PaymentEvent(
+                    paymentID: paymentID, at: now, source: source, from: payment.state.status, to: next.status,
+                    detail: eventDetail))
         }
         if transition.enroll {
             try db.query(
@@ -122,15 +135,47 @@ public enum PaymentStore {
         }
         if let finding = transition.finding {
             try ExceptionStore.record(
-                db, kind: finding.kind, key: "\(finding.kind):payment:\(paymentID)", paymentID: paymentID,
+                db, key: .payment(finding.kind, paymentID), paymentID: paymentID,
                 expected: payment.state.amount, received: next.paidAmount, detail: ["detail": finding.detail],
                 now: now)
         }
         if transition.resolvesUnresolved {
             try ExceptionStore.resolve(
-                db, key: "unresolved:payment:\(paymentID)", resolution: transition.summary, now: now)
+                db, key: .payment(.unresolved, paymentID), resolution: transition.summary, now: now)
         }
-        return AppliedAnswer(paymentID: paymentID, from: payment.state.status, transition: transition)
+    }
+
+    /// Creates a `pending` payment (and its first event) before its STK Push is sent; returns its id.
+    public static func create(
+        _ db: isolated PostgresConnection, userID: Int64, courseID: Int64, amount: Money, phone: MSISDN, now: Date
+    ) throws(PostgresError) -> Int64 {
+        guard
+            let id = try db.query(
+                """
+                INSERT INTO payments (user_id, course_id, amount, phone, status, created_at, updated_at)
+                VALUES (\(userID), \(courseID), \(amount), \(phone.digits), 'pending', \(now), \(now))
+                RETURNING id
+                """
+            ).first?.decode(Int64.self, "id")
+        else { throw PostgresError(code: .misuse, message: "INSERT … RETURNING gave no payment id") }
+        try PaymentEventStore.append(
+            db,
+            PaymentEvent(paymentID: id, at: now, source: .pay, from: nil, to: .pending, detail: ["summary": "created"]))
+        return id
+    }
+
+    /// Applies what the STK Push of a new payment led to, through the state machine; `nil` when the payment is gone.
+    @discardableResult
+    public static func recordPush(
+        _ db: isolated PostgresConnection, paymentID: Int64, answer: PushAnswer,
+        checkoutRequestID: String? = nil, merchantRequestID: String? = nil, now: Date, schedule: RetrySchedule
+    ) throws(PostgresError) -> PaymentTransition? {
+        guard let payment = try load(db, id: paymentID, forUpdate: true) else { return nil }
+        let transition = PaymentStateMachine.applyPush(answer, to: payment.state, now: now, schedule: schedule)
+        try write(
+            db, payment: payment, transition: transition, source: .pay, now: now,
+            push: checkoutRequestID.map { ($0, merchantRequestID) })
+        return transition
     }
 }
 
@@ -143,27 +188,21 @@ extension PaymentStore {
         let cutoff = now.addingTimeInterval(-grace)
         let ids = try db.query(
             """
-            UPDATE payments SET status = 'unknown', next_check_at = NULL, updated_at = \(now),
-                last_answer = 'no CheckoutRequestID recorded'
+            SELECT id FROM payments
             WHERE status = 'pending' AND checkout_request_id IS NULL AND created_at < \(cutoff)
-            RETURNING id
+            ORDER BY id FOR UPDATE SKIP LOCKED
             """
         ).map { row throws(PostgresError) in try row.decode(Int64.self, "id") }
+        var marked = 0
         for id in ids {
-            try db.query(
-                """
-                INSERT INTO payment_events (payment_id, at, source, from_status, to_status, detail)
-                VALUES (\(id), \(now), 'query', 'pending', 'unknown',
-                        '{"summary":"no CheckoutRequestID recorded; the STK Push outcome is unknown"}'::jsonb)
-                """)
-            try ExceptionStore.record(
-                db, kind: "unresolved", key: "unresolved:payment:\(id)", paymentID: id,
-                detail: [
-                    "detail": "the STK Push of this payment left no CheckoutRequestID; a prompt may have been sent"
-                ],
+            guard let payment = try load(db, id: id, forUpdate: true) else { continue }
+            let transition = PaymentStateMachine.applyPush(
+                .noAnswer(reason: "no CheckoutRequestID recorded; a prompt may have been sent"), to: payment.state,
                 now: now)
+            try write(db, payment: payment, transition: transition, source: .query, now: now)
+            if transition.next.status != payment.state.status { marked += 1 }
         }
-        return ids.count
+        return marked
     }
 }
 
@@ -171,7 +210,7 @@ extension PaymentStore {
 public enum ExceptionStore {
     /// Opens (or refreshes) the finding with this key.
     public static func record(
-        _ db: isolated PostgresConnection, kind: String, key: String, paymentID: Int64? = nil,
+        _ db: isolated PostgresConnection, key: FindingKey, paymentID: Int64? = nil,
         enrollmentID: Int64? = nil, callbackID: Int64? = nil, expected: Money? = nil, received: Money? = nil,
         detail: [String: String], now: Date
     ) throws(PostgresError) {
@@ -180,7 +219,7 @@ public enum ExceptionStore {
             INSERT INTO reconciliation_exceptions
                 (kind, key, payment_id, enrollment_id, callback_id, expected_amount, received_amount, detail,
                  first_seen, last_seen)
-            VALUES (\(kind), \(key), \(paymentID), \(enrollmentID), \(callbackID), \(expected), \(received),
+            VALUES (\(key.kind.rawValue), \(key.rawValue), \(paymentID), \(enrollmentID), \(callbackID), \(expected), \(received),
                     \(JSONText.object(detail))::jsonb, \(now), \(now))
             ON CONFLICT (key) DO UPDATE SET last_seen = EXCLUDED.last_seen, detail = EXCLUDED.detail,
                 received_amount = coalesce(EXCLUDED.received_amount, reconciliation_exceptions.received_amount),
@@ -191,12 +230,46 @@ public enum ExceptionStore {
 
     /// Resolves the finding with this key if it is open.
     public static func resolve(
-        _ db: isolated PostgresConnection, key: String, resolution: String, now: Date
+        _ db: isolated PostgresConnection, key: FindingKey, resolution: String, now: Date
     ) throws(PostgresError) {
         try db.query(
             """
             UPDATE reconciliation_exceptions SET status = 'resolved', resolved_at = \(now), resolution = \(resolution)
-            WHERE key = \(key) AND status = 'open'
+            WHERE key = \(key.rawValue) AND status = 'open'
             """)
+    }
+}
+
+/// A pending payment that a settle run claimed: its id, CheckoutRequestID and the lease end written on it.
+public struct SettleClaim: Sendable, Equatable {
+    public var paymentID: Int64
+    public var checkoutRequestID: String
+    public var leaseEnd: Date
+}
+
+extension PaymentStore {
+    /// Claims pending payments due by `dueBy` (oldest due first, skipping rows another worker holds) and pushes their
+    /// next check to `leaseEnd`, so a crashed worker's claims come due again by themselves.
+    public static func claimDue(
+        _ db: isolated PostgresConnection, limit: Int, dueBy: Date, leaseEnd: Date
+    ) throws(PostgresError) -> [SettleClaim] {
+        try db.query(
+            """
+            WITH due AS (
+                SELECT id FROM payments
+                WHERE status = 'pending' AND checkout_request_id IS NOT NULL AND next_check_at <= \(dueBy)
+                ORDER BY next_check_at, id
+                LIMIT \(limit)
+                FOR UPDATE SKIP LOCKED)
+            UPDATE payments p SET next_check_at = \(leaseEnd)
+            FROM due WHERE p.id = due.id
+            RETURNING p.id, p.checkout_request_id, p.next_check_at
+            """
+        ).map { row throws(PostgresError) in
+            SettleClaim(
+                paymentID: try row.decode(Int64.self, "id"),
+                checkoutRequestID: try row.decode(String.self, "checkout_request_id"),
+                leaseEnd: try row.decode(Date.self, "next_check_at"))
+        }.sorted { $0.paymentID < $1.paymentID }
     }
 }

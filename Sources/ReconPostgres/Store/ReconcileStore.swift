@@ -182,7 +182,7 @@ public enum ReconcileStore {
                 SELECT f.kind, f.key, f.payment_id, f.enrollment_id, f.callback_id, f.expected, f.received,
                        jsonb_build_object('detail', f.detail), \(stamp), \(stamp)
                 FROM unnest(\(SQLArray(batch.map { $0.kind.rawValue }))::text[],
-                            \(SQLArray(batch.map(\.key)))::text[],
+                            \(SQLArray(batch.map(\.key.rawValue)))::text[],
                             \(SQLArray(batch.map { $0.paymentID.map(String.init) }))::bigint[],
                             \(SQLArray(batch.map { $0.enrollmentID.map(String.init) }))::bigint[],
                             \(SQLArray(batch.map { $0.callbackID.map(String.init) }))::bigint[],
@@ -291,7 +291,7 @@ public enum ReconcileStore {
             UPDATE reconciliation_exceptions SET status = 'resolved', resolved_at = \(now),
                 resolution = 'no longer holds (reconcile)'
             WHERE status = 'open' AND last_seen < \(stamp)
-                AND key LIKE ANY(\(SQLArray(ReconcileRules.Key.resolvablePrefixes.map { $0 + "%" }))::text[])
+                AND key LIKE ANY(\(SQLArray(ReconcileRules.resolvablePrefixes.map { $0 + "%" }))::text[])
             """
         ).affected
     }

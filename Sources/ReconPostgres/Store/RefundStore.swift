@@ -262,9 +262,9 @@ public enum RefundStore {
         _ db: isolated PostgresConnection, refund: RefundRecord, transition: RefundTransition, now: Date
     ) throws(PostgresError) {
         if let finding = transition.finding {
-            let suffix = finding.kind == "callback_conflict" ? ":\(finding.detail.hashKey)" : ""
+            let qualifier = finding.kind == .callbackConflict ? finding.detail.hashKey : nil
             try ExceptionStore.record(
-                db, kind: finding.kind, key: "\(finding.kind):refund:\(refund.id)\(suffix)",
+                db, key: FindingKey(finding.kind, .refund(refund.id, qualifier: qualifier)),
                 paymentID: refund.paymentID,
                 expected: refund.state.amount, detail: ["detail": finding.detail, "refund_id": String(refund.id)],
                 now: now)
@@ -406,7 +406,7 @@ public enum RefundStore {
         }
         if let queried = queriedOriginatorConversationID, queried != refund.state.originatorConversationID {
             try ExceptionStore.record(
-                db, kind: "callback_conflict", key: "callback_conflict:refund:\(refundID):status:\(queried)",
+                db, key: FindingKey(.callbackConflict, .refund(refundID, qualifier: "status:\(queried)")),
                 paymentID: refund.paymentID,
                 detail: [
                     "detail": "a Transaction Status result asked for refund \(refundID) reports another transaction"

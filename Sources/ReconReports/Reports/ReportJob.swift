@@ -45,7 +45,7 @@ public enum ReportJob {
         let written: WrittenReport
         do {
             written = try await connection.withTransaction(.repeatableRead) { db in
-                try db.executeScript(unsafeSQL: "SET TRANSACTION READ ONLY")
+                try ReportQueries.beginReadOnly(db)
                 return try ReportAssembly.write(
                     scope: scope, plan: plan, temporaryDirectory: temporaryDirectory, progress: progress, db: db)
             }

@@ -43,25 +43,8 @@ struct ExceptionRow: ReportRowModel, Hashable {
         ReportColumn("detail", "Detail", .text, width: 60),
     ]
 
-    /// Open at some time during the period: first seen before its end and not resolved before its start.
-    static let openDuringPeriod = "x.first_seen < $2 AND (x.resolved_at IS NULL OR x.resolved_at >= $1)"
-
     static func query(_ scope: ReportScope) -> SQLQuery {
-        SQLQuery(
-            unsafeSQL: """
-                SELECT x.id, x.kind, x.status, x.first_seen, x.resolved_at, x.payment_id, p.checkout_request_id,
-                       u.id AS learner_id, coalesce(nullif(u.full_name, ''), u.email) AS learner,
-                       c.id AS course_id, c.title AS course, x.expected_amount, x.received_amount, x.resolution,
-                       x.detail::text AS detail
-                FROM reconciliation_exceptions x
-                LEFT JOIN payments p ON p.id = x.payment_id
-                LEFT JOIN enrollments en ON en.id = x.enrollment_id
-                LEFT JOIN users u ON u.id = coalesce(p.user_id, en.user_id)
-                LEFT JOIN courses c ON c.id = coalesce(p.course_id, en.course_id)
-                WHERE \(openDuringPeriod)
-                ORDER BY x.first_seen, x.id
-                """,
-            binds: [scope.period.start, scope.period.end])
+        ReportQueries.exceptionRows(scope.period.start, scope.period.end)
     }
 
     init(_ reader: inout RowReader) throws(PostgresError) {

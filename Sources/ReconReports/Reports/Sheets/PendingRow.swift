@@ -36,22 +36,8 @@ struct PendingRow: ReportRowModel, Hashable {
         ReportColumn("next_check_at_eat", "Next check (EAT)", .dateTime, width: 20),
     ]
 
-    /// Still pending or unknown now, and started before the period's end (bound as `$1`).
-    static let stillOpen = "p.status IN ('pending', 'unknown') AND p.created_at < $1"
-
     static func query(_ scope: ReportScope) -> SQLQuery {
-        SQLQuery(
-            unsafeSQL: """
-                SELECT p.id AS payment_id, p.status, p.checkout_request_id, p.created_at, p.user_id AS learner_id,
-                       coalesce(nullif(u.full_name, ''), u.email) AS learner, p.course_id, c.title AS course,
-                       p.amount, p.phone, p.check_attempts, p.last_answer, p.next_check_at
-                FROM payments p
-                JOIN users u ON u.id = p.user_id
-                JOIN courses c ON c.id = p.course_id
-                WHERE \(stillOpen)
-                ORDER BY p.created_at, p.id
-                """,
-            binds: [scope.period.end])
+        ReportQueries.pendingRows(scope.period.end)
     }
 
     init(_ reader: inout RowReader) throws(PostgresError) {

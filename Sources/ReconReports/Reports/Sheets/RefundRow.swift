@@ -58,37 +58,8 @@ struct RefundRow: ReportRowModel, Hashable {
         ReportColumn("completed_at_eat", "Completed at (EAT)", .dateTime, width: 20),
     ]
 
-    /// When a refund stopped being open: rejected, succeeded or failed; NULL while it may still move.
-    static let closedAt = """
-        CASE r.status WHEN 'rejected' THEN coalesce(r.rejected_at, r.updated_at)
-                      WHEN 'succeeded' THEN coalesce(r.completed_at, r.updated_at)
-                      WHEN 'failed' THEN coalesce(r.completed_at, r.updated_at) END
-        """
-
-    /// Open at some time during the period: proposed before its end and not closed before its start.
-    static let openDuringPeriod = "r.proposed_at < $2 AND (\(closedAt) IS NULL OR \(closedAt) >= $1)"
-
-    /// Refunds whose money went back in the period: the "refunded" of the Summary's check line.
-    static let succeededInPeriod =
-        "r.status = 'succeeded' AND coalesce(r.completed_at, r.updated_at) >= $1 "
-        + "AND coalesce(r.completed_at, r.updated_at) < $2"
-
     static func query(_ scope: ReportScope) -> SQLQuery {
-        SQLQuery(
-            unsafeSQL: """
-                SELECT r.id, r.payment_id, r.exception_id, p.user_id AS learner_id,
-                       coalesce(nullif(u.full_name, ''), u.email) AS learner, coalesce(p.paid_phone, p.phone) AS phone,
-                       r.amount, r.reason, r.status, r.proposed_by, r.proposed_at, r.approved_by, r.approved_at,
-                       r.second_approved_by, r.second_approved_at, r.rejected_by, r.rejected_at, r.rejected_reason,
-                       r.originator_conversation_id, r.conversation_id, r.transaction_id, r.result_code,
-                       r.result_desc, r.completed_at
-                FROM refunds r
-                JOIN payments p ON p.id = r.payment_id
-                JOIN users u ON u.id = p.user_id
-                WHERE \(openDuringPeriod)
-                ORDER BY r.proposed_at, r.id
-                """,
-            binds: [scope.period.start, scope.period.end])
+        ReportQueries.refundRows(scope.period.start, scope.period.end)
     }
 
     init(_ reader: inout RowReader) throws(PostgresError) {

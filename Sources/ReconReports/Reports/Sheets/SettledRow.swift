@@ -38,27 +38,8 @@ struct SettledRow: ReportRowModel, Hashable {
         ReportColumn("enrollment_status", "Enrollment status", .text, width: 17),
     ]
 
-    /// Which payments count as settled in the period; the Summary uses the same condition.
-    static let settledInPeriod = """
-        p.status = 'completed' AND coalesce(p.paid_at, p.updated_at) >= $1 AND coalesce(p.paid_at, p.updated_at) < $2
-        """
-
     static func query(_ scope: ReportScope) -> SQLQuery {
-        SQLQuery(
-            unsafeSQL: """
-                SELECT p.mpesa_receipt AS receipt, coalesce(p.paid_at, p.updated_at) AS paid_at, p.id AS payment_id,
-                       p.user_id AS learner_id, coalesce(nullif(u.full_name, ''), u.email) AS learner,
-                       p.course_id, c.title AS course, coalesce(p.paid_amount, p.amount) AS amount,
-                       coalesce(p.paid_phone, p.phone) AS phone, p.checkout_request_id, p.settled_via,
-                       e.id AS enrollment_id, e.status AS enrollment_status
-                FROM payments p
-                JOIN users u ON u.id = p.user_id
-                JOIN courses c ON c.id = p.course_id
-                LEFT JOIN enrollments e ON e.user_id = p.user_id AND e.course_id = p.course_id
-                WHERE \(settledInPeriod)
-                ORDER BY coalesce(p.paid_at, p.updated_at), p.id
-                """,
-            binds: [scope.period.start, scope.period.end])
+        ReportQueries.settledRows(scope.period.start, scope.period.end)
     }
 
     init(_ reader: inout RowReader) throws(PostgresError) {

@@ -51,7 +51,6 @@ struct ReportSummary: Sendable {
     static func load(_ scope: ReportScope, db: isolated PostgresConnection) throws -> ReportSummary {
         var summary = ReportSummary()
         let period = scope.period
-        let bounds: [(any SQLBindable)?] = [period.start, period.end]
         summary.add("period", .text("\(period.first) to \(period.last), both days included"))
         summary.add("time zone", .text("East Africa Time (UTC+3); every time in this report is EAT"))
         summary.add(
@@ -60,44 +59,25 @@ struct ReportSummary: Sendable {
 
         // Payments started in the period, by what became of them.
         let started = try groups(
-            db.query(
-                SQLQuery(
-                    unsafeSQL: """
-                        SELECT status AS key, count(*) AS n, sum(coalesce(paid_amount, amount)) AS amount
-                        FROM payments WHERE created_at >= $1 AND created_at < $2 GROUP BY status
-                        """, binds: bounds)))
+            db.query(ReportQueries.startedByStatus(period.start, period.end)))
         try summary.addFixed("payments started in period, by status", Self.paymentStatuses, started, total: true)
 
         try summary.loadSettled(scope, db: db)
 
         let allPending = try total(
-            db.query(
-                """
-                SELECT count(*) AS n, sum(coalesce(paid_amount, amount)) AS amount
-                FROM payments WHERE status = 'completed' AND mpesa_receipt IS NULL
-                """))
+            db.query(ReportQueries.receiptsPending))
         summary.add(
             "receipts pending", .text("all completed payments without a receipt, any period"),
             count: allPending.count, amount: allPending.amount)
 
         let open = try groups(
-            db.query(
-                SQLQuery(
-                    unsafeSQL: """
-                        SELECT p.status AS key, count(*) AS n, sum(p.amount) AS amount
-                        FROM payments p WHERE \(PendingRow.stillOpen) GROUP BY p.status
-                        """, binds: [period.end])))
+            db.query(ReportQueries.openByStatus(period.end)))
         let openTotal = try summary.addFixed(
             "still pending or unknown (Pending sheet)", ["pending", "unknown"], open, total: true)
         summary.expectedRows[.pending] = Int(openTotal.count)
         summary.expectedAmounts[.pending] = openTotal.amount
 
-        let exceptions = try db.query(
-            SQLQuery(
-                unsafeSQL: """
-                    SELECT x.kind, x.status, count(*) AS n FROM reconciliation_exceptions x
-                    WHERE \(ExceptionRow.openDuringPeriod) GROUP BY x.kind, x.status
-                    """, binds: bounds))
+        let exceptions = try db.query(ReportQueries.exceptionsByKindAndStatus(period.start, period.end))
         var byKind: [String: Int64] = [:]
         var byStatus: [String: Int64] = [:]
         for row in exceptions {
@@ -116,22 +96,14 @@ struct ReportSummary: Sendable {
         summary.expectedRows[.exceptions] = Int(exceptionCount)
 
         let refunds = try groups(
-            db.query(
-                SQLQuery(
-                    unsafeSQL: """
-                        SELECT r.status AS key, count(*) AS n, sum(r.amount) AS amount FROM refunds r
-                        WHERE \(RefundRow.openDuringPeriod) GROUP BY r.status
-                        """, binds: bounds)))
+            db.query(ReportQueries.refundsByStatus(period.start, period.end)))
         let refundTotal = try summary.addFixed(
             "refunds by status (Refunds sheet)", Self.refundStatuses, refunds, total: true)
         summary.expectedRows[.refunds] = Int(refundTotal.count)
         summary.expectedAmounts[.refunds] = refundTotal.amount
 
         summary.refunded = try total(
-            db.query(
-                SQLQuery(
-                    unsafeSQL: "SELECT count(*) AS n, sum(r.amount) AS amount FROM refunds r WHERE "
-                        + RefundRow.succeededInPeriod, binds: bounds)))
+            db.query(ReportQueries.refundsSucceeded(period.start, period.end)))
         let net = try summary.settled.amount.subtractingChecked(summary.refunded.amount)
         summary.net = net
         let settledLine = summary.lines.count
@@ -149,24 +121,7 @@ struct ReportSummary: Sendable {
 
     /// Completed in the period, broken down by course, day, channel and receipt, in one pass over the rows.
     private mutating func loadSettled(_ scope: ReportScope, db: isolated PostgresConnection) throws {
-        let rows = try db.query(
-            SQLQuery(
-                unsafeSQL: """
-                    SELECT CASE WHEN GROUPING(s.course_id) = 0 THEN 'course'
-                                WHEN GROUPING(s.day) = 0 THEN 'day'
-                                WHEN GROUPING(s.settled_via) = 0 THEN 'via'
-                                WHEN GROUPING(s.receipt_pending) = 0 THEN 'receipt'
-                                ELSE 'total' END AS dimension,
-                           s.course_id, s.course, s.day::text AS day, s.settled_via, s.receipt_pending,
-                           count(*) AS n, sum(s.amount) AS amount
-                    FROM (SELECT p.course_id, c.title AS course,
-                                 (coalesce(p.paid_at, p.updated_at) AT TIME ZONE 'UTC' + interval '3 hours')::date AS day,
-                                 p.settled_via, p.mpesa_receipt IS NULL AS receipt_pending,
-                                 coalesce(p.paid_amount, p.amount) AS amount
-                          FROM payments p JOIN courses c ON c.id = p.course_id
-                          WHERE \(SettledRow.settledInPeriod)) s
-                    GROUP BY GROUPING SETS ((s.course_id, s.course), (s.day), (s.settled_via), (s.receipt_pending), ())
-                    """, binds: [scope.period.start, scope.period.end]))
+        let rows = try db.query(ReportQueries.settledBreakdown(scope.period.start, scope.period.end))
         var courses: [(title: String, id: Int64, total: ReportTotal)] = []
         var days: [CivilDate: ReportTotal] = [:]
         var channels: [String: ReportTotal] = [:]

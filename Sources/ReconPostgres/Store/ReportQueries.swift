@@ -1,0 +1,184 @@
+public import Foundation
+
+/// The SQL of the finance reports (DESIGN §6 "Reports"). Each sheet's rows and the Summary's checks on them share
+/// one condition, so a sheet and its Summary line can never disagree. Column order is part of the contract: the
+/// report row models read columns by position and check their names on the first row.
+public enum ReportQueries {
+    // MARK: Conditions shared by a sheet and the Summary
+
+    /// Completed payments settled in `[start, end)` (paid, or for a query without a time, settled).
+    public static func settledInPeriod(_ start: Date, _ end: Date) -> SQLQuery {
+        """
+        p.status = 'completed' AND coalesce(p.paid_at, p.updated_at) >= \(start) \
+        AND coalesce(p.paid_at, p.updated_at) < \(end)
+        """
+    }
+
+    /// Still pending or unknown now, and started before `end`.
+    public static func stillOpen(_ end: Date) -> SQLQuery {
+        "p.status IN ('pending', 'unknown') AND p.created_at < \(end)"
+    }
+
+    /// Exceptions open at some time during the period: first seen before its end, not resolved before its start.
+    public static func exceptionOpenDuring(_ start: Date, _ end: Date) -> SQLQuery {
+        "x.first_seen < \(end) AND (x.resolved_at IS NULL OR x.resolved_at >= \(start))"
+    }
+
+    /// Refunds open at some time during the period: proposed before its end and not closed before its start.
+    public static func refundOpenDuring(_ start: Date, _ end: Date) -> SQLQuery {
+        """
+        r.proposed_at < \(end) AND (\(unescaped: refundClosedAt) IS NULL OR \(unescaped: refundClosedAt) >= \(start))
+        """
+    }
+
+    /// Refunds whose money went back in the period.
+    public static func refundSucceededIn(_ start: Date, _ end: Date) -> SQLQuery {
+        """
+        r.status = 'succeeded' AND coalesce(r.completed_at, r.updated_at) >= \(start) \
+        AND coalesce(r.completed_at, r.updated_at) < \(end)
+        """
+    }
+
+    /// When a refund stopped being open: rejected, succeeded or failed; NULL while it may still move.
+    static let refundClosedAt: StaticString = """
+        CASE r.status WHEN 'rejected' THEN coalesce(r.rejected_at, r.updated_at)
+                      WHEN 'succeeded' THEN coalesce(r.completed_at, r.updated_at)
+                      WHEN 'failed' THEN coalesce(r.completed_at, r.updated_at) END
+        """
+
+    // MARK: Sheets
+
+    /// The Settled sheet's rows.
+    public static func settledRows(_ start: Date, _ end: Date) -> SQLQuery {
+        """
+        SELECT p.mpesa_receipt AS receipt, coalesce(p.paid_at, p.updated_at) AS paid_at, p.id AS payment_id,
+               p.user_id AS learner_id, coalesce(nullif(u.full_name, ''), u.email) AS learner,
+               p.course_id, c.title AS course, coalesce(p.paid_amount, p.amount) AS amount,
+               coalesce(p.paid_phone, p.phone) AS phone, p.checkout_request_id, p.settled_via,
+               e.id AS enrollment_id, e.status AS enrollment_status
+        FROM payments p
+        JOIN users u ON u.id = p.user_id
+        JOIN courses c ON c.id = p.course_id
+        LEFT JOIN enrollments e ON e.user_id = p.user_id AND e.course_id = p.course_id
+        WHERE \(settledInPeriod(start, end))
+        ORDER BY coalesce(p.paid_at, p.updated_at), p.id
+        """
+    }
+
+    /// The Pending sheet's rows.
+    public static func pendingRows(_ end: Date) -> SQLQuery {
+        """
+        SELECT p.id AS payment_id, p.status, p.checkout_request_id, p.created_at, p.user_id AS learner_id,
+               coalesce(nullif(u.full_name, ''), u.email) AS learner, p.course_id, c.title AS course,
+               p.amount, p.phone, p.check_attempts, p.last_answer, p.next_check_at
+        FROM payments p
+        JOIN users u ON u.id = p.user_id
+        JOIN courses c ON c.id = p.course_id
+        WHERE \(stillOpen(end))
+        ORDER BY p.created_at, p.id
+        """
+    }
+
+    /// The Exceptions sheet's rows.
+    public static func exceptionRows(_ start: Date, _ end: Date) -> SQLQuery {
+        """
+        SELECT x.id, x.kind, x.status, x.first_seen, x.resolved_at, x.payment_id, p.checkout_request_id,
+               u.id AS learner_id, coalesce(nullif(u.full_name, ''), u.email) AS learner,
+               c.id AS course_id, c.title AS course, x.expected_amount, x.received_amount, x.resolution,
+               x.detail::text AS detail
+        FROM reconciliation_exceptions x
+        LEFT JOIN payments p ON p.id = x.payment_id
+        LEFT JOIN enrollments en ON en.id = x.enrollment_id
+        LEFT JOIN users u ON u.id = coalesce(p.user_id, en.user_id)
+        LEFT JOIN courses c ON c.id = coalesce(p.course_id, en.course_id)
+        WHERE \(exceptionOpenDuring(start, end))
+        ORDER BY x.first_seen, x.id
+        """
+    }
+
+    /// The Refunds sheet's rows.
+    public static func refundRows(_ start: Date, _ end: Date) -> SQLQuery {
+        """
+        SELECT r.id, r.payment_id, r.exception_id, p.user_id AS learner_id,
+               coalesce(nullif(u.full_name, ''), u.email) AS learner, coalesce(p.paid_phone, p.phone) AS phone,
+               r.amount, r.reason, r.status, r.proposed_by, r.proposed_at, r.approved_by, r.approved_at,
+               r.second_approved_by, r.second_approved_at, r.rejected_by, r.rejected_at, r.rejected_reason,
+               r.originator_conversation_id, r.conversation_id, r.transaction_id, r.result_code,
+               r.result_desc, r.completed_at
+        FROM refunds r
+        JOIN payments p ON p.id = r.payment_id
+        JOIN users u ON u.id = p.user_id
+        WHERE \(refundOpenDuring(start, end))
+        ORDER BY r.proposed_at, r.id
+        """
+    }
+
+    // MARK: Summary
+
+    /// Payments started in the period by status: `key`, `n`, `amount`.
+    public static func startedByStatus(_ start: Date, _ end: Date) -> SQLQuery {
+        """
+        SELECT status AS key, count(*) AS n, sum(coalesce(paid_amount, amount)) AS amount
+        FROM payments WHERE created_at >= \(start) AND created_at < \(end) GROUP BY status
+        """
+    }
+
+    /// Every completed payment without a receipt, any period: `n`, `amount`.
+    public static let receiptsPending: SQLQuery = """
+        SELECT count(*) AS n, sum(coalesce(paid_amount, amount)) AS amount
+        FROM payments WHERE status = 'completed' AND mpesa_receipt IS NULL
+        """
+
+    /// The Pending sheet's rows by status: `key`, `n`, `amount`.
+    public static func openByStatus(_ end: Date) -> SQLQuery {
+        "SELECT p.status AS key, count(*) AS n, sum(p.amount) AS amount FROM payments p WHERE \(stillOpen(end)) GROUP BY p.status"
+    }
+
+    /// The Exceptions sheet's rows by kind and status: `kind`, `status`, `n`.
+    public static func exceptionsByKindAndStatus(_ start: Date, _ end: Date) -> SQLQuery {
+        """
+        SELECT x.kind, x.status, count(*) AS n FROM reconciliation_exceptions x
+        WHERE \(exceptionOpenDuring(start, end)) GROUP BY x.kind, x.status
+        """
+    }
+
+    /// The Refunds sheet's rows by status: `key`, `n`, `amount`.
+    public static func refundsByStatus(_ start: Date, _ end: Date) -> SQLQuery {
+        """
+        SELECT r.status AS key, count(*) AS n, sum(r.amount) AS amount FROM refunds r
+        WHERE \(refundOpenDuring(start, end)) GROUP BY r.status
+        """
+    }
+
+    /// Refunds that succeeded in the period: `n`, `amount`.
+    public static func refundsSucceeded(_ start: Date, _ end: Date) -> SQLQuery {
+        "SELECT count(*) AS n, sum(r.amount) AS amount FROM refunds r WHERE \(refundSucceededIn(start, end))"
+    }
+
+    /// Settled in the period by course, EAT day, channel and receipt state, plus the total, in one pass:
+    /// `dimension` (`course`, `day`, `via`, `receipt`, `total`), `course_id`, `course`, `day`, `settled_via`,
+    /// `receipt_pending`, `n`, `amount`.
+    public static func settledBreakdown(_ start: Date, _ end: Date) -> SQLQuery {
+        """
+        SELECT CASE WHEN GROUPING(s.course_id) = 0 THEN 'course'
+                    WHEN GROUPING(s.day) = 0 THEN 'day'
+                    WHEN GROUPING(s.settled_via) = 0 THEN 'via'
+                    WHEN GROUPING(s.receipt_pending) = 0 THEN 'receipt'
+                    ELSE 'total' END AS dimension,
+               s.course_id, s.course, s.day::text AS day, s.settled_via, s.receipt_pending,
+               count(*) AS n, sum(s.amount) AS amount
+        FROM (SELECT p.course_id, c.title AS course,
+                     (coalesce(p.paid_at, p.updated_at) AT TIME ZONE 'UTC' + interval '3 hours')::date AS day,
+                     p.settled_via, p.mpesa_receipt IS NULL AS receipt_pending,
+                     coalesce(p.paid_amount, p.amount) AS amount
+              FROM payments p JOIN courses c ON c.id = p.course_id
+              WHERE \(settledInPeriod(start, end))) s
+        GROUP BY GROUPING SETS ((s.course_id, s.course), (s.day), (s.settled_via), (s.receipt_pending), ())
+        """
+    }
+
+    /// Makes the report's transaction read-only (call first in a REPEATABLE READ transaction).
+    public static func beginReadOnly(_ db: isolated PostgresConnection) throws(PostgresError) {
+        try db.query("SET TRANSACTION READ ONLY")
+    }
+}
