@@ -6,6 +6,8 @@ let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
     .enableUpcomingFeature("InternalImportsByDefault"),
     .enableUpcomingFeature("MemberImportVisibility"),
+    // Zero warnings in the project's own modules (dependencies' warnings are not ours and are not affected).
+    .treatAllWarnings(as: .error),
 ]
 
 let package = Package(

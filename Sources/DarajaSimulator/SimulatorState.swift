@@ -30,18 +30,6 @@ struct Delivery: Sendable {
     var checkoutRequestID: String?
 }
 
-/// Deterministic SplitMix64, so a seeded scenario repeats exactly.
-struct SeededGenerator: RandomNumberGenerator, Sendable {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// Everything the simulator knows: tokens, transactions, payouts, scenario, faults and the ledger.
 actor SimulatorState {
     let configuration: SimulatorConfiguration
@@ -65,7 +53,7 @@ actor SimulatorState {
 
     init(configuration: SimulatorConfiguration) {
         self.configuration = configuration
-        self.random = SeededGenerator(state: configuration.seed)
+        self.random = SeededGenerator(seed: configuration.seed)
     }
 
     // MARK: Control
@@ -75,7 +63,7 @@ actor SimulatorState {
         faults = Faults()
         stkPlans = []
         b2cPlans = []
-        random = SeededGenerator(state: configuration.seed)
+        random = SeededGenerator(seed: configuration.seed)
         tokens = [:]
         tokensIssued = 0
         stk = [:]

@@ -2,10 +2,10 @@ import Daraja
 import DarajaSimulator
 public import Foundation
 import Logging
-public import ReconCore
+import ReconCore
 import ReconHTTP
 import ReconJobs
-public import ReconPostgres
+import ReconPostgres
 import ReconReports
 import ReconServer
 import ServerSupport
@@ -194,7 +194,7 @@ public enum DemoRunner {
             }
         }
         // An enrollment nobody paid for (the LMS enrolled by hand): reconcile must notice.
-        try await pool.withConnection { db in
+        _ = try await pool.withConnection { db in
             try await db.query(
                 "INSERT INTO enrollments (user_id, course_id) VALUES (\(learnerIDs[6]), \(courseIDs[2]))")
         }

@@ -134,7 +134,7 @@ struct PaymentStateMachineTests {
 
     // MARK: Properties over random sequences
 
-    static func randomAnswer(_ rng: inout SplitMix) -> (StkAnswer, AnswerSource) {
+    static func randomAnswer(_ rng: inout SeededGenerator) -> (StkAnswer, AnswerSource) {
         let source: AnswerSource = rng.next() % 2 == 0 ? .callback : .query
         switch rng.next() % 8 {
         case 0: return (.paid(source == .callback ? details("R\(rng.next() % 3)") : nil), source)
@@ -149,7 +149,7 @@ struct PaymentStateMachineTests {
 
     @Test("every sequence of answers ends consistent with the definitive answers; completed never goes back")
     func properties() {
-        var rng = SplitMix(seed: 20_261_129)
+        var rng = SeededGenerator(seed: 20_261_129)
         let schedule = RetrySchedule(delays: [90, 180, 600, 1800])
         for _ in 0..<5_000 {
             var state = Self.pending()
@@ -193,18 +193,5 @@ struct PaymentStateMachineTests {
             if !sawPaid && !sawFailure && !sawNotUnderstood { #expect(state.status != .completed) }
             #expect(enrollments == (state.status == .completed ? 1 : 0))
         }
-    }
-}
-
-/// A tiny seeded generator so the property test repeats exactly.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -54,7 +54,9 @@ struct ReconcileRulesTests {
     @Test("enrolled but not paid, unless the course is free")
     func enrolledNotPaid() {
         let e = EnrollmentFacts(id: 4, active: true, paymentID: nil)
-        #expect(ReconcileRules.judge(Self.pair(enrollment: e, [])).map(\.key.rawValue) == ["enrolled_not_paid:enrollment:4"])
+        #expect(
+            ReconcileRules.judge(Self.pair(enrollment: e, [])).map(\.key.rawValue) == ["enrolled_not_paid:enrollment:4"]
+        )
         #expect(ReconcileRules.judge(Self.pair(price: 0, enrollment: e, [])).isEmpty)
     }
 

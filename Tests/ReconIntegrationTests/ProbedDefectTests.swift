@@ -87,7 +87,8 @@ struct ProbedDefectTests {
             await stack.simulator.setFaults(faults)
             let started = try await stack.pay()
             #expect(started.status == "unknown")
-            #expect(try await stack.count("SELECT count(*) FROM reconciliation_exceptions WHERE kind = 'unresolved'") == 1)
+            #expect(
+                try await stack.count("SELECT count(*) FROM reconciliation_exceptions WHERE kind = 'unresolved'") == 1)
         }
     }
 

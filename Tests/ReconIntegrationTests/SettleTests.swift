@@ -31,7 +31,9 @@ struct SettleTests {
             for (id, status) in zip(ids, expected) {
                 let payment = try #require(try await stack.payment(id))
                 #expect(payment.state.status == status)
-                #expect(payment.state.checkAttempts == 0 || status == .pending)
+                // A verdict uses no check of the schedule and leaves nothing to ask again.
+                #expect(payment.state.checkAttempts == 0)
+                #expect(payment.state.nextCheckAt == nil)
             }
             let paid = try #require(try await stack.payment(ids[0]))
             #expect(paid.state.receiptPending && paid.state.settledVia == .query)

@@ -34,8 +34,8 @@ public enum ProcessRunner {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             outURL = folder.appendingPathComponent("stdout")
             errURL = folder.appendingPathComponent("stderr")
-            FileManager.default.createFile(atPath: outURL.path, contents: nil)
-            FileManager.default.createFile(atPath: errURL.path, contents: nil)
+            _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
+            _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
             out = try FileHandle(forWritingTo: outURL)
             err = try FileHandle(forWritingTo: errURL)
             process.executableURL = executable

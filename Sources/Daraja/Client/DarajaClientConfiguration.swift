@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 public import ReconCore
 
 /// Everything the Daraja client needs to call the APIs; built by the CLI from DESIGN §4 settings.

@@ -1,4 +1,4 @@
-public import Daraja
+import Daraja
 public import Foundation
 public import ReconCore
 public import ReconPostgres

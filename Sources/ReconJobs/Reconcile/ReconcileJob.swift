@@ -1,7 +1,7 @@
-public import Daraja
+import Daraja
 public import Foundation
 public import Logging
-public import ReconCore
+import ReconCore
 public import ReconPostgres
 
 /// How a reconcile run behaves.

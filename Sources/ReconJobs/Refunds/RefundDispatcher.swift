@@ -1,5 +1,5 @@
 public import Daraja
-public import Foundation
+import Foundation
 public import Logging
 public import ReconCore
 public import ReconPostgres
@@ -139,7 +139,7 @@ public struct RefundDispatcher: Sendable {
                 verdict = .notSent(code: "invalid_phone", message: "the payment's phone number is not an M-Pesa number")
             }
             afterStep?(.b2cAnswered, claim.id)
-            try await pool.withConnection { db in
+            _ = try await pool.withConnection { db in
                 try await db.withTransaction { db in
                     try RefundStore.apply(db, refundID: claim.id, event: .sendAnswered(verdict), now: Date())
                 }

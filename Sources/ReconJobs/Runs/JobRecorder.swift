@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 public import ReconPostgres
 
 /// Records each job in `job_runs`: a `running` row first, then the outcome and the summary.

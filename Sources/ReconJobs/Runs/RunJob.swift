@@ -1,6 +1,6 @@
-public import Foundation
+import Foundation
 public import Logging
-public import ReconCore
+import ReconCore
 public import ReconPostgres
 public import ReconReports
 

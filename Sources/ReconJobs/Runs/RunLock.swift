@@ -1,5 +1,5 @@
 public import ReconCore
-public import ReconPostgres
+import ReconPostgres
 
 /// The lock that makes `run` single: a PostgreSQL session advisory lock, released when the holder's
 /// connection closes (also when the process dies).

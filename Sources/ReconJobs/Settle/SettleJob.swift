@@ -1,5 +1,5 @@
 public import Daraja
-public import Foundation
+import Foundation
 public import Logging
 public import ReconCore
 public import ReconPostgres

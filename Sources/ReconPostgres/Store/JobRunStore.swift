@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// `job_runs`: one row per job, written `running` first and finished with its outcome and summary.
 public enum JobRunStore {

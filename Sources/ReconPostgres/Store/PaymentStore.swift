@@ -24,7 +24,7 @@ public struct AppliedAnswer: Sendable, Equatable {
 /// which runs the ReconCore state machine under a row lock and writes the row, its event, the enrollment and any
 /// finding together; call it inside one transaction.
 public enum PaymentStore {
-    static let columns = """
+    static let columns: StaticString = """
         id, user_id, course_id, amount, phone, checkout_request_id, merchant_request_id, status, result_code,
         result_desc, mpesa_receipt, paid_amount, paid_phone, paid_at, settled_via, check_attempts, next_check_at,
         created_at, updated_at, last_answer
@@ -60,9 +60,8 @@ public enum PaymentStore {
     public static func load(
         _ db: isolated PostgresConnection, id: Int64, forUpdate: Bool = false
     ) throws(PostgresError) -> PaymentRecord? {
-        let lock = forUpdate ? " FOR UPDATE" : ""
-        let rows = try db.query(
-            SQLQuery(unsafeSQL: "SELECT \(columns) FROM payments WHERE id = $1\(lock)", binds: [id]))
+        let lock: StaticString = forUpdate ? " FOR UPDATE" : ""
+        let rows = try db.query("SELECT \(unescaped: columns) FROM payments WHERE id = \(id)\(unescaped: lock)")
         return try rows.first.map(record)
     }
 
@@ -70,11 +69,10 @@ public enum PaymentStore {
     public static func load(
         _ db: isolated PostgresConnection, checkoutRequestID: String, forUpdate: Bool = false
     ) throws(PostgresError) -> PaymentRecord? {
-        let lock = forUpdate ? " FOR UPDATE" : ""
+        let lock: StaticString = forUpdate ? " FOR UPDATE" : ""
         let rows = try db.query(
-            SQLQuery(
-                unsafeSQL: "SELECT \(columns) FROM payments WHERE checkout_request_id = $1\(lock)",
-                binds: [checkoutRequestID]))
+            "SELECT \(unescaped: columns) FROM payments WHERE checkout_request_id = \(checkoutRequestID)\(unescaped: lock)"
+        )
         return try rows.first.map(record)
     }
 
@@ -87,7 +85,8 @@ public enum PaymentStore {
         guard let payment = try load(db, id: paymentID, forUpdate: true) else { return nil }
         let transition = PaymentStateMachine.apply(
             answer, source: source, to: payment.state, now: now, schedule: schedule)
-        try write(db, payment: payment, transition: transition, source: PaymentEventSource(source), now: now, detail: detail)
+        try write(
+            db, payment: payment, transition: transition, source: PaymentEventSource(source), now: now, detail: detail)
         return AppliedAnswer(paymentID: paymentID, from: payment.state.status, transition: transition)
     }
 

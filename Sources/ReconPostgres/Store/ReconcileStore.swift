@@ -226,20 +226,25 @@ public enum ReconcileStore {
                 SELECT p.user_id, p.course_id, p.id, \(now) FROM todo JOIN payments p ON p.id = todo.payment_id
                 ON CONFLICT (user_id, course_id) DO NOTHING
                 RETURNING id, payment_id
-            ), events AS (
-                INSERT INTO payment_events (payment_id, at, source, from_status, to_status, detail)
-                SELECT made.payment_id, \(now), 'reconcile', 'completed', 'completed',
-                       jsonb_build_object('summary', 'enrolled by reconcile', 'enrollment_id', made.id)
-                FROM made
-                RETURNING payment_id
             )
             UPDATE reconciliation_exceptions x SET status = 'resolved', resolved_at = \(now),
                 resolution = 'fixed automatically: enrolled (enrollment ' || made.id || ')',
                 enrollment_id = made.id
             FROM made JOIN todo ON todo.payment_id = made.payment_id
             WHERE x.id = todo.exception_id
-            RETURNING x.id
+            RETURNING made.id AS enrollment_id, made.payment_id
             """)
+        try PaymentEventStore.append(
+            db,
+            try rows.map { row throws(PostgresError) in
+                PaymentEvent(
+                    paymentID: try row.decode(Int64.self, "payment_id"), at: now, source: .reconcile, from: .completed,
+                    to: .completed,
+                    detail: [
+                        "summary": "enrolled by reconcile",
+                        "enrollment_id": String(try row.decode(Int64.self, "enrollment_id")),
+                    ])
+            })
         return rows.rows.count
     }
 

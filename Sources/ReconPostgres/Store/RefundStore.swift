@@ -56,7 +56,7 @@ public enum RefundStore {
         case ignored
     }
 
-    static let columns = """
+    static let columns: StaticString = """
         r.id, r.payment_id, r.exception_id, r.amount, r.reason, r.status, r.proposed_by, r.proposed_at, r.approved_by,
         r.approved_at, r.second_approved_by, r.second_approved_at, r.rejected_by, r.rejected_reason, r.rejected_at,
         r.originator_conversation_id, r.conversation_id, r.transaction_id, r.result_code, r.result_desc,
@@ -105,12 +105,12 @@ public enum RefundStore {
     public static func load(
         _ db: isolated PostgresConnection, id: Int64, forUpdate: Bool = false
     ) throws(PostgresError) -> RefundRecord? {
-        let lock = forUpdate ? " FOR UPDATE OF r" : ""
+        let lock: StaticString = forUpdate ? " FOR UPDATE OF r" : ""
         return try db.query(
-            SQLQuery(
-                unsafeSQL:
-                    "SELECT \(columns) FROM refunds r JOIN payments p ON p.id = r.payment_id WHERE r.id = $1\(lock)",
-                binds: [id])
+            """
+            SELECT \(unescaped: columns) FROM refunds r JOIN payments p ON p.id = r.payment_id
+            WHERE r.id = \(id)\(unescaped: lock)
+            """
         ).first.map(record)
     }
 
@@ -119,11 +119,10 @@ public enum RefundStore {
         _ db: isolated PostgresConnection, originatorConversationID: String
     ) throws(PostgresError) -> RefundRecord? {
         try db.query(
-            SQLQuery(
-                unsafeSQL: """
-                    SELECT \(columns) FROM refunds r JOIN payments p ON p.id = r.payment_id
-                    WHERE r.originator_conversation_id = $1 FOR UPDATE OF r
-                    """, binds: [originatorConversationID])
+            """
+            SELECT \(unescaped: columns) FROM refunds r JOIN payments p ON p.id = r.payment_id
+            WHERE r.originator_conversation_id = \(originatorConversationID) FOR UPDATE OF r
+            """
         ).first.map(record)
     }
 
@@ -132,11 +131,10 @@ public enum RefundStore {
         _ db: isolated PostgresConnection, status: RefundStatus?, limit: Int
     ) throws(PostgresError) -> [RefundRecord] {
         let rows = try db.query(
-            SQLQuery(
-                unsafeSQL: """
-                    SELECT \(columns) FROM refunds r JOIN payments p ON p.id = r.payment_id
-                    WHERE ($1::text IS NULL OR r.status = $1) ORDER BY r.id DESC LIMIT $2
-                    """, binds: [status?.rawValue, limit]))
+            """
+            SELECT \(unescaped: columns) FROM refunds r JOIN payments p ON p.id = r.payment_id
+            WHERE (\(status?.rawValue)::text IS NULL OR r.status = \(status?.rawValue)) ORDER BY r.id DESC LIMIT \(limit)
+            """)
         return try rows.map(record)
     }
 
