@@ -43,7 +43,8 @@ enum ReportAssembly {
                             + (scope.maskPhoneNumbers ? "Phone numbers masked." : "Phone numbers NOT masked."))))
         }
         var rows: [(sheet: ReportSheet, count: Int)] = []
-        try writeSummary(summary, csvPath: plan.csvTemporary(.summary), workbook: &workbook)
+        try writeSummary(
+            summary, page: scope.pageSetup(.summary), csvPath: plan.csvTemporary(.summary), workbook: &workbook)
         rows.append((.summary, summary.lines.count))
         for model in rowModels {
             let written = try writeRows(
@@ -77,7 +78,7 @@ enum ReportAssembly {
     }
 
     private static func writeSummary(
-        _ summary: ReportSummary, csvPath: String?, workbook: inout XLSXWorkbook?
+        _ summary: ReportSummary, page: XLSXPageSetup, csvPath: String?, workbook: inout XLSXWorkbook?
     ) throws(ReportError) {
         let columns = SummaryLine.columns
         var csv: CSVWriter?
@@ -87,9 +88,17 @@ enum ReportAssembly {
         if let finished = csv.take() { try finished.close() }
 
         guard workbook != nil else { return }
-        let sheet = try startSheet(.summary, columns, rows: summary.lines.count, workbook: &workbook)
+        let sheet = try startSheet(
+            .summary, columns, rows: summary.lines.count, page: page, workbook: &workbook)
         for (index, line) in summary.lines.enumerated() {
             let row = UInt32(index + 1)
+            var lines = 1
+            for (column, value) in line.values.enumerated() {
+                if case .text(let text) = value { lines = max(lines, columns[column].lines(text)) }
+            }
+            if let height = ReportColumn.rowHeight(lines: lines) {
+                try workbook?.setRowHeight(sheet, row: row, height: height)
+            }
             for (column, value) in line.values.enumerated() {
                 if column == 3, let pair = line.difference, pair.count == 2, let amount = line.amount {
                     // The net is a formula over the two lines above it, so a reader can see how it is made.
@@ -99,7 +108,9 @@ enum ReportAssembly {
                         sheet, row: row, column: 3, cell: .formula(formula, storedValue: .money(amount)),
                         format: .moneyTotal)
                 } else if let cell = value.xlsxCell {
-                    try workbook?.write(sheet, row: row, column: UInt16(column), cell: cell)
+                    try workbook?.write(
+                        sheet, row: row, column: UInt16(column), cell: cell,
+                        format: columns[column].wraps && value.isText ? .wrappedText : nil)
                 }
             }
         }
@@ -110,7 +121,7 @@ enum ReportAssembly {
     /// In constant-memory mode libxlsxwriter refuses a filter whose range starts above rows already
     /// flushed, so the filter is set first, from the row count the Summary read in the same snapshot.
     private static func startSheet(
-        _ sheet: ReportSheet, _ columns: [ReportColumn], rows: Int, workbook: inout XLSXWorkbook?
+        _ sheet: ReportSheet, _ columns: [ReportColumn], rows: Int, page: XLSXPageSetup, workbook: inout XLSXWorkbook?
     ) throws(ReportError) -> XLSXSheet {
         guard let handle = try workbook?.addWorksheet(named: sheet.title) else {
             throw ReportError(code: .invalidArgument, operation: "report", message: "no workbook is open")
@@ -119,9 +130,18 @@ enum ReportAssembly {
             let position = UInt16(index)
             try workbook?.setColumnWidth(handle, columns: position...position, width: column.width)
         }
+        try workbook?.setPageSetup(handle, page)
         try workbook?.freezePanes(handle, row: 1, column: 0)
         try workbook?.autofilter(
             handle, firstRow: 0, firstColumn: 0, lastRow: UInt32(rows), lastColumn: UInt16(columns.count - 1))
+        // Header titles wrap in every column (numbers and dates included).
+        let headerLines =
+            columns.map { column in
+                max(1, (column.title.count + max(1, column.width - 2) - 1) / max(1, column.width - 2))
+            }.max() ?? 1
+        if let height = ReportColumn.rowHeight(lines: headerLines) {
+            try workbook?.setRowHeight(handle, row: 0, height: height)
+        }
         try workbook?.writeRow(handle, 0, columns.map { .text($0.title) }, format: .header)
         return handle
     }
@@ -135,7 +155,12 @@ enum ReportAssembly {
         if let csvPath { csv = try CSVWriter(path: csvPath) }
         try csv?.writeRow(columns.map { .text($0.name) })
         var sheet: XLSXSheet?
-        if workbook != nil { sheet = try startSheet(Model.sheet, columns, rows: expectedRows, workbook: &workbook) }
+        if workbook != nil {
+            sheet = try startSheet(
+                Model.sheet, columns, rows: expectedRows, page: scope.pageSetup(Model.sheet), workbook: &workbook)
+        }
+        let wrapping = columns.map(\.wraps)
+        let wrapped = columns.indices.filter { wrapping[$0] }
 
         let totalled = columns.indices.filter { columns[$0].totalled }
         var sums = [Money](repeating: .zero, count: columns.count)
@@ -149,9 +174,18 @@ enum ReportAssembly {
             try csv?.writeRow(values.map(\.csvField))
             if let sheet {
                 let row = UInt32(rows + 1)
+                var lines = 1
+                for column in wrapped {
+                    if case .text(let text) = values[column] { lines = max(lines, columns[column].lines(text)) }
+                }
+                if let height = ReportColumn.rowHeight(lines: lines) {
+                    try workbook?.setRowHeight(sheet, row: row, height: height)
+                }
                 for (column, value) in values.enumerated() {
                     guard let cell = value.xlsxCell else { continue }
-                    try workbook?.write(sheet, row: row, column: UInt16(column), cell: cell)
+                    try workbook?.write(
+                        sheet, row: row, column: UInt16(column), cell: cell,
+                        format: wrapping[column] && value.isText ? .wrappedText : nil)
                 }
             }
             for column in totalled {

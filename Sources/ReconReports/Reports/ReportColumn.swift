@@ -21,12 +21,42 @@ struct ReportColumn: Sendable {
     /// Whether the workbook's totals row sums this column.
     let totalled: Bool
 
-    init(_ name: String, _ title: String, _ kind: ReportColumnKind, width: Int, totalled: Bool = false) {
+    /// Long text wraps inside its column instead of running into the next one or off the printed page.
+    var wraps: Bool { kind == .text && width >= 16 }
+
+    /// Widths are bounded so a sheet prints one page wide at a readable scale: headers wrap, so a number or
+    /// date column needs only its values' width, and long text wraps within `maximumTextWidth` (`wide` columns,
+    /// the one a reader reads — a reason, a detail — get `maximumWideTextWidth`).
+    init(
+        _ name: String, _ title: String, _ kind: ReportColumnKind, width: Int, totalled: Bool = false,
+        wide: Bool = false
+    ) {
         self.name = name
         self.title = title
         self.kind = kind
-        self.width = width
+        switch kind {
+        case .integer: self.width = min(width, 8)
+        case .money: self.width = min(width, 13)
+        case .dateTime: self.width = min(width, 17)
+        case .text: self.width = min(width, wide ? Self.maximumWideTextWidth : Self.maximumTextWidth)
+        }
         self.totalled = totalled
+    }
+
+    static let maximumTextWidth = 18
+    static let maximumWideTextWidth = 32
+
+    /// How many lines `text` takes in this column when it wraps (a rough count of characters per line).
+    func lines(_ text: String) -> Int {
+        guard wraps || kind != .text else { return 1 }
+        let perLine = max(1, width - 2)
+        return max(1, (text.count + perLine - 1) / perLine)
+    }
+
+    /// The height in points of a row whose cells take `lines` lines at most (capped, so one huge value cannot
+    /// make a page of one row).
+    static func rowHeight(lines: Int) -> Double? {
+        lines <= 1 ? nil : Double(min(lines, 8)) * 15
     }
 }
 
@@ -38,6 +68,12 @@ enum ReportValue: Sendable, Hashable {
     case dateTime(Date)
     case date(CivilDate)
     case empty
+
+    /// Whether the value is text (which may wrap), as opposed to a number or a date.
+    var isText: Bool {
+        if case .text = self { return true }
+        return false
+    }
 
     static func text(_ value: String?) -> ReportValue { value.map { .text($0) } ?? .empty }
     static func integer(_ value: Int64?) -> ReportValue { value.map { .integer($0) } ?? .empty }

@@ -9,6 +9,7 @@ struct FormatTable {
     private let moneyTotal: UnsafeMutablePointer<lxw_format>
     private let date: UnsafeMutablePointer<lxw_format>
     private let dateTime: UnsafeMutablePointer<lxw_format>
+    private let wrappedText: UnsafeMutablePointer<lxw_format>
 
     static let moneyNumberFormat = "#,##0.00"
     static let integerNumberFormat = "0"
@@ -17,7 +18,8 @@ struct FormatTable {
 
     init(workbook: UnsafeMutablePointer<lxw_workbook>, path: String) throws(ReportError) {
         func make(
-            _ numberFormat: String?, bold: Bool = false, topBorder: Bool = false, bottomBorder: Bool = false
+            _ numberFormat: String?, bold: Bool = false, topBorder: Bool = false, bottomBorder: Bool = false,
+            wrap: Bool = false
         ) throws(ReportError) -> UnsafeMutablePointer<lxw_format> {
             guard let format = workbook_add_format(workbook) else {
                 throw ReportError(
@@ -28,15 +30,21 @@ struct FormatTable {
             if bold { format_set_bold(format) }
             if topBorder { format_set_top(format, UInt8(LXW_BORDER_THIN.rawValue)) }
             if bottomBorder { format_set_bottom(format, UInt8(LXW_BORDER_THIN.rawValue)) }
+            if wrap {
+                format_set_text_wrap(format)
+                format_set_align(format, UInt8(LXW_ALIGN_VERTICAL_TOP.rawValue))
+            }
             return format
         }
-        header = try make(nil, bold: true, bottomBorder: true)
+        // Headers wrap too, so a long title never widens its column or is cut off on paper.
+        header = try make(nil, bold: true, bottomBorder: true, wrap: true)
         integer = try make(Self.integerNumberFormat)
         integerTotal = try make(Self.integerNumberFormat, bold: true, topBorder: true)
         money = try make(Self.moneyNumberFormat)
         moneyTotal = try make(Self.moneyNumberFormat, bold: true, topBorder: true)
         date = try make(Self.dateNumberFormat)
         dateTime = try make(Self.dateTimeNumberFormat)
+        wrappedText = try make(nil, wrap: true)
     }
 
     /// The C format for a cell; `.text` is libxlsxwriter's default (`NULL`).
@@ -51,6 +59,7 @@ struct FormatTable {
         case .moneyTotal: moneyTotal
         case .date: date
         case .dateTime: dateTime
+        case .wrappedText: wrappedText
         }
     }
 }

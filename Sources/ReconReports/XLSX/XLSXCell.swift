@@ -51,6 +51,30 @@ public enum XLSXFormat: Sendable, Hashable, CaseIterable {
     case date
     /// `yyyy-mm-dd hh:mm:ss`.
     case dateTime
+    /// Text that wraps within its column, aligned to the top: long names, reasons, details.
+    case wrappedText
+}
+
+/// How a worksheet prints: what a finance reader gets from File → Print without touching anything.
+public struct XLSXPageSetup: Sendable, Equatable {
+    /// Landscape pages.
+    public var landscape = true
+    /// A4 (Excel's paper code 9).
+    public var paperA4 = true
+    /// Scale so that every column fits on one page's width; rows run onto as many pages as they need.
+    public var fitToOnePageWide = true
+    /// How many rows at the top print again on every page (the header row).
+    public var repeatedHeaderRows: UInt32 = 1
+    /// Printed at the top of every page (plain text; `&` is escaped).
+    public var header: String?
+    /// Printed at the bottom left of every page, beside "Page N of M" on the right.
+    public var footer: String?
+
+    /// Landscape A4, one page wide, the header row repeated.
+    public init(header: String? = nil, footer: String? = nil) {
+        self.header = header
+        self.footer = footer
+    }
 }
 
 /// A worksheet of one particular workbook; using it with another workbook is an error, not a crash.

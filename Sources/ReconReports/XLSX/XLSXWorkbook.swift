@@ -106,6 +106,47 @@ public struct XLSXWorkbook: ~Copyable {
             "worksheet_set_column", path: path)
     }
 
+    /// Sets how the worksheet prints: orientation, paper, scaling, repeated header rows, page header and footer.
+    public mutating func setPageSetup(_ sheet: XLSXSheet, _ setup: XLSXPageSetup) throws(ReportError) {
+        let worksheet = try self.worksheet(sheet, "worksheet_set_landscape")
+        if setup.landscape { worksheet_set_landscape(worksheet) } else { worksheet_set_portrait(worksheet) }
+        if setup.paperA4 { worksheet_set_paper(worksheet, 9) }
+        // Narrow margins (inches) leave the columns more room at the same scale.
+        worksheet_set_margins(worksheet, 0.4, 0.4, 0.6, 0.6)
+        if setup.fitToOnePageWide { worksheet_fit_to_pages(worksheet, 1, 0) }
+        if setup.repeatedHeaderRows > 0 {
+            try checkXLSX(
+                worksheet_repeat_rows(worksheet, 0, setup.repeatedHeaderRows - 1), "worksheet_repeat_rows", path: path)
+        }
+        if let header = setup.header {
+            let text = "&C&\"Calibri,Bold\"" + Self.headerFooterText(header)
+            try checkXLSX(
+                text.withCString { worksheet_set_header(worksheet, $0) }, "worksheet_set_header", path: path)
+        }
+        let footer = (setup.footer.map { "&L" + Self.headerFooterText($0) } ?? "") + "&RPage &P of &N"
+        try checkXLSX(footer.withCString { worksheet_set_footer(worksheet, $0) }, "worksheet_set_footer", path: path)
+    }
+
+    /// Header and footer text is a small language of `&` codes: a literal `&` is written `&&`. Excel caps the
+    /// whole string at 255 characters, codes included.
+    static func headerFooterText(_ text: String) -> String {
+        String(text.replacingOccurrences(of: "&", with: "&&").prefix(180))
+    }
+
+    /// Sets a row's height in points (Excel's default is 15). Readers do not grow a row for wrapped text by
+    /// themselves, so a row whose text wraps is given the height of its lines. In constant-memory mode it must be
+    /// called before the row's cells are written.
+    public mutating func setRowHeight(_ sheet: XLSXSheet, row: UInt32, height: Double) throws(ReportError) {
+        let worksheet = try self.worksheet(sheet, "worksheet_set_row")
+        guard row <= Self.lastRow, (0...409).contains(height) else {
+            throw ReportError(
+                code: .invalidArgument, operation: "worksheet_set_row",
+                message: "row beyond Excel's or height not 0-409",
+                path: path, row: row)
+        }
+        try checkXLSX(worksheet_set_row(worksheet, row, height, nil), "worksheet_set_row", path: path, row: row)
+    }
+
     /// Keeps the rows above `row` and the columns left of `column` in view; `(1, 0)` freezes a header row.
     public mutating func freezePanes(_ sheet: XLSXSheet, row: UInt32, column: UInt16) throws(ReportError) {
         let worksheet = try self.worksheet(sheet, "worksheet_freeze_panes")

@@ -40,7 +40,7 @@ struct ExceptionRow: ReportRowModel, Hashable {
         ReportColumn("received_kes", "Received (KES)", .money, width: 14, totalled: true),
         ReportColumn("difference_kes", "Received − expected (KES)", .money, width: 16, totalled: true),
         ReportColumn("resolution", "Resolution", .text, width: 28),
-        ReportColumn("detail", "Detail", .text, width: 60),
+        ReportColumn("detail", "Detail", .text, width: 60, wide: true),
     ]
 
     static func query(_ scope: ReportScope) -> SQLQuery {

@@ -32,7 +32,7 @@ struct PendingRow: ReportRowModel, Hashable {
         ReportColumn("amount_kes", "Amount (KES)", .money, width: 14, totalled: true),
         ReportColumn("phone", "Phone", .text, width: 15),
         ReportColumn("check_attempts", "Attempts", .integer, width: 9),
-        ReportColumn("last_answer", "Last answer", .text, width: 40),
+        ReportColumn("last_answer", "Last answer", .text, width: 40, wide: true),
         ReportColumn("next_check_at_eat", "Next check (EAT)", .dateTime, width: 20),
     ]
 

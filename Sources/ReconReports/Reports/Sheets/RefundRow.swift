@@ -39,7 +39,7 @@ struct RefundRow: ReportRowModel, Hashable {
         ReportColumn("learner", "Learner", .text, width: 28),
         ReportColumn("phone", "Phone", .text, width: 15),
         ReportColumn("amount_kes", "Amount (KES)", .money, width: 14, totalled: true),
-        ReportColumn("reason", "Reason", .text, width: 32),
+        ReportColumn("reason", "Reason", .text, width: 32, wide: true),
         ReportColumn("status", "Status", .text, width: 10),
         ReportColumn("proposed_by", "Proposed by", .text, width: 14),
         ReportColumn("proposed_at_eat", "Proposed at (EAT)", .dateTime, width: 20),
@@ -54,7 +54,7 @@ struct RefundRow: ReportRowModel, Hashable {
         ReportColumn("conversation_id", "ConversationID", .text, width: 30),
         ReportColumn("transaction_id", "M-Pesa transaction", .text, width: 18),
         ReportColumn("result_code", "Result code", .text, width: 11),
-        ReportColumn("result_desc", "Result", .text, width: 40),
+        ReportColumn("result_desc", "Result", .text, width: 40, wide: true),
         ReportColumn("completed_at_eat", "Completed at (EAT)", .dateTime, width: 20),
     ]
 

@@ -15,6 +15,13 @@ struct ReportScope: Sendable {
         return .text(maskPhoneNumbers ? MSISDN.maskStored(digits) : digits)
     }
 
+    /// How a sheet prints: its name and the period on every page, the phone-number policy in the footer.
+    func pageSetup(_ sheet: ReportSheet) -> XLSXPageSetup {
+        XLSXPageSetup(
+            header: "M-Pesa report: \(sheet.title), \(period.first) to \(period.last) (EAT)",
+            footer: "mpesa-recon, period \(period)" + (maskPhoneNumbers ? ", phone numbers masked" : ", UNMASKED"))
+    }
+
     /// Free text written by other jobs or by Daraja, which may quote a phone number.
     func freeText(_ text: String?) -> ReportValue {
         guard let text else { return .empty }

@@ -22,7 +22,7 @@ struct SummaryLine: Sendable, Hashable {
 
     static let columns = [
         ReportColumn("section", "Section", .text, width: 34),
-        ReportColumn("item", "Item", .text, width: 58),
+        ReportColumn("item", "Item", .text, width: 58, wide: true),
         ReportColumn("count", "Count", .integer, width: 10),
         ReportColumn("amount_kes", "Amount (KES)", .money, width: 16),
     ]
