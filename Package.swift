@@ -23,6 +23,8 @@ let package = Package(
         // The callback endpoint and the Daraja simulator; ConfigurationSupport is left out to build less.
         .package(
             url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: ["FullFoundation"]),
+        // Already a dependency of Hummingbird; named here because the callback sweeper is a Service.
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
     ],
     targets: [
         // Pure domain: no I/O.
@@ -107,6 +109,7 @@ let package = Package(
                 "ReconCore", "ReconPostgres", "ReconJobs", "ServerSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -162,6 +165,7 @@ let package = Package(
                 "ReconCore", "ReconPostgres", "ReconHTTP", "ReconJobs", "ReconServer", "Daraja", "DarajaSimulator",
                 "ServerSupport", "ReconTestSupport", "ReconDemo",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings
         ),

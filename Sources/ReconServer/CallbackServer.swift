@@ -24,15 +24,28 @@ public struct CallbackServerConfiguration: Sendable {
     public var maxBodyBytes: Int
     /// The settlement schedule, used when a callback reschedules nothing but the state machine needs it.
     public var schedule: RetrySchedule
-    /// How often the spool and unprocessed callbacks are retried, in seconds.
+    /// How often the spool and unprocessed callbacks are retried, in seconds; also the first back-off of a
+    /// callback that stays unmatched (doubling up to an hour).
     public var sweepIntervalSeconds: Int
+    /// At most this many stored callbacks are retried per sweep (500).
+    public var sweepBatchSize: Int
+    /// Which route groups this instance serves (`callbacks` by default); `/healthz` and `/metrics` always.
+    public var routes: [RouteGroup]
+    /// An open connection with no request in flight is closed after this (60 s).
+    public var idleTimeout: Duration
+    /// A request's head must arrive within this of its first byte (10 s).
+    public var headerTimeout: Duration
+    /// A request's body must arrive within this of its head (30 s).
+    public var bodyTimeout: Duration
 
     /// A configuration with the documented defaults.
     public init(
         host: String = "127.0.0.1", port: Int = 8080, callbackToken: String,
         addressPolicy: AddressPolicy = AddressPolicy(),
         spoolDirectory: URL, maxBodyBytes: Int = 64 * 1024, schedule: RetrySchedule = .standard,
-        sweepIntervalSeconds: Int = 5
+        sweepIntervalSeconds: Int = 5, sweepBatchSize: Int = 500, routes: [RouteGroup] = [.callbacks],
+        idleTimeout: Duration = .seconds(60), headerTimeout: Duration = .seconds(10),
+        bodyTimeout: Duration = .seconds(30)
     ) {
         self.host = host
         self.port = port
@@ -42,6 +55,21 @@ public struct CallbackServerConfiguration: Sendable {
         self.maxBodyBytes = maxBodyBytes
         self.schedule = schedule
         self.sweepIntervalSeconds = sweepIntervalSeconds
+        self.sweepBatchSize = sweepBatchSize
+        self.routes = routes
+        self.idleTimeout = idleTimeout
+        self.headerTimeout = headerTimeout
+        self.bodyTimeout = bodyTimeout
+    }
+
+    /// The per-connection deadlines of the HTTP server.
+    var connectionTimeouts: ConnectionTimeouts {
+        ConnectionTimeouts(idle: idleTimeout, header: headerTimeout, body: bodyTimeout)
+    }
+
+    /// How the sweep retries stored callbacks.
+    var sweepPolicy: InboxSweepPolicy {
+        InboxSweepPolicy(batchSize: sweepBatchSize, firstDelaySeconds: sweepIntervalSeconds)
     }
 }
 
@@ -64,8 +92,8 @@ public final class CallbackMetrics: Sendable {
     }
 }
 
-/// A request context that knows the peer's address.
-public struct CallbackRequestContext: RequestContext, RemoteAddressRequestContext {
+/// The request context of every route group: it knows the peer's address.
+public struct ReconRequestContext: RequestContext, RemoteAddressRequestContext {
     public var coreContext: CoreRequestContextStorage
     public let remoteAddress: SocketAddress?
 
@@ -98,9 +126,8 @@ public final class CallbackEndpoint: Sendable {
 
     static let accepted = #"{"ResultCode":0,"ResultDesc":"Accepted"}"#
 
-    /// The routes: the STK callback (the LMS's existing path), B2C result and timeout, health and metrics.
-    public func router() -> Router<CallbackRequestContext> {
-        let router = Router(context: CallbackRequestContext.self)
+    /// The `callbacks` group: the STK callback (the LMS's existing path), B2C result and timeout.
+    public func addCallbackRoutes(to router: Router<ReconRequestContext>) {
         // Hummingbird matches these with or without the trailing slash the LMS's URL has.
         router.post("/api/payments/callback/") { request, context in await self.receive(request, context, kind: .stk) }
         router.post("/api/payments/b2c/result/") { request, context in
@@ -109,15 +136,15 @@ public final class CallbackEndpoint: Sendable {
         router.post("/api/payments/b2c/timeout/") { request, context in
             await self.receive(request, context, kind: .b2cTimeout)
         }
+    }
+
+    /// What every instance serves, whatever its groups: `/healthz` (PostgreSQL answers) and `/metrics`.
+    public func addOperationsRoutes(to router: Router<ReconRequestContext>) {
         router.get("/healthz") { _, _ in
-            let healthy =
-                (try? await self.pool.withConnection { db in
-                    try await db.query("SELECT 1 AS one").first?.decode(Int.self, "one")
-                }) == 1
+            let healthy = await self.pool.ping()
             return Self.text(healthy ? .ok : .serviceUnavailable, healthy ? "ok\n" : "database unreachable\n")
         }
         router.get("/metrics") { _, _ in Self.text(.ok, self.metrics.text) }
-        return router
     }
 
     static func text(_ status: HTTPResponse.Status, _ body: String) -> Response {
@@ -131,7 +158,7 @@ public final class CallbackEndpoint: Sendable {
             body: .init(byteBuffer: ByteBuffer(string: body)))
     }
 
-    func receive(_ request: Request, _ context: CallbackRequestContext, kind: CallbackKind) async -> Response {
+    func receive(_ request: Request, _ context: ReconRequestContext, kind: CallbackKind) async -> Response {
         metrics.increment("callbacks_received_total")
         let peer = context.remoteAddress?.ipAddress
         let client = configuration.addressPolicy.clientAddress(
@@ -158,10 +185,15 @@ public final class CallbackEndpoint: Sendable {
             var request = request
             let buffer = try await request.collectBody(upTo: configuration.maxBodyBytes)
             body = Array(buffer.readableBytesView)
-        } catch {
+        } catch let error as any HTTPResponseError where error.status == .contentTooLarge {
             metrics.increment("callbacks_refused_too_large_total")
             logger.warning("callback refused: body too large", metadata: ["recon.callback_kind": "\(kind.rawValue)"])
             return Self.json(.contentTooLarge, #"{"ResultCode":1,"ResultDesc":"Body too large"}"#)
+        } catch {
+            // The client went away or its body stalled past the deadline: nothing was received, nothing stored.
+            metrics.increment("callbacks_incomplete_body_total")
+            logger.warning("callback body incomplete", metadata: ["recon.callback_kind": "\(kind.rawValue)"])
+            return Self.json(.badRequest, #"{"ResultCode":1,"ResultDesc":"Body incomplete"}"#)
         }
         var headers: [String: String] = [:]
         for field in request.headers { headers[field.name.canonicalName] = field.value }
@@ -174,7 +206,7 @@ public final class CallbackEndpoint: Sendable {
         } catch {
             // PostgreSQL is unreachable: keep the body on disk; Daraja still gets its 200.
             do {
-                try spool.append(received)
+                try await spool.appendOffEventLoop(received)
                 metrics.increment("callbacks_spooled_total")
                 logger.error("database unreachable, callback spooled", metadata: ["db.error": "\(error)"])
             } catch {
@@ -227,67 +259,46 @@ public final class CallbackEndpoint: Sendable {
         if replayed > 0 { logger.notice("spooled callbacks replayed", metadata: ["recon.count": "\(replayed)"]) }
         for id in ids { await process(inboxID: id) }
         let schedule = configuration.schedule
+        let policy = configuration.sweepPolicy
         _ = try await pool.withConnection { db in
-            try await CallbackProcessor.sweep(db, now: Date(), schedule: schedule)
+            try await CallbackProcessor.sweep(db, now: Date(), schedule: schedule, policy: policy)
         }
         return replayed
     }
 }
 
-/// Runs the endpoint: a sweep at start-up and every few seconds (spool replay, unprocessed callbacks).
+/// Runs the endpoint as an application: the HTTP server plus the sweeper service.
 public enum CallbackServer {
     /// Starts in the background on the configured address (tests, the demo); stop it with `stop()`.
     public static func start(_ endpoint: CallbackEndpoint) async throws -> RunningCallbackServer {
-        let sweeper = Task { await endpoint.sweepForever() }
-        do {
-            let server = try await RunningServer.start(
-                endpoint.router(), host: endpoint.configuration.host, port: endpoint.configuration.port,
-                serverName: "mpesa-recon", logger: endpoint.logger)
-            return RunningCallbackServer(server: server, sweeper: sweeper)
-        } catch {
-            sweeper.cancel()
-            throw error
+        let server = try await RunningServer.start(host: endpoint.configuration.host, serverName: "mpesa-recon") {
+            onServerRunning in
+            buildApplication(endpoint: endpoint, onServerRunning: onServerRunning)
         }
+        return RunningCallbackServer(server: server)
     }
 
-    /// Serves in the foreground until SIGTERM or SIGINT (`mpesa-recon serve`).
+    /// Serves in the foreground until SIGTERM or SIGINT, then shuts down gracefully: the server stops
+    /// accepting and finishes its requests, then the sweeper ends after its current pass (`mpesa-recon serve`).
     public static func serve(_ endpoint: CallbackEndpoint, onListening: @escaping @Sendable (Int) -> Void) async throws
     {
-        let sweeper = Task { await endpoint.sweepForever() }
-        defer { sweeper.cancel() }
-        try await RunningServer.serve(
-            endpoint.router(), host: endpoint.configuration.host, port: endpoint.configuration.port,
-            serverName: "mpesa-recon", logger: endpoint.logger, onListening: onListening)
+        let port = endpoint.configuration.port
+        let app = buildApplication(endpoint: endpoint) { channel in onListening(channel.localAddress?.port ?? port) }
+        try await app.runService()
     }
 }
 
 /// A callback endpoint running in the background.
 public struct RunningCallbackServer: Sendable {
     let server: RunningServer
-    let sweeper: Task<Void, Never>
 
     /// The port it listens on.
     public var port: Int { server.port }
     /// `http://HOST:PORT`.
     public var baseURL: String { server.baseURL }
 
-    /// Stops the sweeper and the server.
+    /// Stops the server and the sweeper.
     public func stop() async {
-        sweeper.cancel()
         await server.stop()
-    }
-}
-
-extension CallbackEndpoint {
-    /// Sweeps at once, then every `sweepIntervalSeconds`, until cancelled; errors are logged, never fatal.
-    func sweepForever() async {
-        while !Task.isCancelled {
-            do {
-                try await sweep()
-            } catch {
-                logger.error("callback sweep failed; retrying later", metadata: ["db.error": "\(error)"])
-            }
-            try? await Task.sleep(for: .seconds(configuration.sweepIntervalSeconds))
-        }
     }
 }

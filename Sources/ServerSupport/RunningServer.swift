@@ -1,6 +1,6 @@
 public import Hummingbird
 public import Logging
-import NIOCore
+public import NIOCore
 
 /// A Hummingbird application run in the background on a known port until ``stop()``: how tests, the demo
 /// and benchmarks start the simulator and the callback endpoint in-process.
@@ -24,23 +24,40 @@ public final class RunningServer: Sendable {
     public static func start<Context: RequestContext>(
         _ router: Router<Context>, host: String = "127.0.0.1", port: Int = 0, serverName: String, logger: Logger
     ) async throws -> RunningServer where Context.Source == ApplicationRequestContextSource {
+        try await start(host: host, serverName: serverName) { onServerRunning in
+            Application(
+                router: router,
+                configuration: .init(address: .hostname(host, port: port), serverName: serverName),
+                onServerRunning: onServerRunning,
+                logger: logger
+            )
+        }
+    }
+
+    /// Starts the application `build` makes (it must call the closure it is given once it listens) and returns
+    /// once it listens on `host`. Stopping cancels the application's services, the server among them.
+    public static func start<App: ApplicationProtocol>(
+        host: String, serverName: String,
+        _ build: (_ onServerRunning: @escaping @Sendable (any Channel) async -> Void) -> App
+    ) async throws -> RunningServer {
         let (stream, continuation) = AsyncStream.makeStream(of: Int.self)
-        let app = Application(
-            router: router,
-            configuration: .init(address: .hostname(host, port: port), serverName: serverName),
-            onServerRunning: { channel in
-                continuation.yield(channel.localAddress?.port ?? 0)
-                continuation.finish()
-            },
-            logger: logger
-        )
-        let task = Task { try await app.run() }
+        let app = build { channel in
+            continuation.yield(channel.localAddress?.port ?? 0)
+            continuation.finish()
+        }
+        let task = Task {
+            defer { continuation.finish() }
+            try await app.run()
+        }
         var bound = 0
         for await value in stream { bound = value }
         guard bound > 0 else {
             task.cancel()
-            _ = try? await task.value
-            throw ServerStartError(message: "\(serverName) could not listen on \(host):\(port)")
+            let failure = await task.result
+            if case .failure(let error) = failure {
+                throw ServerStartError(message: "\(serverName) could not listen on \(host): \(error)")
+            }
+            throw ServerStartError(message: "\(serverName) could not listen on \(host)")
         }
         return RunningServer(host: host, port: bound, task: task)
     }

@@ -21,13 +21,37 @@ struct DarajaSim: AsyncParsableCommand {
     )
 
     @Option(help: "Address to listen on.") var host = "127.0.0.1"
-    @Option(help: "Port to listen on (0 picks a free one).") var port = 8089
+    @Option(help: "Port to listen on (0-65535; 0 picks a free one).") var port = 8089
     @Option(help: "Seed of every random choice.") var seed: UInt64 = 42
     @Option(help: "OAuth consumer key to accept.") var consumerKey: String?
     @Option(help: "OAuth consumer secret to accept.") var consumerSecret: String?
     @Option(help: "STK shortcode.") var shortcode: String?
     @Option(help: "STK passkey.") var passkey: String?
     @Option(help: "Write the chosen port to this file once listening (for scripts).") var portFile: String?
+
+    func validate() throws {
+        guard (0...65535).contains(port) else {
+            throw ValidationError("--port must be between 0 and 65535, not \(port).")
+        }
+    }
+
+    /// Exit codes as mpesa-recon's: 2 for bad usage (ArgumentParser's own default is 64).
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var command = command as? any AsyncParsableCommand {
+                try await command.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            if exitCode(for: error) == .validationFailure {
+                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                Foundation.exit(2)
+            }
+            exit(withError: error)
+        }
+    }
 
     func run() async throws {
         LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }

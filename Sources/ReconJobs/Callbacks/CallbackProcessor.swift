@@ -118,20 +118,44 @@ public enum CallbackProcessor {
         }
     }
 
-    /// Processes every stored callback that was never processed, and every unmatched one (a payment may
-    /// have appeared since). Each in its own transaction; returns how many changed something.
+    /// Processes stored callbacks that were never processed and unmatched ones whose retry is due (a payment
+    /// may have appeared since), at most `policy.batchSize` per call, oldest due first; one that stays
+    /// unmatched is retried after a doubling delay. With a `reference`, every unmatched callback naming it is
+    /// retried at once. Each in its own transaction; returns how many changed something.
     public static func sweep(
-        _ db: PostgresConnection, now: Date, schedule: RetrySchedule, reference: String? = nil
+        _ db: PostgresConnection, now: Date, schedule: RetrySchedule, reference: String? = nil,
+        policy: InboxSweepPolicy = .standard
     ) async throws -> Int {
-        let ids = try await db.run { db throws(PostgresError) in
-            var ids = reference == nil ? try InboxStore.unprocessed(db) : []
-            ids += try InboxStore.unmatched(db, reference: reference)
-            return ids
+        if let reference {
+            let ids = try await db.run { db throws(PostgresError) in
+                try InboxStore.unmatched(db, reference: reference)
+            }
+            var applied = 0
+            for id in ids {
+                let outcome = try await processIsolated(db, inboxID: id, now: now, schedule: schedule)
+                if outcome == .applied { applied += 1 }
+            }
+            return applied
+        }
+        let (unprocessed, due) = try await db.run { db throws(PostgresError) in
+            let unprocessed = try InboxStore.unprocessed(db, limit: policy.batchSize)
+            let due = try InboxStore.dueUnmatched(db, now: now, limit: policy.batchSize - unprocessed.count)
+            return (unprocessed, due)
         }
         var applied = 0
-        for id in ids {
+        for id in unprocessed {
             let outcome = try await processIsolated(db, inboxID: id, now: now, schedule: schedule)
             if outcome == .applied { applied += 1 }
+        }
+        for entry in due {
+            let outcome = try await processIsolated(db, inboxID: entry.id, now: now, schedule: schedule)
+            if outcome == .applied { applied += 1 }
+            guard outcome == .unmatched else { continue }
+            let attempts = entry.sweepAttempts + 1
+            let nextAt = now.addingTimeInterval(TimeInterval(policy.delaySeconds(afterAttempts: attempts)))
+            try await db.run { db throws(PostgresError) in
+                try InboxStore.deferSweep(db, id: entry.id, attempts: attempts, nextAt: nextAt, window: policy.window)
+            }
         }
         return applied
     }

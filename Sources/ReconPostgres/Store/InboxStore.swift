@@ -98,24 +98,51 @@ public enum InboxStore {
         ).map { row throws(PostgresError) in try row.decode(Int64.self, "id") }
     }
 
-    /// Ids of unmatched entries naming `reference` (or all unmatched ones), to retry once a payment appears.
+    /// Ids of unmatched entries naming `reference`, to retry at once now that a payment or refund claims it.
     public static func unmatched(
-        _ db: isolated PostgresConnection, reference: String? = nil
+        _ db: isolated PostgresConnection, reference: String
     ) throws(PostgresError) -> [Int64] {
-        let rows: PostgresRows
-        if let reference {
-            rows = try db.query(
-                "SELECT id FROM callback_inbox WHERE outcome = 'unmatched' AND reference = \(reference) ORDER BY id")
-        } else {
-            // A week is ample for a payment to appear; older ones wait for a person (unmatched_callback).
-            rows = try db.query(
-                """
-                SELECT id FROM callback_inbox
-                WHERE outcome = 'unmatched' AND reference IS NOT NULL AND received_at > now() - interval '7 days'
-                ORDER BY id
-                """)
+        try db.query(
+            "SELECT id FROM callback_inbox WHERE outcome = 'unmatched' AND reference = \(reference) ORDER BY id"
+        ).map { row throws(PostgresError) in try row.decode(Int64.self, "id") }
+    }
+
+    /// An unmatched entry due for a retry by the sweep.
+    public struct DueEntry: Sendable, Equatable {
+        /// The inbox id.
+        public var id: Int64
+        /// How many sweeps already retried it in vain.
+        public var sweepAttempts: Int
+    }
+
+    /// At most `limit` unmatched entries whose retry is due at `now`, oldest due first (DESIGN §6 "Callbacks").
+    public static func dueUnmatched(
+        _ db: isolated PostgresConnection, now: Date, limit: Int
+    ) throws(PostgresError) -> [DueEntry] {
+        try db.query(
+            """
+            SELECT id, sweep_attempts FROM callback_inbox
+            WHERE outcome = 'unmatched' AND reference IS NOT NULL AND next_sweep_at <= \(now)
+            ORDER BY next_sweep_at, id
+            LIMIT \(max(0, limit))
+            """
+        ).map { row throws(PostgresError) in
+            DueEntry(id: try row.decode(Int64.self, "id"), sweepAttempts: try row.decode(Int.self, "sweep_attempts"))
         }
-        return try rows.map { row throws(PostgresError) in try row.decode(Int64.self, "id") }
+    }
+
+    /// Records a sweep retry that found nothing: the entry is next due at `nextAt`, or never again once that
+    /// is past the retry window after it arrived.
+    public static func deferSweep(
+        _ db: isolated PostgresConnection, id: Int64, attempts: Int, nextAt: Date, window: InboxSweepPolicy.Window
+    ) throws(PostgresError) {
+        try db.query(
+            """
+            UPDATE callback_inbox SET sweep_attempts = \(attempts),
+                next_sweep_at = CASE WHEN received_at + \(window.seconds)::int * interval '1 second' > \(nextAt)
+                                     THEN \(nextAt)::timestamptz ELSE 'infinity' END
+            WHERE id = \(id) AND outcome = 'unmatched'
+            """)
     }
 
     static func bytes(fromHex hex: String) -> [UInt8] {
@@ -137,5 +164,50 @@ public enum InboxStore {
             }
         }
         return out
+    }
+}
+
+/// How the sweep retries unmatched callbacks: bounded batches, and a doubling delay per callback.
+public struct InboxSweepPolicy: Sendable, Equatable {
+    /// How long after it arrived an unmatched callback is still retried (then a person looks at it).
+    public struct Window: Sendable, Equatable {
+        /// The window in seconds.
+        public var seconds: Int
+        /// A window of `seconds`.
+        public init(seconds: Int) { self.seconds = seconds }
+    }
+
+    /// At most this many callbacks per pass (unprocessed and unmatched together).
+    public var batchSize: Int
+    /// Delay before the first retry of a callback that stayed unmatched, in seconds (the sweep interval).
+    public var firstDelaySeconds: Int
+    /// The delay doubles up to this many seconds.
+    public var maxDelaySeconds: Int
+    /// Retry window after arrival.
+    public var window: Window
+
+    /// 500 per pass, 5 s doubling to an hour, for a week.
+    public static let standard = InboxSweepPolicy()
+
+    /// A policy; the defaults are ``standard``.
+    public init(
+        batchSize: Int = 500, firstDelaySeconds: Int = 5, maxDelaySeconds: Int = 3600,
+        window: Window = Window(seconds: 7 * 24 * 3600)
+    ) {
+        self.batchSize = max(1, batchSize)
+        self.firstDelaySeconds = max(1, firstDelaySeconds)
+        self.maxDelaySeconds = max(self.firstDelaySeconds, maxDelaySeconds)
+        self.window = window
+    }
+
+    /// Seconds to wait after the `attempts`-th retry that found nothing (1 → the first delay, then doubling).
+    public func delaySeconds(afterAttempts attempts: Int) -> Int {
+        var delay = firstDelaySeconds
+        var step = 1
+        while step < attempts && delay < maxDelaySeconds {
+            delay *= 2
+            step += 1
+        }
+        return min(delay, maxDelaySeconds)
     }
 }

@@ -1,4 +1,5 @@
 public import Foundation
+import NIOPosix
 import Synchronization
 
 #if canImport(Glibc)
@@ -109,6 +110,12 @@ public final class CallbackSpool: Sendable {
         }
     }
 
+    /// ``append(_:)`` on NIO's blocking-I/O thread pool: the write and fsync never hold an event loop or a thread
+    /// of Swift's cooperative pool. Returns only once the callback is durable, so a 200 follows the fsync.
+    public func appendOffEventLoop(_ callback: SpooledCallback) async throws {
+        try await NIOThreadPool.singleton.runIfActive { try self.append(callback) }
+    }
+
     /// An exclusive `flock` on the folder's lock file, shared by every process using this spool; -1 if none.
     static func lockFolder(_ directoryPath: String) -> Int32 {
         let fd = open(directoryPath + "/.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
@@ -147,27 +154,14 @@ public final class CallbackSpool: Sendable {
     /// Returns how many callbacks were handed over. A torn last line (a crash during `append`) is skipped.
     @discardableResult
     public func replay(_ store: (SpooledCallback) async throws -> Void) async throws -> Int {
-        // Move the active file aside under the lock, so appends go to a fresh file meanwhile.
-        let active = activePath
-        let directoryPath = directory.path
-        guard FileManager.default.fileExists(atPath: directoryPath) else { return 0 }
-        // The locks are held only for the rename, never across the awaits below: an append waiting on them
-        // must not block a thread the replay needs. Two processes replaying the same file store nothing twice
-        // (the store is idempotent on the callback's id).
-        lock.withLock { _ in
-            let folder = Self.lockFolder(directoryPath)
-            defer { Self.unlockFolder(folder) }
-            if FileManager.default.fileExists(atPath: active) {
-                let aside = "\(directoryPath)/callbacks.spool.replay-\(UInt64(Date().timeIntervalSince1970 * 1000))"
-                _ = rename(active, aside)
-                Self.syncFolder(directoryPath)
-            }
-        }
+        let files = try await NIOThreadPool.singleton.runIfActive { self.moveActiveAside() }
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
         var count = 0
-        for path in pendingFiles() where path != active && !path.hasSuffix(".unreadable") {
-            guard let data = FileManager.default.contents(atPath: path) else { continue }
+        for path in files {
+            guard
+                let data = try await NIOThreadPool.singleton.runIfActive({ FileManager.default.contents(atPath: path) })
+            else { continue }
             var unreadable = Data()
             for line in data.split(separator: 0x0A, omittingEmptySubsequences: true) {
                 guard let callback = try? decoder.decode(SpooledCallback.self, from: Data(line)) else {
@@ -179,19 +173,45 @@ public final class CallbackSpool: Sendable {
                 try await store(callback)
                 count += 1
             }
-            if !unreadable.isEmpty {
-                let quarantine = directory.appendingPathComponent("callbacks.spool.unreadable")
-                if let handle = FileHandle(forWritingAtPath: quarantine.path) {
-                    handle.seekToEndOfFile()
-                    handle.write(unreadable)
-                    try? handle.synchronize()
-                    try? handle.close()
-                } else {
-                    try unreadable.write(to: quarantine, options: .atomic)
-                }
-            }
-            try FileManager.default.removeItem(atPath: path)
+            let kept = unreadable
+            try await NIOThreadPool.singleton.runIfActive { try self.finishReplayed(path, unreadable: kept) }
         }
         return count
+    }
+
+    /// Moves the active file aside under the locks, so appends go to a fresh file meanwhile; returns every file
+    /// waiting for replay. The locks are held only for the rename, never across the replay's awaits: an append
+    /// waiting on them must not block a thread the replay needs. Two processes replaying the same file store
+    /// nothing twice (the store is idempotent on the callback's id).
+    private func moveActiveAside() -> [String] {
+        let active = activePath
+        let directoryPath = directory.path
+        guard FileManager.default.fileExists(atPath: directoryPath) else { return [] }
+        lock.withLock { _ in
+            let folder = Self.lockFolder(directoryPath)
+            defer { Self.unlockFolder(folder) }
+            if FileManager.default.fileExists(atPath: active) {
+                let aside = "\(directoryPath)/callbacks.spool.replay-\(UInt64(Date().timeIntervalSince1970 * 1000))"
+                _ = rename(active, aside)
+                Self.syncFolder(directoryPath)
+            }
+        }
+        return pendingFiles().filter { $0 != active && !$0.hasSuffix(".unreadable") }
+    }
+
+    /// Keeps a replayed file's unreadable lines aside for a person, then removes the file.
+    private func finishReplayed(_ path: String, unreadable: Data) throws {
+        if !unreadable.isEmpty {
+            let quarantine = directory.appendingPathComponent("callbacks.spool.unreadable")
+            if let handle = FileHandle(forWritingAtPath: quarantine.path) {
+                handle.seekToEndOfFile()
+                handle.write(unreadable)
+                try? handle.synchronize()
+                try? handle.close()
+            } else {
+                try unreadable.write(to: quarantine, options: .atomic)
+            }
+        }
+        try FileManager.default.removeItem(atPath: path)
     }
 }

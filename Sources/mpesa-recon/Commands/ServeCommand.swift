@@ -14,13 +14,46 @@ struct ServeCommand: AsyncParsableCommand {
             GET /healthz, /metrics. Every callback URL must carry ?token=MPESA_CALLBACK_TOKEN. While PostgreSQL is \
             down, bodies are appended to RECON_SPOOL_DIR (fsync'd) and replayed when it is back. \
             RECON_CALLBACK_ALLOWLIST=safaricom (or a list of CIDRs) turns on the source-address allow-list; \
-            RECON_TRUSTED_PROXIES names proxies whose X-Forwarded-For is believed. Stops gracefully on SIGTERM/SIGINT.
+            RECON_TRUSTED_PROXIES names proxies whose X-Forwarded-For is believed. Connections idle longer than \
+            --idle-timeout, or slower than --header-timeout to send a request's head or --body-timeout to send its \
+            body, are closed. Stops gracefully on SIGTERM/SIGINT: the server finishes its requests, then the sweeper \
+            its current pass.
             """
     )
 
     @OptionGroup var common: CommonOptions
     @Option(help: "Address to listen on.") var host = "127.0.0.1"
-    @Option(help: "Port to listen on.") var port = 8080
+    @Option(help: "Port to listen on (0-65535; 0 picks a free one).") var port = 8080
+    @Option(help: "Route groups to serve, comma-separated (callbacks). /healthz and /metrics are always served.")
+    var routes = "callbacks"
+    @Option(help: "Seconds an open connection may stay idle between requests.") var idleTimeout = 60
+    @Option(help: "Seconds a client has to send a request's head, from its first byte.") var headerTimeout = 10
+    @Option(help: "Seconds a client has to send a request's body, after its head.") var bodyTimeout = 30
+
+    func validate() throws {
+        guard (0...65535).contains(port) else {
+            throw ValidationError("--port must be between 0 and 65535, not \(port).")
+        }
+        for (name, value) in [
+            ("--idle-timeout", idleTimeout), ("--header-timeout", headerTimeout), ("--body-timeout", bodyTimeout),
+        ] where value <= 0 {
+            throw ValidationError("\(name) must be a positive number of seconds, not \(value).")
+        }
+        _ = try routeGroups()
+    }
+
+    /// The groups named by --routes.
+    func routeGroups() throws -> [RouteGroup] {
+        let names = routes.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        guard !names.isEmpty else { throw ValidationError("--routes names no route group.") }
+        return try names.map { name in
+            guard let group = RouteGroup(rawValue: name) else {
+                let known = RouteGroup.allCases.map(\.rawValue).joined(separator: ", ")
+                throw ValidationError("--routes: unknown route group '\(name)' (known: \(known)).")
+            }
+            return group
+        }
+    }
 
     func run() async throws {
         let env = try Context.environment(common)
@@ -28,7 +61,9 @@ struct ServeCommand: AsyncParsableCommand {
         let configuration = CallbackServerConfiguration(
             host: host, port: port, callbackToken: settings.token,
             addressPolicy: try Self.policy(settings), spoolDirectory: URL(fileURLWithPath: settings.spoolDirectory),
-            schedule: try RetrySchedule.load(from: env))
+            schedule: try RetrySchedule.load(from: env), routes: try routeGroups(),
+            idleTimeout: .seconds(idleTimeout), headerTimeout: .seconds(headerTimeout),
+            bodyTimeout: .seconds(bodyTimeout))
         let pool = try Wiring.pool(env, connections: 16)
         let endpoint = CallbackEndpoint(configuration: configuration, pool: pool)
         try await CallbackServer.serve(endpoint) { port in

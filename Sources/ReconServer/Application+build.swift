@@ -1,0 +1,54 @@
+public import Hummingbird
+public import Logging
+public import NIOCore
+public import ReconPostgres
+import ServerSupport
+
+/// A set of routes one instance can choose to serve (DESIGN §10 "One application, route groups").
+///
+/// `serve --routes` picks groups by these names, so the internet-facing callback route can run alone on a
+/// public host while other groups run on an internal one. Each group is one function adding its routes.
+public enum RouteGroup: String, Sendable, CaseIterable {
+    /// Daraja's callbacks: STK, B2C result, B2C queue timeout (token in the query string).
+    case callbacks
+}
+
+/// Builds the application `serve` runs and tests call: the router with the chosen route groups, the HTTP
+/// server with its connection deadlines, and the sweeper as a service under graceful shutdown.
+public func buildApplication(
+    configuration: CallbackServerConfiguration, pool: ConnectionPool,
+    logger: Logger = Logger(label: "mpesa-recon.serve"),
+    onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
+) -> some ApplicationProtocol {
+    buildApplication(
+        endpoint: CallbackEndpoint(configuration: configuration, pool: pool, logger: logger),
+        onServerRunning: onServerRunning)
+}
+
+/// Builds the application around an existing endpoint (tests and the demo keep it to read its metrics).
+public func buildApplication(
+    endpoint: CallbackEndpoint, onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
+) -> some ApplicationProtocol {
+    let configuration = endpoint.configuration
+    return Application(
+        router: buildRouter(endpoint: endpoint, routes: configuration.routes),
+        server: .http1(timeouts: configuration.connectionTimeouts),
+        configuration: .init(
+            address: .hostname(configuration.host, port: configuration.port), serverName: "mpesa-recon"),
+        services: [CallbackSweeper(endpoint: endpoint)],
+        onServerRunning: onServerRunning,
+        logger: endpoint.logger
+    )
+}
+
+/// The router: the operations routes every instance has, then each chosen group's routes.
+func buildRouter(endpoint: CallbackEndpoint, routes: [RouteGroup]) -> Router<ReconRequestContext> {
+    let router = Router(context: ReconRequestContext.self)
+    endpoint.addOperationsRoutes(to: router)
+    for group in Set(routes) {
+        switch group {
+        case .callbacks: endpoint.addCallbackRoutes(to: router)
+        }
+    }
+    return router
+}
