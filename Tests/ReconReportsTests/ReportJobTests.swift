@@ -122,6 +122,9 @@ enum Golden {
             #expect(settled.contains(",254712345678,") && settled.contains(",0722000111,"))
             #expect(try contents("\(directory)/pending.csv").contains("No response from 254712345678"))
             #expect(try contents("\(directory)/summary.csv").contains("NOT masked"))
+            // Masked and unmasked reports of one period never share a folder.
+            #expect(directory == folder.path("unmasked/unmasked/2026-11-28_2026-11-29"))
+            #expect(masked.directory == folder.path("masked/2026-11-28_2026-11-29"))
         }
     }
 
@@ -163,9 +166,10 @@ enum Golden {
             let outcome = try await ReportJob.write(options, on: db)
             #expect(outcome.settled == ReportTotal(count: 0, amount: .zero) && outcome.net == .zero)
             let settled = try contents("\(outcome.directory)/settled.csv")
-            #expect(settled.hasPrefix("receipt,paid_at_eat,") && settled.split(separator: "\r\n").count == 1)
+            // A BOM first, so Excel on Windows reads UTF-8; then the header and no rows.
+            #expect(settled.hasPrefix("\u{FEFF}receipt,paid_at_eat,") && settled.split(separator: "\r\n").count == 1)
             let summary = try contents("\(outcome.directory)/summary.csv")
-            #expect(summary.contains("settled by day (EAT),2020-01-01,0,0.00\r\n"))
+            #expect(summary.contains("Collected by day (EAT),2020-01-01,0,0.00\r\n"))
 
             let workbook = try #require(outcome.files.first { $0.format == .xlsx })
             let sheet = try WorkbookFacts.read(workbook.path).sheet("Settled")

@@ -59,14 +59,19 @@ import Testing
             #expect(facts.properties["creator"] == "mpesa-recon")
             #expect(facts.properties["description"]??.contains("East Africa Time (UTC+3)") == true)
 
-            // Every sheet: a bold text header, frozen below it, a filter over header and data.
-            let filters = ["A1:D43", "A1:M7", "A1:Q6", "A1:X6", "A1:M3"]
+            // Every sheet: a bold text header, frozen below it, a filter over header and data (the Summary, a
+            // statement with headings, has none); it prints landscape, one page wide, the header row repeated.
+            let filters = [nil, "A1:M7", "A1:Q6", "A1:X6", "A1:M3"]
             for (sheet, filter) in zip(facts.sheets, filters) {
                 #expect(sheet.freezePanes == "A2", "\(sheet.name)")
                 #expect(sheet.autoFilter == filter, "\(sheet.name)")
                 let header = try #require(sheet.cells["A1"])
                 #expect(header.bold && header.dataType == "s", "\(sheet.name)")
                 #expect(!sheet.widths.isEmpty, "\(sheet.name)")
+                #expect(sheet.orientation == "landscape" && sheet.fitToPage, "\(sheet.name)")
+                #expect(sheet.fitToWidth == 1 && sheet.fitToHeight == 0, "\(sheet.name)")
+                #expect(sheet.printTitleRows == "$1:$1", "\(sheet.name)")
+                #expect(sheet.header?.contains(sheet.name) == true && sheet.footer?.contains("&P of &N") == true)
             }
 
             let settled = try facts.sheet("Settled")
@@ -111,14 +116,25 @@ import Testing
             #expect(try money(pending.cells["I4"]?.cached) == (try sum("pending")))
 
             let summary = try facts.sheet("Summary")
-            #expect(summary.cells["B41"]?.value == "settled in period (Settled sheet)")
-            #expect(try money(summary.cells["D41"]?.value) == (try sum("settled")))
-            #expect(try money(summary.cells["D42"]?.value) == (try sum("refunded")))
-            let net = try #require(summary.cells["D43"])
-            #expect(net.dataType == "f" && net.value == "=D41-D42" && net.bold)
+            func row(_ label: String) throws -> Int {
+                let cell = try #require(summary.cells.first { $0.value.value?.hasPrefix("  " + label) == true })
+                return try #require(Int(cell.key.drop { $0.isLetter }))
+            }
+            let collected = try row("collected:")
+            let refunded = try row("refunded:")
+            let netRow = try row("net = collected - refunded")
+            #expect(refunded == collected + 1 && netRow == collected + 2)
+            #expect(try money(summary.cells["C\(collected)"]?.value) == (try sum("settled")))
+            #expect(try money(summary.cells["C\(refunded)"]?.value) == (try sum("refunded")))
+            let net = try #require(summary.cells["C\(netRow)"])
+            #expect(net.dataType == "f" && net.value == "=C\(collected)-C\(refunded)" && net.bold)
             let expectedNet = try #require(try sum("settled").subtracting(try sum("refunded")))
             #expect(try money(net.cached) == expectedNet)
-            #expect(summary.cells["C41"]?.pythonType == "int" && summary.cells["C41"]?.value == "6")
+            #expect(summary.cells["B\(collected)"]?.pythonType == "int" && summary.cells["B\(collected)"]?.value == "6")
+            // Sections are bold headings; failed payments are never added into a money total.
+            #expect(summary.cells.values.contains { $0.value == "Money in the period" && $0.bold })
+            let started = try row("payments started")
+            #expect(summary.cells["C\(started)"]?.value == nil)
             // The per-day lines carry real dates.
             let day = try #require(summary.cells.values.first { $0.value == "2026-11-29T00:00:00" })
             #expect(day.pythonType == "datetime" && day.numberFormat == "yyyy-mm-dd")

@@ -10,6 +10,15 @@ struct WorkbookFacts: Decodable {
         let autoFilter: String?
         let widths: [String: Double]
         let cells: [String: Cell]
+        let orientation: String?
+        let fitToWidth: Int?
+        let fitToHeight: Int?
+        /// Whether "fit to page" scaling is on (without it, fitToWidth is ignored by Excel).
+        let fitToPage: Bool
+        /// E.g. `1:1`: the rows printed again at the top of every page.
+        let printTitleRows: String?
+        let header: String?
+        let footer: String?
     }
 
     struct Cell: Decodable {

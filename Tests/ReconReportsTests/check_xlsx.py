@@ -54,6 +54,14 @@ def main(path):
             "autoFilter": sheet.auto_filter.ref,
             "widths": widths,
             "cells": cells,
+            "orientation": sheet.page_setup.orientation,
+            # An absent fitToWidth is OOXML's default, 1.
+            "fitToWidth": int(sheet.page_setup.fitToWidth) if sheet.page_setup.fitToWidth is not None else 1,
+            "fitToHeight": int(sheet.page_setup.fitToHeight) if sheet.page_setup.fitToHeight is not None else None,
+            "fitToPage": bool(sheet.sheet_properties.pageSetUpPr.fitToPage) if sheet.sheet_properties.pageSetUpPr else False,
+            "printTitleRows": sheet.print_title_rows,
+            "header": sheet.oddHeader.center.text,
+            "footer": (sheet.oddFooter.left.text or "") + "|" + (sheet.oddFooter.right.text or ""),
         })
     properties = workbook.properties
     print(json.dumps({

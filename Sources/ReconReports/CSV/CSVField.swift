@@ -29,11 +29,25 @@ public struct CSVOptions: Sendable {
     public var byteOrderMark: Bool
     /// Bytes gathered before each `write(2)` (default 64 KiB; at least 64).
     public var bufferCapacity: Int
+    /// How date-times are written.
+    public var dateTimeStyle: CSVDateTimeStyle
 
     /// Options; the defaults give plain RFC 4180 UTF-8.
-    public init(syncOnClose: Bool = false, byteOrderMark: Bool = false, bufferCapacity: Int = 65_536) {
+    public init(
+        syncOnClose: Bool = false, byteOrderMark: Bool = false, bufferCapacity: Int = 65_536,
+        dateTimeStyle: CSVDateTimeStyle = .iso8601
+    ) {
         self.syncOnClose = syncOnClose
         self.byteOrderMark = byteOrderMark
         self.bufferCapacity = bufferCapacity
+        self.dateTimeStyle = dateTimeStyle
     }
+}
+
+/// How a CSV writes a date-time, always in East Africa Time.
+public enum CSVDateTimeStyle: Sendable {
+    /// `2026-11-29T09:35:54+03:00`: unambiguous for programs.
+    case iso8601
+    /// `2026-11-29 09:35:54`: what Excel and LibreOffice read as a date-time; the column's header says EAT.
+    case spreadsheet
 }

@@ -14,6 +14,7 @@ public struct CSVWriter: ~Copyable {
     /// The first failure; once set, nothing more is written.
     private var failure: ReportError?
     private let syncOnClose: Bool
+    private let dateTimeStyle: CSVDateTimeStyle
     /// The file being written.
     public let path: String
     /// Rows written so far.
@@ -37,6 +38,7 @@ public struct CSVWriter: ~Copyable {
         self.capacity = max(options.bufferCapacity, 64)
         self.buffer = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 16)
         self.syncOnClose = options.syncOnClose
+        self.dateTimeStyle = options.dateTimeStyle
         self.path = path
         if options.byteOrderMark {
             for byte: UInt8 in [0xEF, 0xBB, 0xBF] { put(byte) }
@@ -76,7 +78,10 @@ public struct CSVWriter: ~Copyable {
                     throw error
                 }
                 reserve(EastAfricaTime.iso8601Length)
-                count += EastAfricaTime.writeISO8601(unixSeconds: seconds, to: buffer + count)
+                switch dateTimeStyle {
+                case .iso8601: count += EastAfricaTime.writeISO8601(unixSeconds: seconds, to: buffer + count)
+                case .spreadsheet: count += EastAfricaTime.writeLocal(unixSeconds: seconds, to: buffer + count)
+                }
             case .date(let day):
                 reserve(10)
                 count += EastAfricaTime.writeDate(day, to: buffer + count)

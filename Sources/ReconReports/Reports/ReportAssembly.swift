@@ -44,7 +44,9 @@ enum ReportAssembly {
         }
         var rows: [(sheet: ReportSheet, count: Int)] = []
         try writeSummary(
-            summary, page: scope.pageSetup(.summary), csvPath: plan.csvTemporary(.summary), workbook: &workbook)
+            summary, page: scope.pageSetup(.summary), csvPath: plan.csvTemporary(.summary),
+            csvOptions: scope.csvOptions,
+            workbook: &workbook)
         rows.append((.summary, summary.lines.count))
         for model in rowModels {
             let written = try writeRows(
@@ -78,41 +80,59 @@ enum ReportAssembly {
     }
 
     private static func writeSummary(
-        _ summary: ReportSummary, page: XLSXPageSetup, csvPath: String?, workbook: inout XLSXWorkbook?
+        _ summary: ReportSummary, page: XLSXPageSetup, csvPath: String?, csvOptions: CSVOptions,
+        workbook: inout XLSXWorkbook?
     ) throws(ReportError) {
-        let columns = SummaryLine.columns
         var csv: CSVWriter?
-        if let csvPath { csv = try CSVWriter(path: csvPath) }
-        try csv?.writeRow(columns.map { .text($0.name) })
+        if let csvPath { csv = try CSVWriter(path: csvPath, options: csvOptions) }
+        try csv?.writeRow(SummaryLine.columns.map { .text($0.name) })
         for line in summary.lines { try csv?.writeRow(line.values.map(\.csvField)) }
         if let finished = csv.take() { try finished.close() }
 
         guard workbook != nil else { return }
+        // In the workbook each section is a bold heading followed by its lines, as a finance statement reads.
+        let columns = SummaryLine.workbookColumns
+        var sections = 0
+        var previous: String?
+        for line in summary.lines where line.section != previous {
+            sections += 1
+            previous = line.section
+        }
         let sheet = try startSheet(
-            .summary, columns, rows: summary.lines.count, page: page, workbook: &workbook)
+            .summary, columns, rows: summary.lines.count + sections, page: page, filter: false, workbook: &workbook)
+        var row: UInt32 = 1
+        var rowOfLine: [Int: UInt32] = [:]
+        previous = nil
         for (index, line) in summary.lines.enumerated() {
-            let row = UInt32(index + 1)
-            var lines = 1
-            for (column, value) in line.values.enumerated() {
-                if case .text(let text) = value { lines = max(lines, columns[column].lines(text)) }
+            if line.section != previous {
+                previous = line.section
+                if row > 1 { row += 1 }  // a blank row between sections
+                try workbook?.write(sheet, row: row, column: 0, cell: .text(line.section), format: .header)
+                row += 1
             }
+            rowOfLine[index] = row
+            var lines = 1
+            if case .text(let text) = line.item { lines = columns[0].lines("  " + text) }
             if let height = ReportColumn.rowHeight(lines: lines) {
                 try workbook?.setRowHeight(sheet, row: row, height: height)
             }
-            for (column, value) in line.values.enumerated() {
-                if column == 3, let pair = line.difference, pair.count == 2, let amount = line.amount {
+            for (column, value) in line.workbookValues.enumerated() {
+                if column == 2, let pair = line.difference, pair.count == 2, let amount = line.amount,
+                    let first = rowOfLine[pair[0]], let second = rowOfLine[pair[1]]
+                {
                     // The net is a formula over the two lines above it, so a reader can see how it is made.
                     let letter = columnLetters(column)
-                    let formula = "\(letter)\(pair[0] + 2)-\(letter)\(pair[1] + 2)"
+                    let formula = "\(letter)\(first + 1)-\(letter)\(second + 1)"
                     try workbook?.write(
-                        sheet, row: row, column: 3, cell: .formula(formula, storedValue: .money(amount)),
+                        sheet, row: row, column: 2, cell: .formula(formula, storedValue: .money(amount)),
                         format: .moneyTotal)
+                } else if case .text(let text) = value, column == 0 {
+                    try workbook?.write(sheet, row: row, column: 0, cell: .text("  " + text), format: .wrappedText)
                 } else if let cell = value.xlsxCell {
-                    try workbook?.write(
-                        sheet, row: row, column: UInt16(column), cell: cell,
-                        format: columns[column].wraps && value.isText ? .wrappedText : nil)
+                    try workbook?.write(sheet, row: row, column: UInt16(column), cell: cell)
                 }
             }
+            row += 1
         }
     }
 
@@ -121,7 +141,8 @@ enum ReportAssembly {
     /// In constant-memory mode libxlsxwriter refuses a filter whose range starts above rows already
     /// flushed, so the filter is set first, from the row count the Summary read in the same snapshot.
     private static func startSheet(
-        _ sheet: ReportSheet, _ columns: [ReportColumn], rows: Int, page: XLSXPageSetup, workbook: inout XLSXWorkbook?
+        _ sheet: ReportSheet, _ columns: [ReportColumn], rows: Int, page: XLSXPageSetup, filter: Bool = true,
+        workbook: inout XLSXWorkbook?
     ) throws(ReportError) -> XLSXSheet {
         guard let handle = try workbook?.addWorksheet(named: sheet.title) else {
             throw ReportError(code: .invalidArgument, operation: "report", message: "no workbook is open")
@@ -132,8 +153,10 @@ enum ReportAssembly {
         }
         try workbook?.setPageSetup(handle, page)
         try workbook?.freezePanes(handle, row: 1, column: 0)
-        try workbook?.autofilter(
-            handle, firstRow: 0, firstColumn: 0, lastRow: UInt32(rows), lastColumn: UInt16(columns.count - 1))
+        if filter {
+            try workbook?.autofilter(
+                handle, firstRow: 0, firstColumn: 0, lastRow: UInt32(rows), lastColumn: UInt16(columns.count - 1))
+        }
         // Header titles wrap in every column (numbers and dates included).
         let headerLines =
             columns.map { column in
@@ -152,7 +175,7 @@ enum ReportAssembly {
     ) throws -> SheetResult {
         let columns = Model.columns
         var csv: CSVWriter?
-        if let csvPath { csv = try CSVWriter(path: csvPath) }
+        if let csvPath { csv = try CSVWriter(path: csvPath, options: scope.csvOptions) }
         try csv?.writeRow(columns.map { .text($0.name) })
         var sheet: XLSXSheet?
         if workbook != nil {

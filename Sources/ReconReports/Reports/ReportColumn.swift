@@ -17,7 +17,7 @@ struct ReportColumn: Sendable {
     let title: String
     let kind: ReportColumnKind
     /// Width in characters in the workbook.
-    let width: Int
+    private(set) var width: Int
     /// Whether the workbook's totals row sums this column.
     let totalled: Bool
 
@@ -43,13 +43,21 @@ struct ReportColumn: Sendable {
         self.totalled = totalled
     }
 
+    /// The same column, wider than the bound (a sheet of few columns, whose text column has the page to itself).
+    func widened(to width: Int) -> ReportColumn {
+        var copy = self
+        copy.width = width
+        return copy
+    }
+
     static let maximumTextWidth = 18
     static let maximumWideTextWidth = 32
 
     /// How many lines `text` takes in this column when it wraps (a rough count of characters per line).
     func lines(_ text: String) -> Int {
         guard wraps || kind != .text else { return 1 }
-        let perLine = max(1, width - 2)
+        // A column's width counts "0" glyphs; ordinary text is narrower, about 5 characters to 4 zeros.
+        let perLine = max(1, width + width / 4 - 1)
         return max(1, (text.count + perLine - 1) / perLine)
     }
 

@@ -23,7 +23,7 @@ public enum ReportJob {
             throw ReportError(code: .invalidArgument, operation: "report", message: "no format asked for")
         }
         let period = options.period
-        let directory = (options.outputDirectory as NSString).appendingPathComponent(period.label)
+        let directory = options.periodDirectory
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         } catch {
@@ -34,7 +34,7 @@ public enum ReportJob {
         let plan = OutputPlan(directory: directory, period: period, formats: options.formats)
         let scope = ReportScope(
             period: period, maskPhoneNumbers: options.maskPhoneNumbers,
-            asOf: min(options.asOf ?? Date(), period.end))
+            asOf: min(options.asOf ?? Date(), period.end), csvOptions: options.csvOptions)
         let temporaryDirectory = options.temporaryDirectory
         logger.info(
             "writing report",

@@ -47,7 +47,9 @@ public struct ReportOptions: Sendable {
     public var period: ReportPeriod
     /// The files to write (default: CSV and XLSX).
     public var formats: Set<ReportFormat>
-    /// The folder under which `<from>_<to>/` is created (default `reports`).
+    /// The folder under which `<from>_<to>/` is created (default `reports`); unmasked reports go to
+    /// `unmasked/<from>_<to>/` under it, so a masked and an unmasked report of one period never overwrite each
+    /// other and the unmasked ones can be given tighter permissions.
     public var outputDirectory: String
     /// Mask phone numbers as `2547****1234`, also inside free text (default `true`).
     public var maskPhoneNumbers: Bool
@@ -56,13 +58,17 @@ public struct ReportOptions: Sendable {
     public var asOf: Date?
     /// Where libxlsxwriter keeps its per-sheet temporary files; `nil` means `TMPDIR` or `/tmp`.
     public var temporaryDirectory: String?
+    /// Start each CSV with a UTF-8 byte order mark, so Excel on Windows reads accented names right (default
+    /// `true`; `false` gives plain RFC 4180 files for programs).
+    public var csvByteOrderMark: Bool
 
     /// Options; only the period has no default.
     public init(
         period: ReportPeriod, formats: Set<ReportFormat> = Set(ReportFormat.allCases),
         outputDirectory: String = "reports", maskPhoneNumbers: Bool = true, asOf: Date? = nil,
-        temporaryDirectory: String? = nil
+        temporaryDirectory: String? = nil, csvByteOrderMark: Bool = true
     ) {
+        self.csvByteOrderMark = csvByteOrderMark
         self.period = period
         self.formats = formats
         self.outputDirectory = outputDirectory
@@ -70,6 +76,15 @@ public struct ReportOptions: Sendable {
         self.asOf = asOf
         self.temporaryDirectory = temporaryDirectory
     }
+
+    /// The period's folder: `<out>/<from>_<to>`, or `<out>/unmasked/<from>_<to>` for an unmasked report.
+    public var periodDirectory: String {
+        let base = maskPhoneNumbers ? outputDirectory : (outputDirectory as NSString).appendingPathComponent("unmasked")
+        return (base as NSString).appendingPathComponent(period.label)
+    }
+
+    /// How the report's CSVs are written: a BOM unless asked otherwise, date-times as spreadsheets read them.
+    var csvOptions: CSVOptions { CSVOptions(byteOrderMark: csvByteOrderMark, dateTimeStyle: .spreadsheet) }
 }
 
 /// One file a report wrote.

@@ -55,6 +55,16 @@ public enum EastAfricaTime {
         return at
     }
 
+    /// Writes `yyyy-mm-dd hh:mm:ss` in EAT without the offset (19 bytes), the form spreadsheets read as a date-time.
+    static func writeLocal(unixSeconds: Int64, to out: UnsafeMutableRawPointer) -> Int {
+        let (days, secondOfDay) = floorDivide(unixSeconds + secondsFromUTC, 86_400)
+        var at = writeDate(CivilDate(daysSinceUnixEpoch: days), to: out)
+        out.storeBytes(of: UInt8(ascii: " "), toByteOffset: at, as: UInt8.self)
+        at += 1
+        at += writeTime(secondOfDay: Int(secondOfDay), to: out + at)
+        return at
+    }
+
     /// Writes `yyyy-mm-dd` (10 bytes).
     static func writeDate(_ date: CivilDate, to out: UnsafeMutableRawPointer) -> Int {
         writeDigits(date.year, count: 4, to: out)

@@ -32,7 +32,8 @@ struct FormatTable {
             if bottomBorder { format_set_bottom(format, UInt8(LXW_BORDER_THIN.rawValue)) }
             if wrap {
                 format_set_text_wrap(format)
-                format_set_align(format, UInt8(LXW_ALIGN_VERTICAL_TOP.rawValue))
+                // Bottom, like every other cell, so a row's values line up whatever wraps.
+                format_set_align(format, UInt8(LXW_ALIGN_VERTICAL_BOTTOM.rawValue))
             }
             return format
         }

@@ -51,7 +51,7 @@ public enum XLSXFormat: Sendable, Hashable, CaseIterable {
     case date
     /// `yyyy-mm-dd hh:mm:ss`.
     case dateTime
-    /// Text that wraps within its column, aligned to the top: long names, reasons, details.
+    /// Text that wraps within its column: long names, reasons, details.
     case wrappedText
 }
 

@@ -38,7 +38,7 @@ struct ExceptionRow: ReportRowModel, Hashable {
         ReportColumn("course", "Course", .text, width: 32),
         ReportColumn("expected_kes", "Expected (KES)", .money, width: 14, totalled: true),
         ReportColumn("received_kes", "Received (KES)", .money, width: 14, totalled: true),
-        ReportColumn("difference_kes", "Received − expected (KES)", .money, width: 16, totalled: true),
+        ReportColumn("difference_kes", "Received - expected (KES)", .money, width: 16, totalled: true),
         ReportColumn("resolution", "Resolution", .text, width: 28),
         ReportColumn("detail", "Detail", .text, width: 60, wide: true),
     ]
@@ -83,7 +83,29 @@ struct ExceptionRow: ReportRowModel, Hashable {
             .integer(id), .text(kind), .text(status), .dateTime(firstSeen), .dateTime(resolvedAt),
             .integer(ageHours(asOf: scope.asOf)), .integer(paymentID), .text(checkoutRequestID), .integer(learnerID),
             .text(learner), .integer(courseID), .text(course), .money(expected), .money(received),
-            .money(difference), scope.freeText(resolution), scope.freeText(detail),
+            .money(difference), scope.freeText(resolution), scope.freeText(Self.sentence(detail)),
         ]
+    }
+
+    /// The detail as a reader reads it: the finding's own sentence, then any other facts as "name: value", never
+    /// JSON. Text that is not a JSON object is shown as it is.
+    static func sentence(_ json: String) -> String {
+        guard let data = json.data(using: .utf8),
+            let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any]
+        else { return json }
+        func text(_ value: Any) -> String {
+            if let string = value as? String { return string }
+            if let number = value as? NSNumber { return number.stringValue }
+            return "\(value)"
+        }
+        var parts: [String] = []
+        if let main = object["detail"] { parts.append(text(main)) }
+        let others = object.keys.filter { $0 != "detail" }.sorted().map { key in
+            "\(key.replacingOccurrences(of: "_", with: " ")): \(text(object[key] ?? ""))"
+        }
+        if !others.isEmpty { parts.append("(" + others.joined(separator: "; ") + ")") }
+        var sentence = parts.joined(separator: " ")
+        if let first = sentence.first, first.isLowercase { sentence = first.uppercased() + sentence.dropFirst() }
+        return sentence
     }
 }

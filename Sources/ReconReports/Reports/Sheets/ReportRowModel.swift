@@ -8,6 +8,8 @@ struct ReportScope: Sendable {
     let maskPhoneNumbers: Bool
     /// The instant open exceptions' ages are measured to: the asked instant or now, capped at the period's end.
     let asOf: Date
+    /// How the CSVs are written.
+    var csvOptions = CSVOptions()
 
     /// A phone number as the report shows it.
     func phone(_ digits: String?) -> ReportValue {

@@ -20,6 +20,7 @@ struct SummaryLine: Sendable, Hashable {
         self.amount = amount
     }
 
+    /// The CSV's columns: every line names its section, so a machine can filter by it.
     static let columns = [
         ReportColumn("section", "Section", .text, width: 34),
         ReportColumn("item", "Item", .text, width: 58, wide: true),
@@ -28,6 +29,15 @@ struct SummaryLine: Sendable, Hashable {
     ]
 
     var values: [ReportValue] { [.text(section), item, .integer(count), .money(amount)] }
+
+    /// The workbook's columns: sections are headings there, so a line is its item, count and amount.
+    static let workbookColumns = [
+        ReportColumn("item", "Item", .text, width: 60, wide: true).widened(to: 60),
+        ReportColumn("count", "Count", .integer, width: 8),
+        ReportColumn("amount_kes", "Amount (KES)", .money, width: 13),
+    ]
+
+    var workbookValues: [ReportValue] { [item, .integer(count), .money(amount)] }
 }
 
 /// The Summary sheet and the figures the other sheets must agree with, read in the report's snapshot.
@@ -47,33 +57,76 @@ struct ReportSummary: Sendable {
         "proposed", "approved", "rejected", "sending", "sent", "succeeded", "failed", "unknown",
     ]
 
+    /// Section names, in the order a finance reader meets them.
+    enum Section {
+        static let report = "Report"
+        static let money = "Money in the period"
+        static let started = "Payments started in the period, by outcome"
+        static let byCourse = "Collected by course"
+        static let byDay = "Collected by day (EAT)"
+        static let byChannel = "Collected by how it was confirmed"
+        static let receipts = "Receipts pending"
+        static let open = "Awaiting a verdict (Pending sheet)"
+        static let exceptions = "Exceptions (Exceptions sheet)"
+        static let refunds = "Refunds (Refunds sheet)"
+    }
+
     /// Runs the Summary's queries; they use the same conditions as the sheets' queries.
+    ///
+    /// Laid out as a finance statement: what came in, what went back and the net first; then each breakdown
+    /// under its own heading. A total only adds what belongs together: failed and cancelled payments are shown
+    /// apart from the money collected, and refunds of different outcomes are counted, never summed.
     static func load(_ scope: ReportScope, db: isolated PostgresConnection) throws -> ReportSummary {
         var summary = ReportSummary()
         let period = scope.period
-        summary.add("period", .text("\(period.first) to \(period.last), both days included"))
-        summary.add("time zone", .text("East Africa Time (UTC+3); every time in this report is EAT"))
+        summary.add(Section.report, .text("period: \(period.first) to \(period.last), both days included"))
+        summary.add(Section.report, .text("time zone: East Africa Time (UTC+3); every time in this report is EAT"))
         summary.add(
-            "phone numbers",
-            .text(scope.maskPhoneNumbers ? "masked as 2547****1234" : "NOT masked (--unmasked)"))
+            Section.report,
+            .text(
+                scope.maskPhoneNumbers
+                    ? "phone numbers: masked as 2547****1234" : "phone numbers: NOT masked (--unmasked)"))
 
-        // Payments started in the period, by what became of them.
-        let started = try groups(
-            db.query(ReportQueries.startedByStatus(period.start, period.end)))
-        try summary.addFixed("payments started in period, by status", Self.paymentStatuses, started, total: true)
-
-        try summary.loadSettled(scope, db: db)
-
-        let allPending = try total(
-            db.query(ReportQueries.receiptsPending))
+        // The statement: collected, refunded, net. The breakdowns below are read from the same snapshot.
+        var breakdown = ReportSummary()
+        try breakdown.loadSettled(scope, db: db)
+        summary.settled = breakdown.settled
+        summary.expectedRows = breakdown.expectedRows
+        summary.expectedAmounts = breakdown.expectedAmounts
+        summary.refunded = try total(db.query(ReportQueries.refundsSucceeded(period.start, period.end)))
+        let net = try summary.settled.amount.subtractingChecked(summary.refunded.amount)
+        summary.net = net
+        let collectedLine = summary.lines.count
         summary.add(
-            "receipts pending", .text("all completed payments without a receipt, any period"),
-            count: allPending.count, amount: allPending.amount)
+            Section.money, .text("collected: payments completed in the period (Settled sheet)"),
+            count: summary.settled.count, amount: summary.settled.amount)
+        summary.add(
+            Section.money, .text("refunded: refunds paid back in the period"), count: summary.refunded.count,
+            amount: summary.refunded.amount)
+        var netLine = SummaryLine(Section.money, .text("net = collected - refunded"), amount: net)
+        netLine.difference = [collectedLine, collectedLine + 1]
+        summary.lines.append(netLine)
 
-        let open = try groups(
-            db.query(ReportQueries.openByStatus(period.end)))
-        let openTotal = try summary.addFixed(
-            "still pending or unknown (Pending sheet)", ["pending", "unknown"], open, total: true)
+        // Started in the period, by what became of them: counted together, amounts never added across outcomes.
+        let started = try groups(db.query(ReportQueries.startedByStatus(period.start, period.end)))
+        var startedCount: Int64 = 0
+        for status in Self.paymentStatuses + started.keys.filter({ !Self.paymentStatuses.contains($0) }).sorted() {
+            let value = started[status] ?? ReportTotal(count: 0, amount: .zero)
+            startedCount += value.count
+            summary.add(Section.started, .text(Self.outcomeLabel(status)), count: value.count, amount: value.amount)
+        }
+        summary.add(
+            Section.started, .text("payments started (count only: outcomes are not added up)"), count: startedCount)
+
+        summary.lines += breakdown.lines
+
+        let allPending = try total(db.query(ReportQueries.receiptsPending))
+        summary.add(
+            Section.receipts, .text("all completed payments without a receipt, any period"), count: allPending.count,
+            amount: allPending.amount)
+
+        let open = try groups(db.query(ReportQueries.openByStatus(period.end)))
+        let openTotal = try summary.addFixed(Section.open, ["pending", "unknown"], open, total: true)
         summary.expectedRows[.pending] = Int(openTotal.count)
         summary.expectedAmounts[.pending] = openTotal.amount
 
@@ -87,40 +140,41 @@ struct ReportSummary: Sendable {
         }
         let exceptionCount = byKind.values.reduce(0, +)
         for kind in byKind.keys.sorted() {
-            summary.add("exceptions by kind (Exceptions sheet)", .text(kind), count: byKind[kind])
+            summary.add(Section.exceptions, .text(kind.replacingOccurrences(of: "_", with: " ")), count: byKind[kind])
         }
-        summary.add("exceptions by kind (Exceptions sheet)", .text("total"), count: exceptionCount)
         for status in ["open", "resolved"] {
-            summary.add("exceptions by status (Exceptions sheet)", .text(status), count: byStatus[status] ?? 0)
+            summary.add(Section.exceptions, .text("of which \(status)"), count: byStatus[status] ?? 0)
         }
+        summary.add(Section.exceptions, .text("total"), count: exceptionCount)
         summary.expectedRows[.exceptions] = Int(exceptionCount)
 
-        let refunds = try groups(
-            db.query(ReportQueries.refundsByStatus(period.start, period.end)))
-        let refundTotal = try summary.addFixed(
-            "refunds by status (Refunds sheet)", Self.refundStatuses, refunds, total: true)
+        let refunds = try groups(db.query(ReportQueries.refundsByStatus(period.start, period.end)))
+        var refundTotal = ReportTotal(count: 0, amount: .zero)
+        for status in Self.refundStatuses + refunds.keys.filter({ !Self.refundStatuses.contains($0) }).sorted() {
+            let value = refunds[status] ?? ReportTotal(count: 0, amount: .zero)
+            refundTotal.count += value.count
+            refundTotal.amount = try refundTotal.amount.addingChecked(value.amount)
+            summary.add(Section.refunds, .text(status), count: value.count, amount: value.amount)
+        }
+        summary.add(Section.refunds, .text("refunds (count only: outcomes are not added up)"), count: refundTotal.count)
         summary.expectedRows[.refunds] = Int(refundTotal.count)
         summary.expectedAmounts[.refunds] = refundTotal.amount
-
-        summary.refunded = try total(
-            db.query(ReportQueries.refundsSucceeded(period.start, period.end)))
-        let net = try summary.settled.amount.subtractingChecked(summary.refunded.amount)
-        summary.net = net
-        let settledLine = summary.lines.count
-        summary.add(
-            "check", .text("settled in period (Settled sheet)"), count: summary.settled.count,
-            amount: summary.settled.amount)
-        summary.add(
-            "check", .text("refunds succeeded in period"), count: summary.refunded.count,
-            amount: summary.refunded.amount)
-        var netLine = SummaryLine("check", .text("net = settled − refunded"), amount: net)
-        netLine.difference = [settledLine, settledLine + 1]
-        summary.lines.append(netLine)
         return summary
     }
 
+    /// A payment status as a finance reader says it.
+    static func outcomeLabel(_ status: String) -> String {
+        switch status {
+        case "completed": "completed (collected)"
+        case "failed": "failed or cancelled (nothing collected)"
+        case "pending": "pending (awaiting the phone or a check)"
+        case "unknown": "unknown (a person decides)"
+        default: status
+        }
+    }
+
     /// Completed in the period, broken down by course, day, channel and receipt, in one pass over the rows.
-    private mutating func loadSettled(_ scope: ReportScope, db: isolated PostgresConnection) throws {
+    mutating func loadSettled(_ scope: ReportScope, db: isolated PostgresConnection) throws {
         let rows = try db.query(ReportQueries.settledBreakdown(scope.period.start, scope.period.end))
         var courses: [(title: String, id: Int64, total: ReportTotal)] = []
         var days: [CivilDate: ReportTotal] = [:]
@@ -146,31 +200,31 @@ struct ReportSummary: Sendable {
         courses.sort { ($0.title, $0.id) < ($1.title, $1.id) }
         for course in courses {
             add(
-                "settled by course", .text("\(course.title) [course \(course.id)]"), count: course.total.count,
+                Section.byCourse, .text("\(course.title) [course \(course.id)]"), count: course.total.count,
                 amount: course.total.amount)
         }
-        add("settled by course", .text("total"), count: settled.count, amount: settled.amount)
+        add(Section.byCourse, .text("total collected"), count: settled.count, amount: settled.amount)
         // Every day of the period is listed, so a day without payments stands out.
         for day in scope.period.days {
             let total = days[day] ?? ReportTotal(count: 0, amount: .zero)
-            add("settled by day (EAT)", .date(day), count: total.count, amount: total.amount)
+            add(Section.byDay, .date(day), count: total.count, amount: total.amount)
         }
-        try addFixed("settled by channel", Self.channels, channels, total: false)
+        try addFixed(Section.byChannel, Self.channels, channels, total: false)
         add(
-            "receipts pending", .text("settled in period, receipt not yet received"), count: receiptPending.count,
-            amount: receiptPending.amount)
+            Section.receipts, .text("collected in the period, receipt not yet received"),
+            count: receiptPending.count, amount: receiptPending.amount)
         expectedRows[.settled] = Int(settled.count)
         expectedAmounts[.settled] = settled.amount
     }
 
-    private mutating func add(_ section: String, _ item: ReportValue, count: Int64? = nil, amount: Money? = nil) {
+    mutating func add(_ section: String, _ item: ReportValue, count: Int64? = nil, amount: Money? = nil) {
         lines.append(SummaryLine(section, item, count: count, amount: amount))
     }
 
     /// One line per key in `keys`' order (zero when absent; unexpected keys follow, sorted), and a total
     /// line when asked; returns the total.
     @discardableResult
-    private mutating func addFixed(
+    mutating func addFixed(
         _ section: String, _ keys: [String], _ values: [String: ReportTotal], total: Bool
     ) throws(ReportError) -> ReportTotal {
         var sum = ReportTotal(count: 0, amount: .zero)
