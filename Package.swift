@@ -80,14 +80,41 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // What each command does once its settings are resolved, shared by the CLI and the test harness.
+        .target(
+            name: "ReconOperations",
+            dependencies: [
+                "ReconCore", "ReconPostgres", "ReconHTTP", "ReconJobs", "ReconReports", "Daraja",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Views of payments, refunds, runs and reports with their text and JSON forms: CLI, API and console.
+        .target(
+            name: "ReconPresentation",
+            dependencies: ["ReconCore", "ReconPostgres", "ReconJobs", "ReconReports"],
+            swiftSettings: swiftSettings
+        ),
+        // The production binary: no test hook.
         .executableTarget(
             name: "mpesa-recon",
             dependencies: [
                 "ReconCore", "ReconPostgres", "ReconHTTP", "ReconReports", "ReconJobs", "ReconServer", "Daraja",
-                "ReconDemo",
+                "ReconDemo", "ReconOperations", "ReconPresentation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        // Test-only: `refunds send` with a SIGKILL at a chosen step, for the "never twice" tests. Only the
+        // integration tests depend on it; it is no product.
+        .executableTarget(
+            name: "recon-crash-harness",
+            dependencies: [
+                "ReconCore", "ReconJobs", "ReconOperations",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/CrashHarness",
             swiftSettings: swiftSettings
         ),
 
@@ -158,9 +185,14 @@ let package = Package(
             name: "ReconIntegrationTests",
             dependencies: [
                 "ReconCore", "ReconPostgres", "ReconHTTP", "ReconJobs", "ReconServer", "Daraja", "DarajaSimulator",
-                "ServerSupport", "ReconTestSupport", "ReconDemo",
+                "ServerSupport", "ReconTestSupport", "ReconDemo", "ReconOperations", "recon-crash-harness",
                 .product(name: "Logging", package: "swift-log"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ReconPresentationTests",
+            dependencies: ["ReconPresentation", "ReconCore", "ReconJobs", "ReconPostgres", "ReconReports"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
