@@ -14,6 +14,7 @@ let package = Package(
     products: [
         .executable(name: "mpesa-recon", targets: ["mpesa-recon"]),
         .executable(name: "daraja-sim", targets: ["daraja-sim"]),
+        .executable(name: "mpesa-recon-demo", targets: ["mpesa-recon-demo"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -75,7 +76,7 @@ let package = Package(
             name: "ReconDemo",
             dependencies: [
                 "ReconCore", "ReconPostgres", "ReconJobs", "ReconServer", "Daraja", "DarajaSimulator", "ServerSupport",
-                "ReconHTTP", "ReconReports",
+                "ReconHTTP", "ReconReports", "ReconOperations",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -95,12 +96,22 @@ let package = Package(
             dependencies: ["ReconCore", "ReconPostgres", "ReconJobs", "ReconReports"],
             swiftSettings: swiftSettings
         ),
-        // The production binary: no test hook.
+        // The production binary: no simulator, no demo, no test hook (`Package.swift` is the proof).
         .executableTarget(
             name: "mpesa-recon",
             dependencies: [
                 "ReconCore", "ReconPostgres", "ReconHTTP", "ReconReports", "ReconJobs", "ReconServer", "Daraja",
-                "ReconDemo", "ReconOperations", "ReconPresentation",
+                "ReconOperations", "ReconPresentation",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // `make demo`: a day of payments on a local PostgreSQL with the Daraja simulator in-process.
+        .executableTarget(
+            name: "mpesa-recon-demo",
+            dependencies: [
+                "ReconCore", "ReconDemo", "ReconOperations",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
