@@ -118,7 +118,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         // Test-only: `refunds send` with a SIGKILL at a chosen step, for the "never twice" tests. Only the
-        // integration tests depend on it; it is no product.
+        // integration tests depend on it; it is not a declared product, and nothing shipped links it.
         .executableTarget(
             name: "recon-crash-harness",
             dependencies: [
