@@ -16,6 +16,7 @@ let package = Package(
     products: [
         .executable(name: "mpesa-recon", targets: ["mpesa-recon"]),
         .executable(name: "daraja-sim", targets: ["daraja-sim"]),
+        .executable(name: "mpesa-recon-demo", targets: ["mpesa-recon-demo"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -79,19 +80,56 @@ let package = Package(
             name: "ReconDemo",
             dependencies: [
                 "ReconCore", "ReconPostgres", "ReconJobs", "ReconServer", "Daraja", "DarajaSimulator", "ServerSupport",
-                "ReconHTTP", "ReconReports",
+                "ReconHTTP", "ReconReports", "ReconOperations",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
+        // What each command does once its settings are resolved, shared by the CLI and the test harness.
+        .target(
+            name: "ReconOperations",
+            dependencies: [
+                "ReconCore", "ReconPostgres", "ReconHTTP", "ReconJobs", "ReconReports", "Daraja",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Views of payments, refunds, runs and reports with their text and JSON forms: CLI, API and console.
+        .target(
+            name: "ReconPresentation",
+            dependencies: ["ReconCore", "ReconPostgres", "ReconJobs", "ReconReports"],
+            swiftSettings: swiftSettings
+        ),
+        // The production binary: no simulator, no demo, no test hook (`Package.swift` is the proof).
         .executableTarget(
             name: "mpesa-recon",
             dependencies: [
                 "ReconCore", "ReconPostgres", "ReconHTTP", "ReconReports", "ReconJobs", "ReconServer", "Daraja",
-                "ReconDemo",
+                "ReconOperations", "ReconPresentation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        // `make demo`: a day of payments on a local PostgreSQL with the Daraja simulator in-process.
+        .executableTarget(
+            name: "mpesa-recon-demo",
+            dependencies: [
+                "ReconCore", "ReconDemo", "ReconOperations",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Test-only: `refunds send` with a SIGKILL at a chosen step, for the "never twice" tests. Only the
+        // integration tests depend on it; it is not a declared product, and nothing shipped links it.
+        .executableTarget(
+            name: "recon-crash-harness",
+            dependencies: [
+                "ReconCore", "ReconJobs", "ReconOperations",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/CrashHarness",
             swiftSettings: swiftSettings
         ),
 
@@ -163,10 +201,15 @@ let package = Package(
             name: "ReconIntegrationTests",
             dependencies: [
                 "ReconCore", "ReconPostgres", "ReconHTTP", "ReconJobs", "ReconServer", "Daraja", "DarajaSimulator",
-                "ServerSupport", "ReconTestSupport", "ReconDemo",
+                "ServerSupport", "ReconTestSupport", "ReconDemo", "ReconOperations", "recon-crash-harness",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ReconPresentationTests",
+            dependencies: ["ReconPresentation", "ReconCore", "ReconJobs", "ReconPostgres", "ReconReports"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

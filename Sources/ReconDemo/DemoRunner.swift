@@ -5,6 +5,7 @@ import Logging
 import ReconCore
 import ReconHTTP
 import ReconJobs
+import ReconOperations
 import ReconPostgres
 import ReconReports
 import ReconServer
@@ -132,26 +133,21 @@ public enum DemoRunner {
     }
 
     static func recreateDatabase(_ options: DemoOptions) async throws -> DatabaseSettings {
-        let admin = try await PostgresConnection.connect(DatabaseSettings(connectionString: options.adminURL))
-        do {
-            guard options.database.allSatisfy({ $0.isLetter || $0.isASCIIDigit || $0 == "_" }) else {
-                throw PostgresError(code: .misuse, message: "the demo database name must be letters, digits and _")
+        try await withConnectionPool(DatabaseSettings(connectionString: options.adminURL)) { admin in
+            try await admin.withConnection { db in
+                try await db.run { db throws(PostgresError) in
+                    try SchemaStore.recreateDatabase(db, named: options.database)
+                }
             }
-            // Identifiers cannot be bound; the name was checked above.
-            try await admin.query(SQLQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(options.database) WITH (FORCE)"))
-            try await admin.query(SQLQuery(unsafeSQL: "CREATE DATABASE \(options.database)"))
-            await admin.close()
-        } catch {
-            await admin.close()
-            throw error
         }
         var url = options.adminURL
         if let query = url.firstIndex(of: "?") { url = String(url[..<query]) }
         if let slash = url.lastIndex(of: "/") { url = String(url[..<slash]) }
         let settings = DatabaseSettings(connectionString: url + "/" + options.database)
-        let db = try await PostgresConnection.connect(settings)
-        _ = try await Migrator(migrations: try Migration.load(from: options.migrationsDirectory)).migrate(db)
-        await db.close()
+        let migrations = try Migration.load(from: options.migrationsDirectory)
+        _ = try await withConnectionPool(settings) { pool in
+            try await pool.withConnection { db in try await Migrator(migrations: migrations).migrate(db) }
+        }
         return settings
     }
 
@@ -179,24 +175,21 @@ public enum DemoRunner {
             try await db.withTransaction { db in
                 var courseIDs: [Int64] = []
                 for (title, price) in DemoRunner.courses {
-                    courseIDs.append(
-                        try db.query("INSERT INTO courses (title, price) VALUES (\(title), \(price)) RETURNING id")
-                            .first?.decode(Int64.self, "id") ?? 0)
+                    courseIDs.append(try CatalogStore.insertCourse(db, title: title, priceShillings: price))
                 }
                 var learnerIDs: [Int64] = []
                 for (index, name) in DemoRunner.learners.enumerated() {
-                    let email = "learner\(index + 1)@example.com"
                     learnerIDs.append(
-                        try db.query("INSERT INTO users (email, full_name) VALUES (\(email), \(name)) RETURNING id")
-                            .first?.decode(Int64.self, "id") ?? 0)
+                        try CatalogStore.insertUser(db, email: "learner\(index + 1)@example.com", fullName: name))
                 }
                 return (courseIDs, learnerIDs)
             }
         }
         // An enrollment nobody paid for (the LMS enrolled by hand): reconcile must notice.
         _ = try await pool.withConnection { db in
-            try await db.query(
-                "INSERT INTO enrollments (user_id, course_id) VALUES (\(learnerIDs[6]), \(courseIDs[2]))")
+            try await db.run { db throws(PostgresError) in
+                try CatalogStore.insertEnrollment(db, userID: learnerIDs[6], courseID: courseIDs[2])
+            }
         }
         say(
             "3. Seeded \(courseIDs.count) courses and \(learnerIDs.count) learners; one learner enrolled with no payment."
@@ -216,7 +209,7 @@ public enum DemoRunner {
         let mix = notes.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: "; ")
         say("4. \(day.count) payments started with mpesa-recon pay: \(mix).")
         try await Task.sleep(for: .milliseconds(1_500))
-        let inbox = try await counts(pool, "SELECT outcome AS k, count(*) AS n FROM callback_inbox GROUP BY outcome")
+        let inbox = try await tallies(pool, TallyStore.callbacksByOutcome)
         say("5. Callbacks so far: \(describe(inbox)).")
 
         // 6. run #1: settle what the lost callbacks left pending, reconcile, write reports.
@@ -246,14 +239,13 @@ public enum DemoRunner {
         await simulator.waitForCallbacks()
         try await endpoint.sweep()
         let last = try await runOnce(settings: settings, pool: pool, client: client, options: options, logger: logger)
-        let refunds = try await counts(pool, "SELECT status AS k, count(*) AS n FROM refunds GROUP BY status")
+        let refunds = try await tallies(pool, TallyStore.refundsByStatus)
         say(
             "8. mpesa-recon run again: \(second.refunds?.accepted ?? 0) refund(s) sent through B2C; "
                 + "refunds now \(describe(refunds)).")
 
-        let payments = try await counts(pool, "SELECT status AS k, count(*) AS n FROM payments GROUP BY status")
-        let exceptions = try await counts(
-            pool, "SELECT kind AS k, count(*) AS n FROM reconciliation_exceptions WHERE status = 'open' GROUP BY kind")
+        let payments = try await tallies(pool, TallyStore.paymentsByStatus)
+        let exceptions = try await tallies(pool, TallyStore.openExceptionsByKind)
         say("9. Payments: \(describe(payments)). Open exceptions for a person: \(describe(exceptions)).")
         let check = try await pool.withConnection { db in
             try await LedgerCheck.compare(db, ledger: await simulator.ledger())
@@ -291,15 +283,14 @@ public enum DemoRunner {
         }
     }
 
-    static func counts(_ pool: ConnectionPool, _ sql: SQLQuery) async throws -> [(String, Int)] {
-        try await pool.withConnection { db in
-            try await db.query(sql).map { row throws(PostgresError) in
-                (try row.decode(String?.self, "k") ?? "none", try row.decode(Int.self, "n"))
-            }.sorted { $0.0 < $1.0 }
-        }
+    static func tallies(
+        _ pool: ConnectionPool,
+        _ read: @escaping @Sendable (isolated PostgresConnection) throws(PostgresError) -> [Tally]
+    ) async throws -> [Tally] {
+        try await pool.withConnection { db in try await db.run { db throws(PostgresError) in try read(db) } }
     }
 
-    static func describe(_ counts: [(String, Int)]) -> String {
-        counts.isEmpty ? "none" : counts.map { "\($0.1) \($0.0)" }.joined(separator: ", ")
+    static func describe(_ tallies: [Tally]) -> String {
+        tallies.isEmpty ? "none" : tallies.map { "\($0.count) \($0.value)" }.joined(separator: ", ")
     }
 }

@@ -26,23 +26,9 @@ public struct LedgerCheck: Sendable, Codable, Equatable {
     static func compare(_ db: isolated PostgresConnection, ledger: Ledger) throws -> LedgerCheck {
         var check = LedgerCheck()
         check.transactions = ledger.stk.count
-        var rows: [String: (status: String, receipt: String?, paid: String?, user: Int64, course: Int64)] = [:]
-        for row in try db.query(
-            """
-            SELECT checkout_request_id, status, mpesa_receipt, paid_amount::text AS paid, user_id, course_id
-            FROM payments WHERE checkout_request_id IS NOT NULL
-            """)
-        {
-            rows[try row.decode(String.self, "checkout_request_id")] = (
-                try row.decode(String.self, "status"), try row.decode(String?.self, "mpesa_receipt"),
-                try row.decode(String?.self, "paid"), try row.decode(Int64.self, "user_id"),
-                try row.decode(Int64.self, "course_id")
-            )
-        }
-        var enrolled: Set<String> = []
-        for row in try db.query("SELECT user_id, course_id FROM enrollments WHERE status = 'active'") {
-            enrolled.insert("\(try row.decode(Int64.self, "user_id"))/\(try row.decode(Int64.self, "course_id"))")
-        }
+        var rows: [String: PaymentOutcome] = [:]
+        for outcome in try OutcomeStore.paymentOutcomes(db) { rows[outcome.checkoutRequestID] = outcome }
+        let enrolled = Set(try OutcomeStore.activeEnrollments(db).map { "\($0.userID)/\($0.courseID)" })
         var paidCourses: Set<String> = []
         for transaction in ledger.stk {
             let id = transaction.checkoutRequestID
@@ -63,7 +49,7 @@ public struct LedgerCheck: Sendable, Codable, Equatable {
                 continue
             }
             if transaction.outcome == .paid {
-                paidCourses.insert("\(row.user)/\(row.course)")
+                paidCourses.insert("\(row.userID)/\(row.courseID)")
                 if row.receipt == nil {
                     check.receiptsPending += 1
                     guard transaction.delivery == .lost else {
@@ -75,12 +61,12 @@ public struct LedgerCheck: Sendable, Codable, Equatable {
                         "\(id): receipt \(row.receipt ?? "-") but the ledger has \(transaction.receipt ?? "-")")
                     continue
                 }
-                if let paid = row.paid, paid != "\(transaction.reportedAmount).00" {
+                if let paid = row.paidAmount, paid != "\(transaction.reportedAmount).00" {
                     check.mismatches.append(
                         "\(id): paid amount \(paid) but the ledger has \(transaction.reportedAmount)")
                     continue
                 }
-                guard enrolled.contains("\(row.user)/\(row.course)") else {
+                guard enrolled.contains("\(row.userID)/\(row.courseID)") else {
                     check.mismatches.append("\(id): paid but the learner is not enrolled")
                     continue
                 }
@@ -91,10 +77,8 @@ public struct LedgerCheck: Sendable, Codable, Equatable {
 
         // Refunds: every payout M-Pesa made is explained by exactly one refund row, and each refund paid once.
         var refunds: [String: String] = [:]
-        for row in try db.query(
-            "SELECT originator_conversation_id AS id, status FROM refunds WHERE originator_conversation_id IS NOT NULL")
-        {
-            refunds[try row.decode(String.self, "id")] = try row.decode(String.self, "status")
+        for outcome in try OutcomeStore.payoutOutcomes(db) {
+            refunds[outcome.originatorConversationID] = outcome.status
         }
         for payout in ledger.payouts where payout.paid {
             check.payouts += 1

@@ -87,6 +87,17 @@ struct RefundCLI {
             stderr: output.stderr)
     }
 
+    /// Runs the test-only `recon-crash-harness STEP`: what `refunds send` runs, killed with SIGKILL right after
+    /// `STEP` (`sending` or `b2c`) of the first send. The production binary has no such hook.
+    func crash(after step: String) async throws -> Result {
+        let output = try await ProcessRunner.run(
+            try Subprocess.binary("recon-crash-harness"), [step], environment: environment,
+            currentDirectory: workDirectory)
+        return Result(
+            status: output.status, signalled: output.signalled, stdout: output.stdout,
+            stderr: output.stderr)
+    }
+
     func cleanUp() {
         try? FileManager.default.removeItem(at: workDirectory)
     }

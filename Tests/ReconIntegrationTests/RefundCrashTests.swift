@@ -8,8 +8,9 @@ import ServerSupport
 import Testing
 
 /// The dispatcher is killed with SIGKILL at the two points where a crash could pay twice, then restarted; the
-/// simulator's ledger must show exactly one payout per refund. The real binary runs as a subprocess, with the
-/// hidden hook `RECON_TEST_CRASH_AFTER=sending|b2c`.
+/// simulator's ledger must show exactly one payout per refund. The killed run is the test-only `recon-crash-harness`
+/// (the same `Operations.sendRefunds` as `refunds send`, with a SIGKILL at the chosen step); every restart is the
+/// real `mpesa-recon` binary as a subprocess.
 @Suite("Never twice: the dispatcher killed mid-send and restarted")
 struct RefundCrashTests {
     /// Two approved refunds on two payments.
@@ -35,7 +36,7 @@ struct RefundCrashTests {
             let ids = try await twoRefunds(stack)
             let cli = try RefundCLI.make(stack)
             defer { cli.cleanUp() }
-            let killed = try await cli.run(["refunds", "send"], extra: ["RECON_TEST_CRASH_AFTER": "sending"])
+            let killed = try await cli.crash(after: "sending")
             #expect(killed.signalled && killed.status == SIGKILL)
             let first = try #require(try await stack.refund(ids[0]))
             #expect(first.state.status == .sending && first.state.originatorConversationID != nil)
@@ -68,7 +69,7 @@ struct RefundCrashTests {
             let ids = try await twoRefunds(stack)
             let cli = try RefundCLI.make(stack)
             defer { cli.cleanUp() }
-            let killed = try await cli.run(["refunds", "send"], extra: ["RECON_TEST_CRASH_AFTER": "b2c"])
+            let killed = try await cli.crash(after: "b2c")
             #expect(killed.signalled && killed.status == SIGKILL)
             await stack.simulator.waitForCallbacks()
             let first = try #require(try await stack.refund(ids[0]))
@@ -98,7 +99,7 @@ struct RefundCrashTests {
             let ids = try await twoRefunds(stack)
             let cli = try RefundCLI.make(stack)
             defer { cli.cleanUp() }
-            let killed = try await cli.run(["refunds", "send"], extra: ["RECON_TEST_CRASH_AFTER": "b2c"])
+            let killed = try await cli.crash(after: "b2c")
             #expect(killed.signalled)
             await stack.simulator.waitForCallbacks()
             #expect(try await stack.refund(ids[0])?.state.status == .succeeded)
@@ -109,6 +110,19 @@ struct RefundCrashTests {
             }
             try await expectOnePayoutEach(stack, ids)
             for payout in await stack.simulator.ledger().payouts { #expect(payout.requests == 1) }
+        }
+    }
+
+    @Test("the production binary has no crash hook: the old RECON_TEST_CRASH_AFTER variable changes nothing")
+    func noHookInProduction() async throws {
+        try await Stack.with { stack in
+            let ids = try await twoRefunds(stack)
+            let cli = try RefundCLI.make(stack)
+            defer { cli.cleanUp() }
+            let sent = try await cli.run(["refunds", "send"], extra: ["RECON_TEST_CRASH_AFTER": "sending"])
+            #expect(!sent.signalled && sent.status == 0, "\(sent.stderr)")
+            await stack.simulator.waitForCallbacks()
+            try await expectOnePayoutEach(stack, ids)
         }
     }
 }

@@ -3,7 +3,7 @@ import Foundation
 import Logging
 import ReconCore
 import ReconJobs
-import ReconPostgres
+import ReconOperations
 
 struct PayCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -38,18 +38,18 @@ struct PayCommand: AsyncParsableCommand {
                 throw CLIError(message: "--amount: \(error.description)", exitCode: ExitCodes.usage)
             }
         }
-        let pool = try Wiring.pool(env, connections: 2)
-        let initiator = PaymentInitiator(
-            pool: pool, client: try Wiring.darajaClient(env), schedule: try RetrySchedule.load(from: env),
-            logger: Logger(label: "mpesa-recon.pay"))
+        let client = try Wiring.darajaClient(env)
+        let schedule = try RetrySchedule.load(from: env)
         let payment: StartedPayment
         do {
-            payment = try await initiator.start(userID: user, courseID: course, phone: msisdn, amount: money)
+            payment = try await withConnectionPool(try Context.database(env), maxConnections: 2) { pool in
+                try await PaymentInitiator(
+                    pool: pool, client: client, schedule: schedule, logger: Logger(label: "mpesa-recon.pay")
+                ).start(userID: user, courseID: course, phone: msisdn, amount: money)
+            }
         } catch let error as PayError {
-            await pool.close()
             throw CLIError(message: error.message, exitCode: error.isUsage ? ExitCodes.usage : ExitCodes.failure)
         }
-        await pool.close()
         if common.json {
             try Context.printJSON(payment)
         } else {

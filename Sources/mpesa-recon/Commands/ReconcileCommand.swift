@@ -1,9 +1,8 @@
 import ArgumentParser
-import Foundation
 import Logging
-import ReconCore
 import ReconJobs
-import ReconPostgres
+import ReconOperations
+import ReconPresentation
 
 /// Options of reconciliation, shared by `reconcile` and `run`.
 struct ReconcileArguments: ParsableArguments {
@@ -36,29 +35,8 @@ struct ReconcileCommand: AsyncParsableCommand {
 
     func run() async throws {
         let env = try Context.environment(common)
-        let options = try reconcile.options()
-        let pool = try Wiring.pool(env, connections: 2)
-        do {
-            let summary = try await JobRecorder.record("reconcile", pool: pool) {
-                try await ReconcileJob(pool: pool, options: options, logger: Logger(label: "mpesa-recon.reconcile"))
-                    .run()
-            }
-            await pool.close()
-            if common.json {
-                try Context.printJSON(summary)
-            } else {
-                print(Self.describe(summary))
-            }
-        } catch {
-            await pool.close()
-            throw error
-        }
-    }
-
-    static func describe(_ s: ReconcileSummary) -> String {
-        let kinds = s.findings.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
-        return "reconcile: \(s.pairsJudged) pair(s) and \(s.callbacksJudged) callback(s) judged; "
-            + "findings: \(kinds.isEmpty ? "none" : kinds); \(s.opened) new, \(s.resolved) resolved, "
-            + "\(s.enrolled) enrolled, \(s.refundsProposed) refund(s) proposed in \(s.elapsedMilliseconds) ms"
+        let summary = try await Operations.reconcile(
+            try Context.database(env), options: try reconcile.options(), logger: Logger(label: "mpesa-recon.reconcile"))
+        try Context.show(ReconcileView(summary: summary), json: common.json)
     }
 }

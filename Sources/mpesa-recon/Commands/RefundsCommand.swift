@@ -1,13 +1,9 @@
 import ArgumentParser
-import Foundation
 import Logging
 import ReconCore
 import ReconJobs
-import ReconPostgres
-
-#if canImport(Glibc)
-    import Glibc
-#endif
+import ReconOperations
+import ReconPresentation
 
 struct RefundsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -53,70 +49,12 @@ func parseAmount(_ text: String) throws -> Money {
     }
 }
 
-/// Prints refunds as a table or JSON.
-enum RefundOutput {
-    static func table(_ refunds: [RefundView]) -> String {
-        let header = ["ID", "PAYMENT", "AMOUNT", "STATUS", "PROPOSED BY", "APPROVED BY", "PHONE", "REASON"]
-        let rows = refunds.map { refund in
-            [
-                String(refund.id), String(refund.paymentID), refund.amount, refund.status, refund.proposedBy,
-                [refund.approvedBy, refund.secondApprovedBy].compactMap(\.self).joined(separator: "+")
-                    + (refund.status == "proposed" && refund.needsTwoApprovers ? " (needs 2)" : ""),
-                refund.phone, String(refund.reason.prefix(48)),
-            ]
-        }
-        var widths = header.map(\.count)
-        for row in rows {
-            for (index, cell) in row.enumerated() { widths[index] = max(widths[index], cell.count) }
-        }
-        func line(_ cells: [String]) -> String {
-            cells.enumerated().map { index, cell in
-                index == cells.count - 1 ? cell : cell.padding(toLength: widths[index], withPad: " ", startingAt: 0)
-            }.joined(separator: "  ")
-        }
-        return ([line(header)] + rows.map(line)).joined(separator: "\n")
-    }
-
-    static func detail(_ refund: RefundView) -> String {
-        var lines = [
-            "refund \(refund.id): \(refund.status), KES \(refund.amount) of payment \(refund.paymentID) to \(refund.phone)",
-            "  reason: \(refund.reason)",
-            "  proposed by \(refund.proposedBy) at \(stamp(refund.proposedAt))",
-        ]
-        if let by = refund.approvedBy {
-            lines.append("  approved by \(by) at \(refund.approvedAt.map(stamp) ?? "?")")
-        }
-        if let by = refund.secondApprovedBy {
-            lines.append("  second approval by \(by) at \(refund.secondApprovedAt.map(stamp) ?? "?")")
-        } else if refund.needsTwoApprovers && refund.status == "proposed" {
-            lines.append("  needs two different approvers (above RECON_DUAL_APPROVAL_ABOVE)")
-        }
-        if let by = refund.rejectedBy {
-            lines.append("  rejected by \(by): \(refund.rejectedReason ?? "")")
-        }
-        if let exception = refund.exceptionID { lines.append("  finding: reconciliation exception \(exception)") }
-        if let id = refund.originatorConversationID {
-            lines.append(
-                "  OriginatorConversationID \(id), \(refund.sendAttempts) send(s), \(refund.statusChecks) status check(s)"
-            )
-        }
-        if let id = refund.conversationID { lines.append("  ConversationID \(id)") }
-        if let receipt = refund.receipt { lines.append("  M-Pesa receipt \(receipt)") }
-        if let code = refund.resultCode { lines.append("  result \(code) \(refund.resultDescription ?? "")") }
-        if let note = refund.note { lines.append("  note: \(note)") }
-        return lines.joined(separator: "\n")
-    }
-
-    static func stamp(_ date: Date) -> String {
-        ISO8601DateFormatter().string(from: date)
-    }
-
-    static func print(_ refund: RefundView, json: Bool) throws {
-        if json {
-            try Context.printJSON(refund)
-        } else {
-            Swift.print(detail(refund))
-        }
+/// Runs `body` with the refund desk over a one-connection pool that is closed on every path.
+func withRefundDesk<T>(
+    _ env: Environment, settings: ApprovalSettings, _ body: (RefundDesk) async throws -> T
+) async throws -> T {
+    try await withConnectionPool(try Context.database(env)) { pool in
+        try await refusing { try await body(RefundDesk(pool: pool, settings: settings)) }
     }
 }
 
@@ -139,23 +77,10 @@ struct ListRefunds: AsyncParsableCommand {
             wanted = parsed
         }
         guard limit >= 1 else { throw CLIError(message: "--limit must be positive", exitCode: ExitCodes.usage) }
-        let pool = try Wiring.pool(env, connections: 1)
-        let refunds: [RefundView]
-        do {
-            refunds = try await RefundDesk(pool: pool, settings: try ApprovalSettings.load(from: env))
-                .list(status: wanted, limit: limit)
-            await pool.close()
-        } catch {
-            await pool.close()
-            throw error
+        let refunds = try await withRefundDesk(env, settings: try ApprovalSettings.load(from: env)) { desk in
+            try await desk.list(status: wanted, limit: limit)
         }
-        if common.json {
-            try Context.printJSON(refunds)
-        } else if refunds.isEmpty {
-            print("no refunds")
-        } else {
-            print(RefundOutput.table(refunds))
-        }
+        try Context.show(RefundListView(refunds: refunds), json: common.json)
     }
 }
 
@@ -167,17 +92,10 @@ struct ShowRefund: AsyncParsableCommand {
 
     func run() async throws {
         let env = try Context.environment(common)
-        let pool = try Wiring.pool(env, connections: 1)
-        do {
-            let refund = try await refusing {
-                try await RefundDesk(pool: pool, settings: try ApprovalSettings.load(from: env)).show(id)
-            }
-            await pool.close()
-            try RefundOutput.print(refund, json: common.json)
-        } catch {
-            await pool.close()
-            throw error
+        let refund = try await withRefundDesk(env, settings: try ApprovalSettings.load(from: env)) { desk in
+            try await desk.show(id)
         }
+        try Context.show(RefundDetailView(refund: refund), json: common.json)
     }
 }
 
@@ -195,18 +113,10 @@ struct ProposeRefund: AsyncParsableCommand {
         let env = try Context.environment(common)
         let money = try parseAmount(amount)
         let settings = try adminSettings(env)
-        let pool = try Wiring.pool(env, connections: 1)
-        do {
-            let refund = try await refusing {
-                try await RefundDesk(pool: pool, settings: settings)
-                    .propose(paymentID: payment, amount: money, reason: reason, by: by)
-            }
-            await pool.close()
-            try RefundOutput.print(refund, json: common.json)
-        } catch {
-            await pool.close()
-            throw error
+        let refund = try await withRefundDesk(env, settings: settings) { desk in
+            try await desk.propose(paymentID: payment, amount: money, reason: reason, by: by)
         }
+        try Context.show(RefundDetailView(refund: refund), json: common.json)
     }
 }
 
@@ -221,15 +131,10 @@ struct ApproveRefund: AsyncParsableCommand {
     func run() async throws {
         let env = try Context.environment(common)
         let settings = try adminSettings(env)
-        let pool = try Wiring.pool(env, connections: 1)
-        do {
-            let refund = try await refusing { try await RefundDesk(pool: pool, settings: settings).approve(id, by: by) }
-            await pool.close()
-            try RefundOutput.print(refund, json: common.json)
-        } catch {
-            await pool.close()
-            throw error
+        let refund = try await withRefundDesk(env, settings: settings) { desk in
+            try await desk.approve(id, by: by)
         }
+        try Context.show(RefundDetailView(refund: refund), json: common.json)
     }
 }
 
@@ -245,17 +150,10 @@ struct RejectRefund: AsyncParsableCommand {
     func run() async throws {
         let env = try Context.environment(common)
         let settings = try adminSettings(env)
-        let pool = try Wiring.pool(env, connections: 1)
-        do {
-            let refund = try await refusing {
-                try await RefundDesk(pool: pool, settings: settings).reject(id, by: by, reason: reason)
-            }
-            await pool.close()
-            try RefundOutput.print(refund, json: common.json)
-        } catch {
-            await pool.close()
-            throw error
+        let refund = try await withRefundDesk(env, settings: settings) { desk in
+            try await desk.reject(id, by: by, reason: reason)
         }
+        try Context.show(RefundDetailView(refund: refund), json: common.json)
     }
 }
 
@@ -276,17 +174,6 @@ struct DispatchArguments: ParsableArguments {
         return RefundDispatchOptions(
             sendLimit: sendLimit, stuckAfterSeconds: stuckAfter, recheckAfterSeconds: recheckAfter,
             maxStatusChecks: maxStatusChecks)
-    }
-
-    /// A hidden hook for the "never twice" tests: `RECON_TEST_CRASH_AFTER=sending|b2c` kills the process (SIGKILL)
-    /// right after that step of the first send. Read from the real environment only, never from `.env`.
-    static func crashHook() -> (@Sendable (RefundDispatchStep, Int64) -> Void)? {
-        guard let text = ProcessInfo.processInfo.environment["RECON_TEST_CRASH_AFTER"],
-            let step = RefundDispatchStep(rawValue: text)
-        else { return nil }
-        return { reached, _ in
-            if reached == step { kill(getpid(), SIGKILL) }
-        }
     }
 }
 
@@ -310,33 +197,9 @@ struct SendRefunds: AsyncParsableCommand {
         let options = try dispatch.options()
         let client = try Wiring.darajaClient(env, b2c: true)
         let schedule = try RetrySchedule.load(from: env)
-        let pool = try Wiring.pool(env, connections: 2)
-        do {
-            let summary = try await JobRecorder.record("refunds-send", pool: pool) {
-                _ = try await pool.withConnection { db in
-                    try await CallbackProcessor.sweep(db, now: Date(), schedule: schedule)
-                }
-                return try await RefundDispatcher(
-                    pool: pool, gateway: client, options: options, logger: Logger(label: "mpesa-recon.refunds"),
-                    afterStep: DispatchArguments.crashHook()
-                ).run()
-            }
-            await pool.close()
-            if common.json {
-                try Context.printJSON(summary)
-            } else {
-                print(Self.describe(summary))
-            }
-        } catch {
-            await pool.close()
-            throw error
-        }
-    }
-
-    static func describe(_ s: RefundDispatchSummary) -> String {
-        "refunds: \(s.claimed) sent (\(s.resent) resent with the same id): \(s.accepted) accepted, "
-            + "\(s.alreadyAccepted) already accepted, \(s.refused) refused, \(s.throttled) throttled, "
-            + "\(s.uncertain) uncertain; \(s.statusChecks) status check(s) asked, \(s.statusCheckFailures) failed, "
-            + "\(s.handedToPerson) handed to a person"
+        let summary = try await Operations.sendRefunds(
+            try Context.database(env), gateway: client, schedule: schedule, options: options,
+            logger: Logger(label: "mpesa-recon.refunds"))
+        try Context.show(RefundDispatchView(summary: summary), json: common.json)
     }
 }

@@ -1,12 +1,10 @@
 import ArgumentParser
 import Foundation
+import Logging
 import ReconCore
-import ReconPostgres
+import ReconOperations
+import ReconPresentation
 import ReconReports
-
-#if canImport(Glibc)
-    import Glibc
-#endif
 
 struct ReportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -35,8 +33,13 @@ struct ReportCommand: AsyncParsableCommand {
     @Option(name: .long, help: "The folder the period's folder is created in.")
     var out = "reports"
 
-    @Flag(name: .long, help: "Show full phone numbers instead of 2547****1234.")
+    @Flag(name: .long, help: "Show full phone numbers instead of 2547****1234 (written under OUT/unmasked/).")
     var unmasked = false
+
+    @Option(
+        name: .customLong("csv-bom"),
+        help: "Start each CSV with a UTF-8 byte order mark, so Excel on Windows reads it right (true or false).")
+    var csvBOM = true
 
     func validate() throws {
         _ = try period()
@@ -66,73 +69,15 @@ struct ReportCommand: AsyncParsableCommand {
         return formats
     }
 
-    struct Summary: Encodable {
-        struct Period: Encodable {
-            var from: String
-            var to: String
-            var timeZone: String
-        }
-
-        struct File: Encodable {
-            var format: String
-            var sheet: String?
-            var path: String
-        }
-
-        struct Total: Encodable {
-            var count: Int64
-            var amountKes: String
-        }
-
-        var period: Period
-        var directory: String
-        var files: [File]
-        var rows: [String: Int]
-        var settled: Total
-        var refunded: Total
-        var netKes: String
-    }
-
     func run() async throws {
         let env = try Context.environment(common)
         let options = ReportOptions(
-            period: try period(), formats: try formats(), outputDirectory: out, maskPhoneNumbers: !unmasked)
-        let db = try await Context.connect(env)
-        let outcome: ReportOutcome
-        do {
-            outcome = try await ReportJob.write(options, on: db, progress: isatty(2) == 1 ? Self.showProgress : nil)
-            await db.close()
-        } catch {
-            await db.close()
-            throw error
-        }
-        if common.json {
-            try Context.printJSON(Self.summary(outcome))
-            return
-        }
-        print("report \(outcome.period), East Africa Time (UTC+3), in \(outcome.directory)")
-        let counts = Dictionary(outcome.rows.map { ($0.sheet, $0.count) }, uniquingKeysWith: { first, _ in first })
-        for file in outcome.files {
-            let name = (file.path as NSString).lastPathComponent
-            let rows = file.sheet.flatMap { counts[$0] }.map { "\($0) row(s)" } ?? "all sheets"
-            print("  \(name.padding(toLength: 44, withPad: " ", startingAt: 0)) \(rows)")
-        }
-        print("settled   \(outcome.settled.count) payment(s)  \(outcome.settled.amount)")
-        print("refunded  \(outcome.refunded.count) refund(s)  \(outcome.refunded.amount)")
-        print("net       \(outcome.net)")
-    }
-
-    static func summary(_ outcome: ReportOutcome) -> Summary {
-        Summary(
-            period: .init(
-                from: "\(outcome.period.first)", to: "\(outcome.period.last)", timeZone: "East Africa Time (UTC+3)"),
-            directory: outcome.directory,
-            files: outcome.files.map { .init(format: $0.format.rawValue, sheet: $0.sheet?.rawValue, path: $0.path) },
-            rows: Dictionary(
-                outcome.rows.map { ($0.sheet.rawValue, $0.count) }, uniquingKeysWith: { first, _ in first }),
-            settled: .init(count: outcome.settled.count, amountKes: outcome.settled.amount.decimalString),
-            refunded: .init(count: outcome.refunded.count, amountKes: outcome.refunded.amount.decimalString),
-            netKes: outcome.net.decimalString)
+            period: try period(), formats: try formats(), outputDirectory: out, maskPhoneNumbers: !unmasked,
+            csvByteOrderMark: csvBOM)
+        let outcome = try await Operations.report(
+            try Context.database(env), options: options, logger: Logger(label: "mpesa-recon.reports"),
+            progress: Wiring.stderrIsTerminal ? Self.showProgress : nil)
+        try Context.show(ReportView(outcome), json: common.json)
     }
 
     /// One overwritten line per large sheet on a terminal; cron (no terminal) sees nothing.

@@ -1,9 +1,9 @@
 import ArgumentParser
-import Foundation
 import Logging
 import ReconCore
 import ReconJobs
-import ReconPostgres
+import ReconOperations
+import ReconPresentation
 
 /// Options of settlement, shared by `settle` and `run`.
 struct SettleArguments: ParsableArguments {
@@ -41,23 +41,10 @@ struct SettleCommand: AsyncParsableCommand {
     func run() async throws {
         let env = try Context.environment(common)
         let options = try settle.options(env)
-        let pool = try Wiring.pool(env, connections: options.concurrency + 1)
-        let summary = try await JobRecorder.record("settle", pool: pool) {
-            try await SettleJob(
-                pool: pool, client: try Wiring.darajaClient(env), options: options,
-                logger: Logger(label: "mpesa-recon.settle")
-            ).run(progress: Wiring.progressPrinter("settle"))
-        }
-        await pool.close()
-        if Wiring.stderrIsTerminal { FileHandle.standardError.write(Data("\n".utf8)) }
-        if common.json {
-            try Context.printJSON(summary)
-        } else {
-            print(
-                "settle: \(summary.claimed) checked, \(summary.completed) completed, \(summary.failed) failed, "
-                    + "\(summary.unknown) unknown, \(summary.stillPending) still pending, "
-                    + "\(summary.throttled) throttled, \(summary.backoffs) back-offs in \(summary.elapsedMilliseconds) ms"
-            )
-        }
+        let summary = try await Operations.settle(
+            try Context.database(env), client: try Wiring.darajaClient(env), options: options,
+            logger: Logger(label: "mpesa-recon.settle"), progress: Wiring.progressPrinter("settle"))
+        Wiring.endProgress()
+        try Context.show(SettleView(summary: summary), json: common.json)
     }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import ReconCore
+import ReconOperations
 import ReconPostgres
 
 /// Runs the parsed command and turns every outcome into the documented exit code (DESIGN §7).
@@ -19,6 +20,8 @@ enum CommandRunner {
             fail(error.description, code: ExitCodes.usage)
         } catch let error as CLIError {
             fail(error.message, code: error.exitCode)
+        } catch let error as Operations.RunLockHeld {
+            fail(error.description, code: ExitCodes.lockHeld)
         } catch let error as PostgresError {
             fail(error.description, code: ExitCodes.failure)
         } catch {

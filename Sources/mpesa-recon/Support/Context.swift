@@ -2,7 +2,8 @@
 import ArgumentParser
 import Foundation
 import ReconCore
-import ReconPostgres
+import ReconOperations
+import ReconPresentation
 
 struct CommonOptions: ParsableArguments {
     @Flag(name: .long, help: "Print a machine-readable JSON summary on stdout.")
@@ -28,39 +29,27 @@ enum Context {
         return Environment(dotEnv: dotEnv, process: ProcessInfo.processInfo.environment)
     }
 
-    /// Connects to the configured database.
-    static func connect(_ env: Environment) async throws -> PostgresConnection {
-        let settings = try DatabaseSettings.load(from: env)
-        return try await PostgresConnection.connect(settings)
+    /// The database settings (`DATABASE_URL` or the `DB_*` parts).
+    static func database(_ env: Environment) throws -> DatabaseSettings {
+        try DatabaseSettings.load(from: env)
     }
 
     /// Finds `sql/`: the flag, `RECON_SQL_DIR`, `./sql`, or the checkout the executable was built in.
     static func migrationsDirectory(flag: String?, env: Environment) throws -> URL {
-        if let path = flag ?? env.optional("RECON_SQL_DIR") { return URL(fileURLWithPath: path) }
-        let fileManager = FileManager.default
-        let local = URL(fileURLWithPath: fileManager.currentDirectoryPath).appendingPathComponent("sql")
-        if fileManager.fileExists(atPath: local.appendingPathComponent("001_init.sql").path) { return local }
-        var folder = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-            .deletingLastPathComponent()
-        for _ in 0..<6 {
-            let candidate = folder.appendingPathComponent("sql")
-            if fileManager.fileExists(atPath: candidate.appendingPathComponent("001_init.sql").path) {
-                return candidate
-            }
-            folder.deleteLastPathComponent()
+        do {
+            return try MigrationsLocator.directory(flag: flag, env: env, executable: CommandLine.arguments[0])
+        } catch let error as MigrationsLocator.NotFound {
+            throw CLIError(message: error.description, exitCode: ExitCodes.usage)
         }
-        throw CLIError(
-            message: "cannot find the sql/ migrations folder; pass --sql-dir or set RECON_SQL_DIR",
-            exitCode: ExitCodes.usage)
     }
 
-    /// Writes a value as pretty JSON with sorted keys to stdout.
+    /// Writes a value as JSON on stdout (``JSONRendering``).
     static func printJSON(_ value: some Encodable) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        encoder.dateEncodingStrategy = .iso8601
-        FileHandle.standardOutput.write(try encoder.encode(value))
-        FileHandle.standardOutput.write(Data("\n".utf8))
+        print(try JSONRendering.render(value))
+    }
+
+    /// Prints a view on stdout: its JSON with `--json`, else its text.
+    static func show(_ view: some Presentable, json: Bool) throws {
+        print(json ? try view.json() : view.text)
     }
 }

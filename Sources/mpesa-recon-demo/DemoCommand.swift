@@ -1,11 +1,15 @@
 import ArgumentParser
 import Foundation
+import Logging
 import ReconCore
 import ReconDemo
+import ReconOperations
 
+/// `make demo`: its own executable, so the production `mpesa-recon` carries neither the simulator nor its key.
+@main
 struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "demo",
+        commandName: "mpesa-recon-demo",
         abstract: "A day of course payments end to end on a local PostgreSQL, the Daraja simulator and the endpoint.",
         discussion: """
             Makes the demo database anew, starts the Daraja simulator and the callback endpoint on loopback, seeds \
@@ -13,7 +17,8 @@ struct DemoCommand: AsyncParsableCommand {
             late and doubled; a duplicate payment, an overpayment, an enrollment with no payment), runs run, has two \
             admins approve the proposed refunds, runs run again so B2C pays them, writes the reports, checks the \
             database against the simulator's ledger, tells the story, and stops everything it started. \
-            `make demo` starts the local PostgreSQL (scripts/pg.sh) and calls this.
+            `make demo` starts the local PostgreSQL (scripts/pg.sh) and calls this. Exit codes: 0 the database \
+            matches the ledger, 1 it does not or something failed, 2 bad usage.
             """
     )
 
@@ -24,16 +29,24 @@ struct DemoCommand: AsyncParsableCommand {
     @Option(help: "The migrations folder (default: ./sql, or the one beside the build).") var sqlDir: String?
 
     func run() async throws {
+        LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
         let env = Environment(dotEnv: nil, process: ProcessInfo.processInfo.environment)
+        let migrations: URL
+        do {
+            migrations = try MigrationsLocator.directory(flag: sqlDir, env: env, executable: CommandLine.arguments[0])
+        } catch {
+            throw ValidationError("\(error)")
+        }
         let options = DemoOptions(
-            adminURL: adminURL, database: database,
-            migrationsDirectory: try Context.migrationsDirectory(flag: sqlDir, env: env), reportsDirectory: reportsDir)
+            adminURL: adminURL, database: database, migrationsDirectory: migrations, reportsDirectory: reportsDir)
         print("mpesa-recon demo: a day of course payments through M-Pesa, on this machine only.")
         let started = Date()
         let result = try await DemoRunner.run(options) { line in print(line) }
         print(String(format: "Done in %.0f s.", Date().timeIntervalSince(started)))
         guard result.check.mismatches.isEmpty else {
-            throw CLIError(message: "the database does not match the simulator's ledger", exitCode: ExitCodes.failure)
+            FileHandle.standardError.write(
+                Data("mpesa-recon-demo: the database does not match the simulator's ledger\n".utf8))
+            throw ExitCode.failure
         }
     }
 }

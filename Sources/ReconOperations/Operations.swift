@@ -1,0 +1,116 @@
+public import Foundation
+public import Logging
+public import ReconCore
+public import ReconJobs
+public import ReconPostgres
+public import ReconReports
+
+/// What each command does once its settings are resolved: open what it needs, run the job, close everything.
+/// The CLI parses and renders; a web console or API calls the same functions.
+public enum Operations {
+    /// What `migrate` did and the tables it left.
+    public struct Migrated: Sendable {
+        public var report: MigrationReport
+        public var tables: [TableRowCount]
+    }
+
+    /// Applies the missing migrations and counts every table's rows.
+    public static func migrate(_ settings: DatabaseSettings, migrations directory: URL) async throws -> Migrated {
+        let migrations = try Migration.load(from: directory)
+        return try await withConnectionPool(settings) { pool in
+            try await pool.withConnection { db in
+                let report = try await Migrator(migrations: migrations).migrate(db)
+                let tables = try await db.run { db throws(PostgresError) in try SchemaStore.tableRowCounts(db) }
+                return Migrated(report: report, tables: tables)
+            }
+        }
+    }
+
+    /// Settles due pending payments, recorded as a `settle` job.
+    public static func settle(
+        _ settings: DatabaseSettings, client: any StkQuerying, options: SettleOptions, logger: Logger,
+        progress: (@Sendable (Int, Int) -> Void)? = nil
+    ) async throws -> SettleSummary {
+        try await withConnectionPool(settings, maxConnections: options.concurrency + 1) { pool in
+            try await JobRecorder.record("settle", pool: pool) {
+                try await SettleJob(pool: pool, client: client, options: options, logger: logger)
+                    .run(progress: progress)
+            }
+        }
+    }
+
+    /// Reconciles, recorded as a `reconcile` job.
+    public static func reconcile(
+        _ settings: DatabaseSettings, options: ReconcileOptions, logger: Logger
+    ) async throws -> ReconcileSummary {
+        try await withConnectionPool(settings, maxConnections: 2) { pool in
+            try await JobRecorder.record("reconcile", pool: pool) {
+                try await ReconcileJob(pool: pool, options: options, logger: logger).run()
+            }
+        }
+    }
+
+    /// Applies stored callbacks (B2C results may wait there), then sends approved refunds and resolves stuck ones,
+    /// recorded as a `refunds-send` job.
+    ///
+    /// `afterStep` is called at the points of a send where a crash matters; only the "never twice" tests' harness
+    /// passes one.
+    public static func sendRefunds(
+        _ settings: DatabaseSettings, gateway: any RefundGateway, schedule: RetrySchedule,
+        options: RefundDispatchOptions, logger: Logger,
+        afterStep: (@Sendable (RefundDispatchStep, Int64) -> Void)? = nil
+    ) async throws -> RefundDispatchSummary {
+        try await withConnectionPool(settings, maxConnections: 2) { pool in
+            try await JobRecorder.record("refunds-send", pool: pool) {
+                _ = try await pool.withConnection { db in
+                    try await CallbackProcessor.sweep(db, now: Date(), schedule: schedule)
+                }
+                return try await RefundDispatcher(
+                    pool: pool, gateway: gateway, options: options, logger: logger, afterStep: afterStep
+                ).run()
+            }
+        }
+    }
+
+    /// Another run holds the run lock; nothing was done.
+    public struct RunLockHeld: Error, CustomStringConvertible {
+        public var description: String { "another run holds the lock; nothing done" }
+    }
+
+    /// What cron calls: under the run lock, the whole `run` job, recorded as a `run` job.
+    ///
+    /// Throws ``RunLockHeld`` at once when another run holds the lock.
+    public static func run(
+        _ settings: DatabaseSettings, queries: any StkQuerying, gateway: (any RefundGateway)?, options: RunJob.Options,
+        logger: Logger, progress: (@Sendable (Int, Int) -> Void)? = nil
+    ) async throws -> RunJob.Summary {
+        guard let lock = try await RunLock.acquire(settings) else { throw RunLockHeld() }
+        do {
+            let summary = try await withConnectionPool(settings, maxConnections: options.settle.concurrency + 1) {
+                pool in
+                try await JobRecorder.record("run", pool: pool) {
+                    try await RunJob(
+                        pool: pool, lock: lock, queries: queries, gateway: gateway, options: options, logger: logger
+                    ).run(progress: progress)
+                }
+            }
+            await lock.release()
+            return summary
+        } catch {
+            await lock.release()
+            throw error
+        }
+    }
+
+    /// Writes a period's report.
+    public static func report(
+        _ settings: DatabaseSettings, options: ReportOptions, logger: Logger,
+        progress: (@Sendable (ReportProgress) -> Void)? = nil
+    ) async throws -> ReportOutcome {
+        try await withConnectionPool(settings) { pool in
+            try await pool.withConnection { db in
+                try await ReportJob.write(options, on: db, logger: logger, progress: progress)
+            }
+        }
+    }
+}

@@ -1,0 +1,32 @@
+public import ReconPostgres
+
+/// What `migrate` did and the tables it left, with their rows.
+public struct MigrationView: Presentable {
+    /// Files applied by this run, in order.
+    public var applied: [String]
+    /// Files applied before.
+    public var alreadyApplied: [String]
+    /// Every table of the schema with its rows.
+    public var tables: [TableRowCount]
+
+    /// The view of a migration run.
+    public init(report: MigrationReport, tables: [TableRowCount]) {
+        applied = report.applied
+        alreadyApplied = report.alreadyApplied
+        self.tables = tables
+    }
+
+    /// The applied files (or "up to date"), then one line per table.
+    public var text: String {
+        var lines = applied.map { "applied  \($0)" }
+        if applied.isEmpty {
+            lines.append("schema up to date (\(alreadyApplied.count) migration(s) applied before)")
+        }
+        lines.append("tables:")
+        for table in tables {
+            lines.append(
+                "  \(table.name + String(repeating: " ", count: max(0, 28 - table.name.count))) \(table.rows) row(s)")
+        }
+        return lines.joined(separator: "\n")
+    }
+}
