@@ -33,6 +33,17 @@ let package = Package(
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CXLSXWriter", pkgConfig: "xlsxwriter", providers: [.apt(["libxlsxwriter-dev"])]),
         .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        // Inflates the zip entries of an XLSX statement (libxlsxwriter only writes).
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+
+        // The M-Pesa Org Portal statement: pure, header-driven parsing and matching rules (no I/O).
+        .target(name: "ReconStatements", dependencies: ["ReconCore"], swiftSettings: swiftSettings),
+        // Reads statement files (CSV, XLSX = zip + SpreadsheetML) in chunks into ReconStatements' parser.
+        .target(
+            name: "StatementReader",
+            dependencies: ["ReconCore", "ReconStatements", "CZlib"],
+            swiftSettings: swiftSettings
+        ),
 
         .target(
             name: "ReconPostgres",
@@ -138,6 +149,11 @@ let package = Package(
         ),
 
         .testTarget(name: "ReconCoreTests", dependencies: ["ReconCore"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ReconStatementsTests",
+            dependencies: ["ReconStatements", "StatementReader", "ReconCore", "ReconReports"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "ReconPostgresTests",
             dependencies: ["ReconPostgres", "ReconTestSupport"],
