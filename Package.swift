@@ -44,6 +44,15 @@ let package = Package(
             dependencies: ["ReconCore", "ReconStatements", "CZlib"],
             swiftSettings: swiftSettings
         ),
+        // `statement import`: files into statement_lines (one transaction per file), then statement matching.
+        .target(
+            name: "StatementImport",
+            dependencies: [
+                "ReconCore", "ReconPostgres", "ReconJobs", "ReconStatements", "StatementReader",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
 
         .target(
             name: "ReconPostgres",
@@ -97,7 +106,7 @@ let package = Package(
             name: "mpesa-recon",
             dependencies: [
                 "ReconCore", "ReconPostgres", "ReconHTTP", "ReconReports", "ReconJobs", "ReconServer", "Daraja",
-                "ReconDemo",
+                "ReconDemo", "StatementImport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -176,7 +185,7 @@ let package = Package(
             name: "ReconIntegrationTests",
             dependencies: [
                 "ReconCore", "ReconPostgres", "ReconHTTP", "ReconJobs", "ReconServer", "Daraja", "DarajaSimulator",
-                "ServerSupport", "ReconTestSupport", "ReconDemo",
+                "ServerSupport", "ReconTestSupport", "ReconDemo", "StatementImport", "ReconReports",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings

@@ -13,7 +13,7 @@ struct MpesaRecon: AsyncParsableCommand {
             """,
         subcommands: [
             MigrateCommand.self, ServeCommand.self, PayCommand.self, SettleCommand.self, ReconcileCommand.self,
-            RefundsCommand.self, RunCommand.self, ReportCommand.self, DemoCommand.self,
+            RefundsCommand.self, RunCommand.self, ReportCommand.self, DemoCommand.self, StatementCommand.self,
         ]
     )
 
