@@ -36,6 +36,26 @@ let package = Package(
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CXLSXWriter", pkgConfig: "xlsxwriter", providers: [.apt(["libxlsxwriter-dev"])]),
         .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        // Inflates the zip entries of an XLSX statement (libxlsxwriter only writes).
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+
+        // The M-Pesa Org Portal statement: pure, header-driven parsing and matching rules (no I/O).
+        .target(name: "ReconStatements", dependencies: ["ReconCore"], swiftSettings: swiftSettings),
+        // Reads statement files (CSV, XLSX = zip + SpreadsheetML) in chunks into ReconStatements' parser.
+        .target(
+            name: "StatementReader",
+            dependencies: ["ReconCore", "ReconStatements", "CZlib"],
+            swiftSettings: swiftSettings
+        ),
+        // `statement import`: files into statement_lines (one transaction per file), then statement matching.
+        .target(
+            name: "StatementImport",
+            dependencies: [
+                "ReconCore", "ReconPostgres", "ReconJobs", "ReconStatements", "StatementReader",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
 
         .target(
             name: "ReconPostgres",
@@ -105,7 +125,7 @@ let package = Package(
             name: "mpesa-recon",
             dependencies: [
                 "ReconCore", "ReconPostgres", "ReconHTTP", "ReconReports", "ReconJobs", "ReconServer", "Daraja",
-                "ReconOperations", "ReconPresentation",
+                "ReconOperations", "ReconPresentation", "StatementImport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -180,6 +200,11 @@ let package = Package(
 
         .testTarget(name: "ReconCoreTests", dependencies: ["ReconCore"], swiftSettings: swiftSettings),
         .testTarget(
+            name: "ReconStatementsTests",
+            dependencies: ["ReconStatements", "StatementReader", "ReconCore", "ReconReports"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "ReconPostgresTests",
             dependencies: ["ReconPostgres", "ReconTestSupport"],
             swiftSettings: swiftSettings
@@ -202,6 +227,7 @@ let package = Package(
             dependencies: [
                 "ReconCore", "ReconPostgres", "ReconHTTP", "ReconJobs", "ReconServer", "Daraja", "DarajaSimulator",
                 "ServerSupport", "ReconTestSupport", "ReconDemo", "ReconOperations", "recon-crash-harness",
+                "StatementImport", "ReconReports",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],

@@ -13,7 +13,7 @@ struct MpesaRecon: AsyncParsableCommand {
             """,
         subcommands: [
             MigrateCommand.self, ServeCommand.self, PayCommand.self, SettleCommand.self, ReconcileCommand.self,
-            RefundsCommand.self, RunCommand.self, ReportCommand.self,
+            RefundsCommand.self, RunCommand.self, ReportCommand.self, StatementCommand.self,
         ]
     )
 

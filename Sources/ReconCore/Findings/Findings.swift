@@ -13,6 +13,16 @@ public enum ExceptionKind: String, Sendable, Codable, CaseIterable {
     case unresolved
     case unmatchedCallback = "unmatched_callback"
     case callbackConflict = "callback_conflict"
+    /// Money on M-Pesa's statement that no payment (or refund) of ours accounts for.
+    case statementOnly = "statement_only"
+    /// A completed payment inside a period a statement covers, absent from that statement.
+    case missingFromStatement = "missing_from_statement"
+    /// A statement line and the payment or refund it belongs to disagree on the amount.
+    case statementAmountMismatch = "statement_amount_mismatch"
+    /// A refund M-Pesa confirmed inside a covered period, absent from the statement.
+    case refundMissingFromStatement = "refund_missing_from_statement"
+    /// Several payments fit one statement line (or several lines one payment): a person decides.
+    case ambiguousStatementLine = "ambiguous_statement_line"
 
     /// Whether reconcile resolves the finding by itself once it no longer holds.
     ///
@@ -24,6 +34,10 @@ public enum ExceptionKind: String, Sendable, Codable, CaseIterable {
             .unmatchedCallback:
             true
         case .receiptConflict, .lateSuccess, .callbackConflict:
+            false
+        // The statement step resolves its own findings (a later callback, a later statement can explain them).
+        case .statementOnly, .missingFromStatement, .statementAmountMismatch, .refundMissingFromStatement,
+            .ambiguousStatementLine:
             false
         }
     }

@@ -37,6 +37,8 @@ public struct ReconcileSummary: Sendable, Codable, Equatable {
     /// Refund proposals the database refused (they would over-refund); left to a person.
     public var refundsRefused = 0
     public var elapsedMilliseconds = 0
+    /// The statement step: M-Pesa's statement lines against our payments and refunds.
+    public var statement = StatementMatchSummary()
 
     /// An empty summary.
     public init() {}
@@ -139,6 +141,7 @@ public struct ReconcileJob: Sendable {
         }
         summary.enrolled = try ReconcileStore.enroll(db, fixes: enrollments, now: now)
         summary.resolved = try ReconcileStore.resolveGone(db, stamp: now, now: now)
+        summary.statement = try StatementMatchStep.run(db, now: now)
         return (summary, proposals)
     }
 

@@ -1,0 +1,10 @@
+#ifndef CZLIB_SHIM_H
+#define CZLIB_SHIM_H
+#include <zlib.h>
+
+/* inflateInit2 is a macro; Swift calls this instead. Negative window bits: raw deflate, as in zip entries. */
+static inline int czlib_inflate_init_raw(z_stream *stream) {
+    return inflateInit2(stream, -MAX_WBITS);
+}
+
+#endif
