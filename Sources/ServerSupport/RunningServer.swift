@@ -1,6 +1,7 @@
 public import Hummingbird
 public import Logging
 public import NIOCore
+import ServiceLifecycle
 
 /// A Hummingbird application run in the background on a known port until ``stop()``: how tests, the demo
 /// and benchmarks start the simulator and the callback endpoint in-process.
@@ -10,14 +11,16 @@ public final class RunningServer: Sendable {
     /// The address it listens on.
     public let host: String
     private let task: Task<Void, any Error>
+    private let group: ServiceGroup
 
     /// `http://HOST:PORT`.
     public var baseURL: String { "http://\(host):\(port)" }
 
-    private init(host: String, port: Int, task: Task<Void, any Error>) {
+    private init(host: String, port: Int, task: Task<Void, any Error>, group: ServiceGroup) {
         self.host = host
         self.port = port
         self.task = task
+        self.group = group
     }
 
     /// Starts `router` on `host:port` (port 0 picks a free one) and returns once it listens.
@@ -45,9 +48,14 @@ public final class RunningServer: Sendable {
             continuation.yield(channel.localAddress?.port ?? 0)
             continuation.finish()
         }
+        // The application runs as a service so that stopping it is a graceful shutdown: requests in flight are
+        // answered before the server closes (cancelling it mid-request trips NIO's "NIOAsyncWriter deinited"
+        // assertion and kills the process).
+        let group = ServiceGroup(
+            configuration: .init(services: [app], gracefulShutdownSignals: [], logger: app.logger))
         let task = Task {
             defer { continuation.finish() }
-            try await app.run()
+            try await group.run()
         }
         var bound = 0
         for await value in stream { bound = value }
@@ -59,7 +67,7 @@ public final class RunningServer: Sendable {
             }
             throw ServerStartError(message: "\(serverName) could not listen on \(host)")
         }
-        return RunningServer(host: host, port: bound, task: task)
+        return RunningServer(host: host, port: bound, task: task, group: group)
     }
 
     /// Serves `router` in the foreground until SIGTERM or SIGINT, then shuts down gracefully.
@@ -76,10 +84,17 @@ public final class RunningServer: Sendable {
         try await app.runService()
     }
 
-    /// Stops listening and waits for the server to finish.
-    public func stop() async {
-        task.cancel()
+    /// Stops listening, lets requests in flight finish, and waits for the server to end; after `gracePeriod` it is
+    /// cancelled.
+    public func stop(gracePeriod: Duration = .seconds(5)) async {
+        await group.triggerGracefulShutdown()
+        let task = self.task
+        let watchdog = Task {
+            try await Task.sleep(for: gracePeriod)
+            task.cancel()
+        }
         _ = try? await task.value
+        watchdog.cancel()
     }
 }
 

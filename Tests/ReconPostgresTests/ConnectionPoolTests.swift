@@ -59,7 +59,7 @@ struct ConnectionPoolTests {
             let error = try #require(caught as? PostgresError)
             #expect(error.code == .poolTimeout)
             #expect(error.description.contains("no database connection became free"))
-            #expect(waited >= .milliseconds(250) && waited < .seconds(3))
+            #expect(waited >= .milliseconds(250) && waited < .seconds(20))
             #expect(await pool.waitingCount == 0)
             holder.release()
             try await task.value
@@ -80,7 +80,8 @@ struct ConnectionPoolTests {
             let started = ContinuousClock.now
             waiter.cancel()
             let result = await waiter.result
-            #expect(ContinuousClock.now - started < .seconds(2))
+            // Well before the 30 s acquire timeout (no speed claim: a loaded machine may take a while).
+            #expect(ContinuousClock.now - started < .seconds(20))
             #expect(throws: CancellationError.self) { try result.get() }
             #expect(await pool.waitingCount == 0)
             holder.release()

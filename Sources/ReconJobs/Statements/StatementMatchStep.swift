@@ -29,7 +29,7 @@ public enum StatementMatchStep {
     public static func run(_ db: isolated PostgresConnection, now: Date) throws -> StatementMatchSummary {
         var summary = StatementMatchSummary()
         // One matcher at a time: two runs must not fill one receipt twice.
-        try db.query("SELECT pg_advisory_xact_lock(7236111014)")
+        try StatementStore.lockForMatching(db)
         summary.matched = try StatementStore.linkByReceipt(db, now: now)
 
         // Receipts pending: the one line that fits, and only when exactly one does.

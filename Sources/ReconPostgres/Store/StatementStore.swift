@@ -55,6 +55,11 @@ public struct StatementTotals: Sendable, Equatable, Codable {
 
 /// Reads and writes `statement_imports` and `statement_lines`, and the statement side of matching.
 public enum StatementStore {
+    /// Serialises statement matching until the transaction ends (a transaction-scoped advisory lock).
+    public static func lockForMatching(_ db: isolated PostgresConnection) throws(PostgresError) {
+        try db.query("SELECT pg_advisory_xact_lock(7236111014)")
+    }
+
     // MARK: Import
 
     /// Starts the record of one file's import; returns its id.

@@ -11,8 +11,8 @@ public enum CSVField: Sendable, Hashable {
     /// Shillings as a plain decimal with two places and no grouping, e.g. `-1234.50` (`Money.decimalString`);
     /// never neutralised.
     case money(Money)
-    /// An instant as ISO 8601 in East Africa Time, e.g. `2026-11-29T09:35:54+03:00`; fractions of a second are
-    /// dropped.
+    /// An instant in East Africa Time, as the writer's ``CSVDateTimeStyle`` says (`2026-11-29T09:35:54+03:00` or
+    /// `2026-11-29 09:35:54`); fractions of a second are dropped.
     case dateTime(Date)
     /// A calendar day, e.g. `2026-11-29`.
     case date(CivilDate)

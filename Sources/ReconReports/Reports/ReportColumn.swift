@@ -68,36 +68,24 @@ struct ReportColumn: Sendable {
     }
 }
 
-/// One typed value of a report row, written as a CSV field and as a workbook cell.
-enum ReportValue: Sendable, Hashable {
-    case text(String)
-    case integer(Int64)
-    case money(Money)
-    case dateTime(Date)
-    case date(CivilDate)
-    case empty
+/// One typed value of a report row, written as a CSV field and as a workbook cell: the CSV field type itself, so
+/// a row's values go to the CSV unchanged.
+typealias ReportValue = CSVField
 
+extension CSVField {
     /// Whether the value is text (which may wrap), as opposed to a number or a date.
     var isText: Bool {
         if case .text = self { return true }
         return false
     }
 
-    static func text(_ value: String?) -> ReportValue { value.map { .text($0) } ?? .empty }
-    static func integer(_ value: Int64?) -> ReportValue { value.map { .integer($0) } ?? .empty }
-    static func money(_ value: Money?) -> ReportValue { value.map { .money($0) } ?? .empty }
-    static func dateTime(_ value: Date?) -> ReportValue { value.map { .dateTime($0) } ?? .empty }
+    static func text(_ value: String?) -> CSVField { value.map { .text($0) } ?? .empty }
+    static func integer(_ value: Int64?) -> CSVField { value.map { .integer($0) } ?? .empty }
+    static func money(_ value: Money?) -> CSVField { value.map { .money($0) } ?? .empty }
+    static func dateTime(_ value: Date?) -> CSVField { value.map { .dateTime($0) } ?? .empty }
 
-    var csvField: CSVField {
-        switch self {
-        case .text(let text): .text(text)
-        case .integer(let value): .integer(value)
-        case .money(let money): .money(money)
-        case .dateTime(let date): .dateTime(date)
-        case .date(let day): .date(day)
-        case .empty: .empty
-        }
-    }
+    /// The value as a CSV field: itself.
+    var csvField: CSVField { self }
 
     /// The workbook cell; `nil` for an empty value, which is simply not written.
     var xlsxCell: XLSXCell? {

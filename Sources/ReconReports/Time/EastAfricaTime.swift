@@ -43,11 +43,7 @@ public enum EastAfricaTime {
 
     /// Writes `yyyy-mm-ddThh:mm:ss+03:00` (25 bytes); `unixSeconds` must be within `supportedSeconds`.
     static func writeISO8601(unixSeconds: Int64, to out: UnsafeMutableRawPointer) -> Int {
-        let (days, secondOfDay) = floorDivide(unixSeconds + secondsFromUTC, 86_400)
-        var at = writeDate(CivilDate(daysSinceUnixEpoch: days), to: out)
-        out.storeBytes(of: UInt8(ascii: "T"), toByteOffset: at, as: UInt8.self)
-        at += 1
-        at += writeTime(secondOfDay: Int(secondOfDay), to: out + at)
+        var at = writeDateTime(unixSeconds: unixSeconds, separator: UInt8(ascii: "T"), to: out)
         for byte in "+03:00".utf8 {
             out.storeBytes(of: byte, toByteOffset: at, as: UInt8.self)
             at += 1
@@ -57,9 +53,14 @@ public enum EastAfricaTime {
 
     /// Writes `yyyy-mm-dd hh:mm:ss` in EAT without the offset (19 bytes), the form spreadsheets read as a date-time.
     static func writeLocal(unixSeconds: Int64, to out: UnsafeMutableRawPointer) -> Int {
+        writeDateTime(unixSeconds: unixSeconds, separator: UInt8(ascii: " "), to: out)
+    }
+
+    /// The EAT date, `separator`, and the time of day (19 bytes).
+    private static func writeDateTime(unixSeconds: Int64, separator: UInt8, to out: UnsafeMutableRawPointer) -> Int {
         let (days, secondOfDay) = floorDivide(unixSeconds + secondsFromUTC, 86_400)
         var at = writeDate(CivilDate(daysSinceUnixEpoch: days), to: out)
-        out.storeBytes(of: UInt8(ascii: " "), toByteOffset: at, as: UInt8.self)
+        out.storeBytes(of: separator, toByteOffset: at, as: UInt8.self)
         at += 1
         at += writeTime(secondOfDay: Int(secondOfDay), to: out + at)
         return at
