@@ -2,7 +2,9 @@
 # Installs what the build, tests and demo need, and only what is missing (a warm machine skips it all).
 set -euo pipefail
 
-apt_packages=(pkg-config libpq-dev libcurl4-openssl-dev libxlsxwriter-dev libssl-dev openssl postgresql python3 python3-pip)
+# libreoffice-calc-nogui: the print test converts the demo's workbook to PDF as finance would print it.
+apt_packages=(pkg-config libpq-dev libcurl4-openssl-dev libxlsxwriter-dev libssl-dev openssl postgresql python3 python3-pip
+    libreoffice-calc-nogui)
 missing=()
 for pkg in "${apt_packages[@]}"; do
     dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
