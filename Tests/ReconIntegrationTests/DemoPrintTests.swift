@@ -43,8 +43,10 @@ struct DemoPrintTests {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let converted = try ProcessRunner.runBlocking(
             URL(fileURLWithPath: soffice),
-            ["-env:UserInstallation=file://\(folder.path)/profile", "--headless", "--convert-to", "pdf", "--outdir",
-                folder.path, workbook])
+            [
+                "-env:UserInstallation=file://\(folder.path)/profile", "--headless", "--convert-to", "pdf", "--outdir",
+                folder.path, workbook,
+            ])
         try #require(converted.status == 0, "soffice failed: \(converted.stderr)")
         let pdf = folder.appendingPathComponent(
             URL(fileURLWithPath: workbook).deletingPathExtension().lastPathComponent + ".pdf")
