@@ -90,15 +90,7 @@ public struct SettleJob: Sendable {
         summary.orphaned = try await pool.withConnection { db in
             try await db.withTransaction { db in try PaymentStore.markOrphans(db, now: started) }
         }
-        var remaining = options.limit ?? Int.max
-        while remaining > 0 {
-            // Only what was due when the run started: payments rescheduled by this run wait for the next one.
-            let batch = try await claim(limit: min(options.batchSize, remaining), dueBy: started)
-            if batch.isEmpty { break }
-            summary.claimed += batch.count
-            remaining -= batch.count
-            try await settle(batch, limiter: limiter, summary: &summary, progress: progress)
-        }
+        try await settleAll(dueBy: started, limiter: limiter, summary: &summary, progress: progress)
         summary.backoffs = await limiter.backoffs
         summary.elapsedMilliseconds = Int(Date().timeIntervalSince(started) * 1000)
         return summary
@@ -117,33 +109,57 @@ public struct SettleJob: Sendable {
         }
     }
 
-    private func settle(
-        _ batch: [Claim], limiter: RateLimiter, summary: inout SettleSummary,
-        progress: (@Sendable (Int, Int) -> Void)?
+    /// Queries every claimed payment with `concurrency` requests in flight, claiming the next batch while the
+    /// current one drains, so the rate budget is never idle between batches. Only what was due at `dueBy` (the
+    /// run's start) is claimed: payments this run rescheduled wait for the next run.
+    private func settleAll(
+        dueBy: Date, limiter: RateLimiter, summary: inout SettleSummary, progress: (@Sendable (Int, Int) -> Void)?
     ) async throws {
         let concurrency = max(1, options.concurrency)
+        var remaining = options.limit ?? Int.max
+        var queue: [Claim] = []
+        var queueStart = 0
+        var exhausted = false
+        var inFlight = 0
+        var done = 0
         try await withThrowingTaskGroup(of: (Applied, StkAnswer).self) { group in
-            var next = 0
-            var done = 0
-            func startOne() {
-                let claim = batch[next]
-                next += 1
-                group.addTask {
-                    await limiter.acquire()
-                    let answer = await client.stkQuery(checkoutRequestID: claim.checkoutRequestID)
-                    if case .throttled = answer { await limiter.throttled() }
-                    return (try await apply(answer, claim: claim), answer)
+            func refill() async throws {
+                // Claim ahead once fewer than `concurrency` claimed payments wait to be started.
+                guard !exhausted, remaining > 0, queue.count - queueStart < concurrency else { return }
+                let batch = try await claim(limit: min(options.batchSize, remaining), dueBy: dueBy)
+                if batch.isEmpty { exhausted = true }
+                summary.claimed += batch.count
+                remaining -= batch.count
+                queue.removeFirst(queueStart)
+                queueStart = 0
+                queue += batch
+            }
+            func startWhatFits() {
+                while inFlight < concurrency, queueStart < queue.count {
+                    let claim = queue[queueStart]
+                    queueStart += 1
+                    inFlight += 1
+                    group.addTask {
+                        await limiter.acquire()
+                        let answer = await client.stkQuery(checkoutRequestID: claim.checkoutRequestID)
+                        if case .throttled = answer { await limiter.throttled() }
+                        return (try await apply(answer, claim: claim), answer)
+                    }
                 }
             }
-            while next < min(concurrency, batch.count) { startOne() }
+            try await refill()
+            startWhatFits()
             while let (applied, answer) = try await group.next() {
+                inFlight -= 1
                 done += 1
                 switch applied {
                 case .status(let status): count(answer, status: status, into: &summary)
                 case .claimLost: summary.claimsLost += 1
                 }
-                progress?(summary.claimed - batch.count + done, summary.claimed)
-                if next < batch.count { startOne() }
+                progress?(done, summary.claimed)
+                startWhatFits()
+                try await refill()
+                startWhatFits()
             }
         }
     }
