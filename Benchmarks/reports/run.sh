@@ -101,8 +101,11 @@ ours_csv=$out/ours-csv/2026-11-28_2026-11-29/settled.csv
 ours_xlsx=$out/ours-xlsx/2026-11-28_2026-11-29/mpesa-recon-2026-11-28_2026-11-29.xlsx
 rows=$(($(wc -l <"$ours_csv") - 1))
 [ "$rows" -eq "$N" ] || { echo "run.sh: expected $N settled rows, the report has $rows" >&2; exit 1; }
-# COPY ends lines with LF, RFC 4180 with CRLF: otherwise the bytes must be equal.
-tr -d '\r' <"$ours_csv" | cmp -s - "$out/copy-formatted-csv.stdout" \
+# Our CSV starts with a UTF-8 byte order mark (for Excel) and ends lines with CRLF (RFC 4180), COPY with
+# neither: otherwise the bytes must be equal.
+[ "$(head -c 3 "$ours_csv" | od -An -tx1 | tr -d ' ')" = efbbbf ] \
+    || { echo "run.sh: settled.csv does not start with a byte order mark" >&2; exit 1; }
+tail -c +4 "$ours_csv" | tr -d '\r' | cmp -s - "$out/copy-formatted-csv.stdout" \
     || { echo "run.sh: settled.csv differs from the SQL-formatted COPY" >&2; exit 1; }
 # Same libxlsxwriter calls → the Settled sheet's XML must be identical but for the tab selection
 # (mpesa-recon's Settled is the second sheet, the C program's the first) and the style numbers, which

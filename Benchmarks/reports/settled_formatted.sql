@@ -1,6 +1,6 @@
 SELECT coalesce(p.mpesa_receipt, 'pending') AS receipt,
        to_char(coalesce(p.paid_at, p.updated_at) AT TIME ZONE 'UTC' + interval '3 hours',
-               'YYYY-MM-DD"T"HH24:MI:SS"+03:00"') AS paid_at_eat,
+               'YYYY-MM-DD HH24:MI:SS') AS paid_at_eat,
        p.id AS payment_id, p.user_id AS learner_id, coalesce(nullif(u.full_name, ''), u.email) AS learner,
        p.course_id, c.title AS course, coalesce(p.paid_amount, p.amount) AS amount_kes,
        left(coalesce(p.paid_phone, p.phone), 4) || '****' || right(coalesce(p.paid_phone, p.phone), 4) AS phone,

@@ -71,6 +71,26 @@ static int64_t parse_cents(const char *text) {
     return (negative ? -1 : 1) * (whole * 100 + cents);
 }
 
+/* Characters, not bytes: UTF-8 continuation bytes do not count (mpesa-recon counts Swift Characters). */
+static size_t utf8_length(const char *text) {
+    size_t count = 0;
+    for (; *text; text++) {
+        if (((unsigned char)*text & 0xC0) != 0x80) count++;
+    }
+    return count;
+}
+
+/* How many lines text takes when it wraps in a column of `width` (mpesa-recon's ReportColumn.lines). */
+static int wrapped_lines(const char *text, int width) {
+    int per_line = width + width / 4 - 1;
+    if (per_line < 1) per_line = 1;
+    int lines = ((int)utf8_length(text) + per_line - 1) / per_line;
+    return lines < 1 ? 1 : lines;
+}
+
+/* Points for a row of `lines` lines, capped at 8 (mpesa-recon's ReportColumn.rowHeight). */
+static double row_height(int lines) { return (double)(lines < 8 ? lines : 8) * 15; }
+
 int main(int argc, char **argv) {
     if (argc != 4) die("usage", "settled_xlsx CONNINFO settled.sql OUT.xlsx");
     char *sql = read_file(argv[2]);
@@ -97,6 +117,8 @@ int main(int argc, char **argv) {
     lxw_format *header = workbook_add_format(workbook);
     format_set_bold(header);
     format_set_bottom(header, LXW_BORDER_THIN);
+    format_set_text_wrap(header);
+    format_set_align(header, LXW_ALIGN_VERTICAL_BOTTOM);
     lxw_format *integer = workbook_add_format(workbook);
     format_set_num_format(integer, "0");
     lxw_format *integer_total = workbook_add_format(workbook);
@@ -113,6 +135,9 @@ int main(int argc, char **argv) {
     format_set_num_format(date, "yyyy-mm-dd");
     lxw_format *date_time = workbook_add_format(workbook);
     format_set_num_format(date_time, "yyyy-mm-dd hh:mm:ss");
+    lxw_format *wrapped = workbook_add_format(workbook);
+    format_set_text_wrap(wrapped);
+    format_set_align(wrapped, LXW_ALIGN_VERTICAL_BOTTOM);
 
     lxw_doc_properties properties = {
         .title = "M-Pesa report 2026-11-28 to 2026-11-29",
@@ -128,12 +153,32 @@ int main(int argc, char **argv) {
     static const char *titles[] = {"M-Pesa receipt", "Paid at (EAT)", "Payment", "Learner ID", "Learner",
                                    "Course ID", "Course", "Amount (KES)", "Phone", "CheckoutRequestID",
                                    "Settled via", "Enrollment", "Enrollment status"};
-    static const double widths[] = {14, 20, 10, 10, 28, 10, 32, 14, 15, 32, 11, 11, 17};
+    /* mpesa-recon's bounded widths: numbers and dates as wide as their values, text wrapping within 18. */
+    static const int widths[] = {14, 17, 8, 8, 18, 8, 18, 13, 15, 18, 11, 8, 17};
     for (lxw_col_t column = 0; column < 13; column++) {
         check(worksheet_set_column(sheet, column, column, widths[column], NULL), "worksheet_set_column");
     }
+    /* The same page setup: landscape A4, one page wide, header row repeated, header and footer. */
+    worksheet_set_landscape(sheet);
+    worksheet_set_paper(sheet, 9);
+    worksheet_set_margins(sheet, 0.4, 0.4, 0.6, 0.6);
+    worksheet_fit_to_pages(sheet, 1, 0);
+    check(worksheet_repeat_rows(sheet, 0, 0), "worksheet_repeat_rows");
+    check(worksheet_set_header(sheet, "&C&\"Calibri,Bold\"M-Pesa report: Settled, 2026-11-28 to 2026-11-29 (EAT)"),
+          "worksheet_set_header");
+    check(worksheet_set_footer(
+              sheet, "&Lmpesa-recon, period 2026-11-28 to 2026-11-29, phone numbers masked&RPage &P of &N"),
+          "worksheet_set_footer");
     worksheet_freeze_panes(sheet, 1, 0);
     check(worksheet_autofilter(sheet, 0, 0, (lxw_row_t)rows, 12), "worksheet_autofilter");
+    /* Headers wrap: the header row is as tall as its longest title's lines. */
+    int header_lines = 1;
+    for (lxw_col_t column = 0; column < 13; column++) {
+        int per_line = widths[column] - 2 > 0 ? widths[column] - 2 : 1;
+        int lines = ((int)utf8_length(titles[column]) + per_line - 1) / per_line;
+        if (lines > header_lines) header_lines = lines;
+    }
+    if (header_lines > 1) check(worksheet_set_row(sheet, 0, row_height(header_lines), NULL), "worksheet_set_row");
     for (lxw_col_t column = 0; column < 13; column++) {
         check(worksheet_write_string(sheet, 0, column, titles[column], header), "write header");
     }
@@ -152,6 +197,18 @@ int main(int argc, char **argv) {
         }
         if (status != PGRES_SINGLE_TUPLE) die("query", PQresultErrorMessage(result));
         row++;
+        /* Text in the wrapping columns (learner, course, CheckoutRequestID, enrollment status) sets the row height. */
+        const char *enrollment = PQgetisnull(result, 0, 12) ? "none" : PQgetvalue(result, 0, 12);
+        int lines = wrapped_lines(PQgetvalue(result, 0, 4), 18);
+        int course_lines = wrapped_lines(PQgetvalue(result, 0, 6), 18);
+        if (course_lines > lines) lines = course_lines;
+        if (!PQgetisnull(result, 0, 9)) {
+            int checkout_lines = wrapped_lines(PQgetvalue(result, 0, 9), 18);
+            if (checkout_lines > lines) lines = checkout_lines;
+        }
+        int enrollment_lines = wrapped_lines(enrollment, 17);
+        if (enrollment_lines > lines) lines = enrollment_lines;
+        if (lines > 1) check(worksheet_set_row(sheet, row, row_height(lines), NULL), "worksheet_set_row");
         const char *receipt = PQgetisnull(result, 0, 0) ? "pending" : PQgetvalue(result, 0, 0);
         check(worksheet_write_string(sheet, row, 0, receipt, NULL), "write");
         check(worksheet_write_unixtime(sheet, row, 1, parse_utc(PQgetvalue(result, 0, 1)) + 10800, date_time),
@@ -160,10 +217,10 @@ int main(int argc, char **argv) {
               "write");
         check(worksheet_write_number(sheet, row, 3, (double)strtoll(PQgetvalue(result, 0, 3), NULL, 10), integer),
               "write");
-        check(worksheet_write_string(sheet, row, 4, PQgetvalue(result, 0, 4), NULL), "write");
+        check(worksheet_write_string(sheet, row, 4, PQgetvalue(result, 0, 4), wrapped), "write");
         check(worksheet_write_number(sheet, row, 5, (double)strtoll(PQgetvalue(result, 0, 5), NULL, 10), integer),
               "write");
-        check(worksheet_write_string(sheet, row, 6, PQgetvalue(result, 0, 6), NULL), "write");
+        check(worksheet_write_string(sheet, row, 6, PQgetvalue(result, 0, 6), wrapped), "write");
         int64_t cents = parse_cents(PQgetvalue(result, 0, 7));
         total_cents += cents;
         check(worksheet_write_number(sheet, row, 7, (double)cents / 100, money), "write");
@@ -176,7 +233,7 @@ int main(int argc, char **argv) {
         }
         check(worksheet_write_string(sheet, row, 8, phone, NULL), "write");
         if (!PQgetisnull(result, 0, 9)) {
-            check(worksheet_write_string(sheet, row, 9, PQgetvalue(result, 0, 9), NULL), "write");
+            check(worksheet_write_string(sheet, row, 9, PQgetvalue(result, 0, 9), wrapped), "write");
         }
         check(worksheet_write_string(sheet, row, 10, PQgetvalue(result, 0, 10), NULL), "write");
         if (!PQgetisnull(result, 0, 11)) {
@@ -184,8 +241,7 @@ int main(int argc, char **argv) {
                                          integer),
                   "write");
         }
-        const char *enrollment = PQgetisnull(result, 0, 12) ? "none" : PQgetvalue(result, 0, 12);
-        check(worksheet_write_string(sheet, row, 12, enrollment, NULL), "write");
+        check(worksheet_write_string(sheet, row, 12, enrollment, wrapped), "write");
         PQclear(result);
     }
     if ((long)row != rows) die("rows", "the count and the rows disagree");
