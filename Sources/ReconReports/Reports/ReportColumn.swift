@@ -50,6 +50,17 @@ struct ReportColumn: Sendable {
         return copy
     }
 
+    // The columns several sheets share, defined once.
+    static let paymentID = ReportColumn("payment_id", "Payment", .integer, width: 10)
+    static let checkoutRequestID = ReportColumn("checkout_request_id", "CheckoutRequestID", .text, width: 32)
+    static let learnerID = ReportColumn("learner_id", "Learner ID", .integer, width: 10)
+    static let learner = ReportColumn("learner", "Learner", .text, width: 28)
+    static let courseID = ReportColumn("course_id", "Course ID", .integer, width: 10)
+    static let course = ReportColumn("course", "Course", .text, width: 32)
+    /// The amount column each detail sheet totals (and the Summary checks).
+    static let amount = ReportColumn("amount_kes", "Amount (KES)", .money, width: 14, totalled: true)
+    static let phone = ReportColumn("phone", "Phone", .text, width: 15)
+
     static let maximumTextWidth = 18
     static let maximumWideTextWidth = 32
 

@@ -23,19 +23,19 @@ struct ExceptionRow: ReportRowModel, Hashable {
 
     static let sheet = ReportSheet.exceptions
 
-    static let columns = [
+    static let columns: [ReportColumn] = [
         ReportColumn("exception_id", "Exception", .integer, width: 10),
         ReportColumn("kind", "Kind", .text, width: 20),
         ReportColumn("status", "Status", .text, width: 9),
         ReportColumn("first_seen_eat", "First seen (EAT)", .dateTime, width: 20),
         ReportColumn("resolved_at_eat", "Resolved at (EAT)", .dateTime, width: 20),
         ReportColumn("age_hours", "Age (hours)", .integer, width: 11),
-        ReportColumn("payment_id", "Payment", .integer, width: 10),
-        ReportColumn("checkout_request_id", "CheckoutRequestID", .text, width: 32),
-        ReportColumn("learner_id", "Learner ID", .integer, width: 10),
-        ReportColumn("learner", "Learner", .text, width: 28),
-        ReportColumn("course_id", "Course ID", .integer, width: 10),
-        ReportColumn("course", "Course", .text, width: 32),
+        .paymentID,
+        .checkoutRequestID,
+        .learnerID,
+        .learner,
+        .courseID,
+        .course,
         ReportColumn("expected_kes", "Expected (KES)", .money, width: 14, totalled: true),
         ReportColumn("received_kes", "Received (KES)", .money, width: 14, totalled: true),
         ReportColumn("difference_kes", "Received - expected (KES)", .money, width: 16, totalled: true),

@@ -20,17 +20,17 @@ struct PendingRow: ReportRowModel, Hashable {
 
     static let sheet = ReportSheet.pending
 
-    static let columns = [
-        ReportColumn("payment_id", "Payment", .integer, width: 10),
+    static let columns: [ReportColumn] = [
+        .paymentID,
         ReportColumn("status", "Status", .text, width: 9),
-        ReportColumn("checkout_request_id", "CheckoutRequestID", .text, width: 32),
+        .checkoutRequestID,
         ReportColumn("created_at_eat", "Created (EAT)", .dateTime, width: 20),
-        ReportColumn("learner_id", "Learner ID", .integer, width: 10),
-        ReportColumn("learner", "Learner", .text, width: 28),
-        ReportColumn("course_id", "Course ID", .integer, width: 10),
-        ReportColumn("course", "Course", .text, width: 32),
-        ReportColumn("amount_kes", "Amount (KES)", .money, width: 14, totalled: true),
-        ReportColumn("phone", "Phone", .text, width: 15),
+        .learnerID,
+        .learner,
+        .courseID,
+        .course,
+        .amount,
+        .phone,
         ReportColumn("check_attempts", "Attempts", .integer, width: 9),
         ReportColumn("last_answer", "Last answer", .text, width: 40, wide: true),
         ReportColumn("next_check_at_eat", "Next check (EAT)", .dateTime, width: 20),

@@ -31,14 +31,14 @@ struct RefundRow: ReportRowModel, Hashable {
 
     static let sheet = ReportSheet.refunds
 
-    static let columns = [
+    static let columns: [ReportColumn] = [
         ReportColumn("refund_id", "Refund", .integer, width: 9),
-        ReportColumn("payment_id", "Payment", .integer, width: 10),
+        .paymentID,
         ReportColumn("exception_id", "Exception", .integer, width: 10),
-        ReportColumn("learner_id", "Learner ID", .integer, width: 10),
-        ReportColumn("learner", "Learner", .text, width: 28),
-        ReportColumn("phone", "Phone", .text, width: 15),
-        ReportColumn("amount_kes", "Amount (KES)", .money, width: 14, totalled: true),
+        .learnerID,
+        .learner,
+        .phone,
+        .amount,
         ReportColumn("reason", "Reason", .text, width: 32, wide: true),
         ReportColumn("status", "Status", .text, width: 10),
         ReportColumn("proposed_by", "Proposed by", .text, width: 14),

@@ -22,17 +22,17 @@ struct SettledRow: ReportRowModel, Hashable {
 
     static let sheet = ReportSheet.settled
 
-    static let columns = [
+    static let columns: [ReportColumn] = [
         ReportColumn("receipt", "M-Pesa receipt", .text, width: 14),
         ReportColumn("paid_at_eat", "Paid at (EAT)", .dateTime, width: 20),
-        ReportColumn("payment_id", "Payment", .integer, width: 10),
-        ReportColumn("learner_id", "Learner ID", .integer, width: 10),
-        ReportColumn("learner", "Learner", .text, width: 28),
-        ReportColumn("course_id", "Course ID", .integer, width: 10),
-        ReportColumn("course", "Course", .text, width: 32),
-        ReportColumn("amount_kes", "Amount (KES)", .money, width: 14, totalled: true),
-        ReportColumn("phone", "Phone", .text, width: 15),
-        ReportColumn("checkout_request_id", "CheckoutRequestID", .text, width: 32),
+        .paymentID,
+        .learnerID,
+        .learner,
+        .courseID,
+        .course,
+        .amount,
+        .phone,
+        .checkoutRequestID,
         ReportColumn("settled_via", "Settled via", .text, width: 11),
         ReportColumn("enrollment_id", "Enrollment", .integer, width: 11),
         ReportColumn("enrollment_status", "Enrollment status", .text, width: 17),
