@@ -58,6 +58,8 @@ final class RequestDeadlineHandler: ChannelDuplexHandler, RemovableChannelHandle
     private let bodyTimeout: TimeAmount
     private var phase = Phase.waiting
     private var deadline: Scheduled<Void>?
+    /// The response to the current request ended before its request did (an early refusal such as 401 or 413).
+    private var respondedEarly = false
 
     init(header: Duration, body: Duration) {
         self.headerTimeout = TimeAmount(header)
@@ -83,20 +85,28 @@ final class RequestDeadlineHandler: ChannelDuplexHandler, RemovableChannelHandle
         switch unwrapInboundIn(data) {
         case .head:
             phase = .readingBody
+            respondedEarly = false
             schedule(context, in: bodyTimeout)
         case .body:
             break
         case .end:
-            phase = .responding
             cancelDeadline()
+            // Answered already: the next request's head is awaited (and timed) from its first byte.
+            phase = respondedEarly ? .waiting : .responding
+            respondedEarly = false
         }
         context.fireChannelRead(data)
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        // A response sent before its request's body was read (a refusal) keeps the body deadline running.
-        if case .end = unwrapOutboundIn(data), phase == .responding {
-            phase = .waiting
+        // A response sent before its request's body was read (a refusal) keeps the body deadline running; the
+        // request's own end then goes straight back to waiting for the next head.
+        if case .end = unwrapOutboundIn(data) {
+            if phase == .responding {
+                phase = .waiting
+            } else if phase == .readingBody || phase == .readingHead {
+                respondedEarly = true
+            }
         }
         context.write(data, promise: promise)
     }

@@ -343,3 +343,41 @@ import Testing
         }
     }
 }
+
+/// Whether a failed request may have reached the server decides whether `pay` may call a payment "never sent".
+@Suite("Request sent or not")
+struct RequestSentTests {
+    @Test("a refused connection is 'not sent' only when libcurl sent no request bytes")
+    func refusedConnection() {
+        var error = HTTPClientError(code: .connectFailed)
+        #expect(!error.requestMayHaveBeenSent)
+        error.bytesSent = 0
+        #expect(!error.requestMayHaveBeenSent)
+        // libcurl retried on a fresh connection after writing the request on a dead reused one.
+        error.bytesSent = 312
+        #expect(error.requestMayHaveBeenSent)
+    }
+
+    @Test("timeouts and broken connections may have been sent; bad URLs and handshakes were not")
+    func otherCodes() {
+        for code in [HTTPClientError.Code.timedOut, .transport, .responseTooLarge, .cancelled, .shutdown] {
+            #expect(HTTPClientError(code: code).requestMayHaveBeenSent, "\(code)")
+        }
+        for code in [HTTPClientError.Code.invalidURL, .unsupportedScheme, .invalidRequest, .tls] {
+            #expect(!HTTPClientError(code: code).requestMayHaveBeenSent, "\(code)")
+        }
+    }
+
+    @Test("a closed port on loopback is refused before any byte is sent")
+    func closedPortIsNotSent() async throws {
+        let client = HTTPClient()
+        do {
+            _ = try await client.send(.postJSON("http://127.0.0.1:1/x", body: Array("{}".utf8)))
+            Issue.record("port 1 answered")
+        } catch {
+            #expect(error.code == .connectFailed)
+            #expect(error.bytesSent == 0)
+            #expect(!error.requestMayHaveBeenSent)
+        }
+    }
+}

@@ -197,6 +197,31 @@ let portalCSV = """
         #expect(lines[1].lineClass == .charge)
     }
 
+    @Test func aMisalignedPhoneNumberIsNeverEchoed() throws {
+        // An unquoted comma in Details shifts the party into Paid In: the error names the cell, not the number.
+        let csv = """
+            Receipt No.,Completion Time,Details,Paid In,Withdrawn
+            SE31ABC001,03-05-2024 10:15:30,Pay Bill Online,254712345678 - JANE DOE,
+            """
+        let error = try withTemporaryFile("shifted.csv") { path -> StatementError? in
+            try Data(csv.utf8).write(to: URL(fileURLWithPath: path))
+            do {
+                _ = try readStatement(path)
+                return nil
+            } catch let error as StatementError {
+                return error
+            }
+        }
+        #expect(error?.description == "row 2, column \"Paid In\": the cell is not an amount")
+        #expect(error?.description.contains("2547") == false)
+    }
+
+    @Test func outOfRangeTimesAreRefusedNotOverflowed() {
+        #expect(StatementValues.textDate("01-05-2024 9999999999999999:00") == nil)
+        #expect(StatementValues.textDate("01-05-2024 23:59:60") == nil)
+        #expect(StatementValues.textDate("01-05-2024 23:59:59") != nil)
+    }
+
     @Test func badAmountNamesRowAndColumn() throws {
         let csv = """
             Receipt No.,Completion Time,Details,Paid In,Withdrawn

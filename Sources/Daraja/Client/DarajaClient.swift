@@ -139,8 +139,12 @@ public final class DarajaClient: Sendable {
             case .serverError(let code) where code == "500.001.1001":
                 // "Merchant does not exist", "Wrong credentials", "Unable to lock subscriber": no prompt was sent.
                 return .rejected(code: code, message: error?.message ?? "")
-            case .throttled(let code):
+            case .throttled(let code) where code != "500.003.02":
+                // Spike arrest, quota or HTTP 429 from the gateway: refused before M-Pesa saw it.
                 return .notSent("throttled (\(code))")
+            case .throttled(let code):
+                // 500.003.02 is also Daraja's "System is busy" (REFERENCE §2): no guarantee nothing went out.
+                return .noAnswer("STK Push answered \(code) (spike arrest or system busy); a prompt may have gone out")
             default:
                 return .noAnswer("STK Push answered HTTP \(response.status) \(error?.code ?? "")")
             }

@@ -76,13 +76,17 @@ public enum ReceiptFillRules {
     }
 
     /// Pairs payments with lines: only a payment with exactly one fitting line, which fits no other payment.
-    public static func decide(payments: [Payment], lines: [Line]) -> Decision {
+    ///
+    /// `rivals` are payments that are never filled here (pending, unknown or failed, without a receipt) but may
+    /// own a line all the same: a line one of them fits is ambiguous, never given to another payment.
+    public static func decide(payments: [Payment], lines: [Line], rivals: [Payment] = []) -> Decision {
         var decision = Decision()
         // Lines sorted by time so the window is a range scan, not every pair.
         let sorted = lines.sorted { $0.completedAt < $1.completedAt }
         var linesOf: [Int64: [Line]] = [:]
         var paymentsOf: [String: [Int64]] = [:]
-        for payment in payments {
+        let fillable = Set(payments.map(\.id))
+        for payment in payments + rivals {
             let earliest = payment.createdAt.addingTimeInterval(-windowBefore)
             var low = 0
             var high = sorted.count
@@ -95,7 +99,7 @@ public enum ReceiptFillRules {
             while index < sorted.count, sorted[index].completedAt <= latest {
                 let line = sorted[index]
                 if fits(line, payment) {
-                    linesOf[payment.id, default: []].append(line)
+                    if fillable.contains(payment.id) { linesOf[payment.id, default: []].append(line) }
                     paymentsOf[line.receipt, default: []].append(payment.id)
                 }
                 index += 1

@@ -78,12 +78,16 @@ final class Transfer {
     }
 
     private func finish(_ result: CURLcode) {
-        if let error = HTTPClientError(
+        if var error = HTTPClientError(
             curl: result,
             target: target,
             detail: easy.errorMessage,
             limitExceeded: limitExceeded
         ) {
+            // A TLS shutdown failure comes after the exchange, so it is no "not sent" (CurlErrors classifies it as
+            // transport); the byte count tells a refused first connection from a retry after a written request.
+            var sent = 0
+            if ccurl_getinfo_long(handle, CURLINFO_REQUEST_SIZE, &sent) == CURLE_OK { error.bytesSent = sent }
             fail(error)
             return
         }

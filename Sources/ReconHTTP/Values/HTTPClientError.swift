@@ -25,14 +25,18 @@ public struct HTTPClientError: Error, Sendable, CustomStringConvertible, CustomD
     }
 
     /// Whether the request may have reached the server. `false` only for failures before a connection could carry
-    /// it (a bad URL, a refused or unresolvable connection, a failed TLS handshake); a timeout or a broken
-    /// connection may have come after the request was written.
+    /// it (a bad URL, a refused or unresolvable connection, a failed TLS handshake) and when libcurl reports that no
+    /// byte of a request was sent: libcurl silently retries a request on a fresh connection when a reused one
+    /// turns out dead, so a refused connection can follow a request that was written.
     public var requestMayHaveBeenSent: Bool {
         switch code {
-        case .invalidURL, .unsupportedScheme, .invalidRequest, .connectFailed, .tls: false
+        case .invalidURL, .unsupportedScheme, .invalidRequest, .connectFailed, .tls: (bytesSent ?? 0) > 0
         case .timedOut, .responseTooLarge, .transport, .cancelled, .shutdown: true
         }
     }
+
+    /// How many bytes of request libcurl had sent when the transfer failed (`CURLINFO_REQUEST_SIZE`), when known.
+    public var bytesSent: Int?
 
     /// The kind of failure.
     public var code: Code

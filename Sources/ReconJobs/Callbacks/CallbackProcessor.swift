@@ -107,7 +107,9 @@ public enum CallbackProcessor {
             return try await db.withTransaction { db in
                 try process(db, inboxID: inboxID, now: now, schedule: schedule)
             }
-        } catch let error as PostgresError where !error.isConnectionLoss && error.code == .server {
+        } catch let error as PostgresError
+            where !error.isConnectionLoss && (error.code == .server || error.code == .invalidText)
+        {
             try await db.withTransaction { db in
                 try InboxStore.markProcessed(db, id: inboxID, outcome: .conflict, reference: nil, now: now)
                 try ExceptionStore.record(

@@ -92,33 +92,35 @@ public struct PaymentInitiator: Sendable {
         let outcome = await client.stkPush(
             phone: phone, amount: price, accountReference: "COURSE\(courseID)", description: "Course fee")
         let schedule = self.schedule
-        try await pool.withConnection { db in
-            try await db.withTransaction { db in
+        let recorded = try await pool.withConnection { db in
+            try await db.withTransaction { db -> PaymentTransition? in
                 let now = Date()
                 switch outcome {
                 case .accepted(let checkoutID, let merchantID):
-                    try PaymentStore.recordPush(
+                    return try PaymentStore.recordPush(
                         db, paymentID: paymentID, answer: .accepted, checkoutRequestID: checkoutID,
                         merchantRequestID: merchantID, now: now, schedule: schedule)
                 case .rejected(let code, let message):
-                    try PaymentStore.recordPush(
+                    return try PaymentStore.recordPush(
                         db, paymentID: paymentID, answer: .rejected(code: code, description: message), now: now,
                         schedule: schedule)
                 case .invalid(let reason):
-                    try PaymentStore.recordPush(
+                    return try PaymentStore.recordPush(
                         db, paymentID: paymentID, answer: .rejected(code: "invalid_request", description: reason),
                         now: now, schedule: schedule)
                 case .notSent(let reason):
-                    try PaymentStore.recordPush(
+                    return try PaymentStore.recordPush(
                         db, paymentID: paymentID, answer: .notSent(reason: reason), now: now, schedule: schedule)
                 case .noAnswer(let reason):
                     // A prompt may have gone out: no verdict by guess, a person looks.
-                    try PaymentStore.recordPush(
+                    return try PaymentStore.recordPush(
                         db, paymentID: paymentID, answer: .noAnswer(reason: reason), now: now, schedule: schedule)
                 }
             }
         }
-        if case .notSent(let reason) = outcome {
+        // Only when this push's answer is what the payment now says (a concurrent orphan sweep may have made it
+        // unknown first) is "never sent" the payment's story.
+        if case .notSent(let reason) = outcome, recorded?.next.status == .failed {
             throw PayError(
                 message: "payment \(paymentID) failed: the STK Push was never sent (\(reason))", isUsage: false,
                 notSent: true)

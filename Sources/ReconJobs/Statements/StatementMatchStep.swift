@@ -38,6 +38,16 @@ public enum StatementMatchStep {
         var ambiguous = Set<String>()
         var ambiguousPayments = Set<Int64>()
         if !pending.isEmpty {
+            // Payments that are not completed may own a line too: they compete, so a line one of them fits is
+            // ambiguous rather than filled onto a completed payment it merely resembles.
+            let paymentLines = unmatched.filter { $0.lineClass == .payment }
+            let times = paymentLines.map(\.completedAt)
+            let rivals =
+                try times.min().map { first in
+                    try StatementStore.receiptlessRivals(
+                        db, from: first.addingTimeInterval(-ReceiptFillRules.windowAfter),
+                        to: (times.max() ?? first).addingTimeInterval(ReceiptFillRules.windowBefore))
+                } ?? []
             let decision = ReceiptFillRules.decide(
                 payments: pending.map {
                     ReceiptFillRules.Payment(
@@ -49,6 +59,11 @@ public enum StatementMatchStep {
                         id: $0.id, receipt: $0.receipt, amount: $0.amount, completedAt: $0.completedAt,
                         party: StatementParty(identifier: $0.partyIdentifier, name: nil),
                         accountNumber: $0.accountNumber)
+                },
+                rivals: rivals.map {
+                    ReceiptFillRules.Payment(
+                        id: $0.id, amount: $0.amount, phone: $0.phone, accountReference: "COURSE\($0.courseID)",
+                        createdAt: $0.createdAt)
                 })
             let byID = Dictionary(unmatched.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
             for (paymentID, line) in decision.fills.sorted(by: { $0.key < $1.key }) {
@@ -79,8 +94,7 @@ public enum StatementMatchStep {
         // ambiguity finding (a person decides those).
         for line in unmatched where !ambiguous.contains(line.receipt) {
             if line.lineClass == .payment {
-                summary.statementOnlyAmount =
-                    summary.statementOnlyAmount.adding(line.amount) ?? summary.statementOnlyAmount
+                summary.statementOnlyAmount = try sum(summary.statementOnlyAmount, line.amount)
             }
             try record(
                 db, FindingKey.receipt(.statementOnly, line.receipt), &summary, received: line.amount, now: now,
@@ -89,7 +103,7 @@ public enum StatementMatchStep {
         var mismatchDelta = Money.zero
         for mismatch in try StatementStore.amountMismatches(db) {
             if mismatch.paymentID != nil {
-                mismatchDelta = mismatchDelta.adding(mismatch.statement.subtracting(mismatch.ours) ?? .zero) ?? .zero
+                mismatchDelta = try sum(mismatchDelta, try difference(mismatch.statement, mismatch.ours))
             }
             try record(
                 db, FindingKey.receipt(.statementAmountMismatch, mismatch.receipt), &summary,
@@ -113,11 +127,23 @@ public enum StatementMatchStep {
 
         summary.totals = try StatementStore.totals(db)
         // Statement customer money = what our matched payments say + each mismatch's difference + statement-only.
-        let explained = summary.totals.oursMatched.adding(mismatchDelta)?.adding(summary.statementOnlyAmount)
-        let ambiguousAmount = unmatched.filter { ambiguous.contains($0.receipt) && $0.lineClass == .payment }
-            .reduce(Money.zero) { $0.adding($1.amount) ?? $0 }
-        summary.customerLinesTieOut = explained?.adding(ambiguousAmount) == summary.totals.customerPaidIn
+        var explained = try sum(try sum(summary.totals.oursMatched, mismatchDelta), summary.statementOnlyAmount)
+        for line in unmatched where ambiguous.contains(line.receipt) && line.lineClass == .payment {
+            explained = try sum(explained, line.amount)
+        }
+        summary.customerLinesTieOut = explained == summary.totals.customerPaidIn
         return summary
+    }
+
+    /// Sums never wrap or vanish: an amount beyond 64 bits stops the step with an error.
+    private static func sum(_ a: Money, _ b: Money) throws -> Money {
+        guard let total = a.adding(b) else { throw StatementMatchError.overflow }
+        return total
+    }
+
+    private static func difference(_ a: Money, _ b: Money) throws -> Money {
+        guard let result = a.subtracting(b) else { throw StatementMatchError.overflow }
+        return result
     }
 
     private static func record(
@@ -128,4 +154,11 @@ public enum StatementMatchStep {
             db, key: key, paymentID: paymentID, expected: expected, received: received, detail: detail, now: now)
         summary.findings[key.kind.rawValue, default: 0] += 1
     }
+}
+
+/// A statement total that does not fit in 64 bits of minor units.
+enum StatementMatchError: Error, CustomStringConvertible {
+    case overflow
+
+    var description: String { "a statement amount total does not fit in 64 bits" }
 }

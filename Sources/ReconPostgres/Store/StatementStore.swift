@@ -204,6 +204,27 @@ public enum StatementStore {
         }
     }
 
+    /// Payments without a receipt that are not completed (pending, unknown, failed) and were created between
+    /// `from` and `to`: they may own a statement line too, so a line they fit is never filled onto another payment.
+    public static func receiptlessRivals(
+        _ db: isolated PostgresConnection, from: Date, to: Date
+    ) throws(PostgresError)
+        -> [ReceiptPendingPayment]
+    {
+        try db.query(
+            """
+            SELECT id, course_id, amount, phone, created_at FROM payments
+            WHERE status <> 'completed' AND mpesa_receipt IS NULL AND created_at >= \(from) AND created_at <= \(to)
+            ORDER BY id
+            """
+        ).map { row throws(PostgresError) in
+            ReceiptPendingPayment(
+                id: try row.decode(Int64.self, "id"), courseID: try row.decode(Int64.self, "course_id"),
+                amount: try row.decode(Money.self, "amount"), phone: try row.decode(String.self, "phone"),
+                createdAt: try row.decode(Date.self, "created_at"))
+        }
+    }
+
     /// Completed payments whose receipt is still pending.
     public static func receiptPendingPayments(
         _ db: isolated PostgresConnection

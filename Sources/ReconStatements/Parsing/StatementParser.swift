@@ -176,10 +176,23 @@ struct ColumnMap: Sendable {
 
     private func fail(_ row: StatementRow, _ field: Field, _ what: String, echo: Bool = true) -> StatementError {
         let column = title[field] ?? "\(field)"
-        let shown = echo ? "\"\(cell(row, field).text)\" " : "the cell "
+        // A cell is quoted only when it is short and holds no run of 7 digits or more: a misaligned row can put a
+        // phone number in any column, and error text must never carry one.
+        let text = cell(row, field).text
+        let safe = echo && text.count <= 40 && !Self.holdsLongDigitRun(text)
+        let shown = safe ? "\"\(text)\" " : "the cell "
         return StatementError(
             code: .badCell, message: "row \(row.number), column \"\(column)\": \(shown)\(what)", row: row.number,
             column: column)
+    }
+
+    static func holdsLongDigitRun(_ text: String) -> Bool {
+        var run = 0
+        for scalar in text.unicodeScalars {
+            run = ("0"..."9").contains(scalar) ? run + 1 : 0
+            if run >= 7 { return true }
+        }
+        return false
     }
 
     private func money(_ row: StatementRow, _ field: Field) throws(StatementError) -> Money {

@@ -48,9 +48,10 @@ public enum StatementValues {
                 second = s
             }
         }
+        // Ranges first: the fields come from outside and could overflow the arithmetic below.
+        guard (0...23).contains(hour), (0...59).contains(minute), (0...59).contains(second) else { return nil }
         return eatInstant(
-            year: year, month: month, day: day, seconds: hour * 3600 + minute * 60 + second,
-            validTime: (0...23).contains(hour) && (0...59).contains(minute) && (0...59).contains(second))
+            year: year, month: month, day: day, seconds: hour * 3600 + minute * 60 + second, validTime: true)
     }
 
     /// An Excel serial date-time (`45412.5` is 2024-04-30 12:00 on the wall clock), read exactly from its decimal

@@ -174,7 +174,8 @@ struct XMLScanner {
                     scalar = UInt32(entity.dropFirst(), radix: 10).flatMap(Unicode.Scalar.init)
                 }
             }
-            if let scalar {
+            // XML 1.0 forbids U+0000 even as a reference; such a cell is left as written, never a NUL.
+            if let scalar, scalar.value != 0 {
                 out.append(contentsOf: Array(String(Character(scalar)).utf8))
                 index = semicolon + 1
             } else {
