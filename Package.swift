@@ -227,7 +227,7 @@ let package = Package(
             dependencies: [
                 "ReconCore", "ReconPostgres", "ReconHTTP", "ReconJobs", "ReconServer", "Daraja", "DarajaSimulator",
                 "ServerSupport", "ReconTestSupport", "ReconDemo", "ReconOperations", "recon-crash-harness",
-                "StatementImport", "ReconReports",
+                "StatementImport", "StatementReader", "ReconStatements", "ReconReports",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
