@@ -100,7 +100,7 @@ let package = Package(
             name: "ReconDemo",
             dependencies: [
                 "ReconCore", "ReconPostgres", "ReconJobs", "ReconServer", "Daraja", "DarajaSimulator", "ServerSupport",
-                "ReconHTTP", "ReconReports", "ReconOperations",
+                "ReconHTTP", "ReconReports", "ReconOperations", "StatementImport",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
