@@ -100,7 +100,7 @@ let package = Package(
             name: "ReconDemo",
             dependencies: [
                 "ReconCore", "ReconPostgres", "ReconJobs", "ReconServer", "Daraja", "DarajaSimulator", "ServerSupport",
-                "ReconHTTP", "ReconReports", "ReconOperations",
+                "ReconHTTP", "ReconReports", "ReconOperations", "StatementImport",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -228,7 +228,7 @@ let package = Package(
             dependencies: [
                 "ReconCore", "ReconPostgres", "ReconHTTP", "ReconJobs", "ReconServer", "Daraja", "DarajaSimulator",
                 "ServerSupport", "ReconTestSupport", "ReconDemo", "ReconOperations", "recon-crash-harness",
-                "StatementImport", "ReconReports",
+                "StatementImport", "StatementReader", "ReconStatements", "ReconReports",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],

@@ -65,6 +65,7 @@ public final class DarajaSimulator: Sendable {
             }
         }
         addControlRoutes(router)
+        addStatementRoutes(router)
         return router
     }
 

@@ -174,6 +174,8 @@ public struct LedgerPayout: Sendable, Codable, Equatable {
     public var requests: Int
     public var resultURL: String
     public var timeoutURL: String
+    /// When the request was accepted; the statement dates a paid payout by it.
+    public var createdAt: Date?
 }
 
 /// Counts of faults injected, by kind.

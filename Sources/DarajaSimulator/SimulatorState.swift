@@ -47,6 +47,8 @@ actor SimulatorState {
     private var statusQueries: [String: String] = [:]
     private var receipts: Set<String> = []
     private var faultCounts = FaultCounts()
+    /// What the next statement exports get wrong on purpose.
+    var statementAnomalies = StatementAnomalies()
     /// Spike-arrest allowance left, in requests (a token bucket, see `spikeArrested(limit:now:)`).
     private var allowance = 0.0
     private var allowanceAt = Date.distantPast
@@ -73,6 +75,7 @@ actor SimulatorState {
         statusQueries = [:]
         receipts = []
         faultCounts = FaultCounts()
+        statementAnomalies = StatementAnomalies()
         allowance = 0
         allowanceAt = .distantPast
     }
@@ -82,6 +85,7 @@ actor SimulatorState {
     func enqueue(stk plans: [StkPlan]) { stkPlans.append(contentsOf: plans) }
     func enqueue(b2c plans: [B2COutcome]) { b2cPlans.append(contentsOf: plans) }
     func expireTokens() { tokens = [:] }
+    func setStatementAnomalies(_ value: StatementAnomalies) { statementAnomalies = value }
 
     func ledger() -> Ledger {
         Ledger(
@@ -364,7 +368,7 @@ actor SimulatorState {
         let payout = LedgerPayout(
             originatorConversationID: originatorID, conversationID: conversationID, partyB: partyB, amount: amount,
             outcome: outcome, resultCode: resultCode, paid: paid, transactionID: transactionID, requests: 1,
-            resultURL: resultURL, timeoutURL: timeoutURL)
+            resultURL: resultURL, timeoutURL: timeoutURL, createdAt: now)
         payouts[originatorID] = payout
         payoutOrder.append(originatorID)
 

@@ -10,6 +10,7 @@ import ReconPostgres
 import ReconReports
 import ReconServer
 import ServerSupport
+import StatementImport
 
 /// Where the demo runs.
 public struct DemoOptions: Sendable {
@@ -39,10 +40,21 @@ public struct DemoResult: Sendable {
     public var check: LedgerCheck
     /// The report files written.
     public var reports: [String]
+    /// `ok` when the imported statement's opening + paid in - withdrawn = closing.
+    public var statementBalanceCheck: String
+    /// Whether the statement's customer lines equal our payments, every difference a finding.
+    public var statementTiesOut: Bool
+    /// Receipts the statement gave to payments whose callback was lost.
+    public var receiptsFilledFromStatement: Int
+    /// Completed payments still without a receipt after the import.
+    public var receiptsPendingAfterStatement: Int
+    /// Statement findings of every kind (none on an honest day).
+    public var statementFindings: Int
 }
 
 /// A day of course payments, end to end, on a local PostgreSQL, the Daraja simulator and the callback endpoint
-/// (issue "make demo"): pay, callbacks lost/late/doubled, `run`, two admins approve refunds, `run` again, reports.
+/// (issue "make demo"): pay, callbacks lost/late/doubled, `run`, two admins approve refunds, `run` again, the M-Pesa
+/// statement imported and the period tied out, reports.
 public enum DemoRunner {
     static let admins = ["ann", "bob"]
     static let schedule = RetrySchedule(delays: [2, 3, 5, 10, 20])
@@ -238,7 +250,7 @@ public enum DemoRunner {
         let second = try await runOnce(settings: settings, pool: pool, client: client, options: options, logger: logger)
         await simulator.waitForCallbacks()
         try await endpoint.sweep()
-        let last = try await runOnce(settings: settings, pool: pool, client: client, options: options, logger: logger)
+        _ = try await runOnce(settings: settings, pool: pool, client: client, options: options, logger: logger)
         let refunds = try await tallies(pool, TallyStore.refundsByStatus)
         say(
             "8. mpesa-recon run again: \(second.refunds?.accepted ?? 0) refund(s) sent through B2C; "
@@ -256,8 +268,56 @@ public enum DemoRunner {
                 + "\(check.payouts) payout(s), refunds paid twice: \(check.refundsPaidTwice), mismatches: \(check.mismatches.count)."
         )
         for mismatch in check.mismatches { say("    mismatch: \(mismatch)") }
-        say("11. Reports: \(last.reports.joined(separator: ", "))")
-        return DemoResult(check: check, reports: last.reports)
+
+        // 11. Finance downloads the day's M-Pesa statement (here the simulator's Org Portal export) and imports it.
+        let statement = try await importStatement(
+            simulatorURL: simulatorURL, pool: pool, directory: options.reportsDirectory, logger: logger)
+        let receiptsPending = try await pool.withConnection { db in
+            try await db.run { db throws(PostgresError) in
+                try db.query("SELECT count(*) FROM payments WHERE status = 'completed' AND mpesa_receipt IS NULL")
+                    .first?.decode(Int.self, at: 0) ?? 0
+            }
+        }
+        let classes = statement.linesByClass.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }
+        let file = statement.files.first
+        say(
+            "11. M-Pesa statement imported (\(file?.file ?? "none")): \(statement.lines) lines "
+                + "(\(classes.joined(separator: ", "))); \(statement.matched) matched by receipt or TransactionID, "
+                + "\(statement.receiptsFilled) receipt(s) filled where the callback was lost, \(receiptsPending) "
+                + "still pending.")
+        say(
+            "12. The period ties out: opening KES \(file?.openingBalance?.decimalString ?? "?") + paid in "
+                + "\(file?.paidIn.decimalString ?? "?") - withdrawn \(file?.withdrawn.decimalString ?? "?") = closing KES "
+                + "\(file?.closingBalance?.decimalString ?? "?"): balance check \(statement.balanceCheck); our payments "
+                + (statement.customerLinesTieOut ? "equal" : "DO NOT equal")
+                + " the statement's customer lines; findings: \(statement.statementOnly) statement only, "
+                + "\(statement.missingFromStatement) missing from the statement, \(statement.amountMismatches) "
+                + "amount(s) that differ.")
+        let final = try await runOnce(settings: settings, pool: pool, client: client, options: options, logger: logger)
+        say("13. Reports, with the Statement sheet and the balance proof: \(final.reports.joined(separator: ", "))")
+        return DemoResult(
+            check: check, reports: final.reports, statementBalanceCheck: statement.balanceCheck,
+            statementTiesOut: statement.customerLinesTieOut, receiptsFilledFromStatement: statement.receiptsFilled,
+            receiptsPendingAfterStatement: receiptsPending,
+            statementFindings: statement.statementOnly + statement.missingFromStatement + statement.amountMismatches
+                + statement.refundMissingFromStatement + statement.ambiguous)
+    }
+
+    /// Fetches the simulator's statement of the day as a workbook, keeps it next to the reports, and imports it.
+    static func importStatement(
+        simulatorURL: String, pool: ConnectionPool, directory: String, logger: Logger
+    ) async throws -> StatementImportSummary {
+        let response = try await HTTPClient().send(.get("\(simulatorURL)/sim/statement?format=xlsx"))
+        guard response.status == 200 else {
+            throw PostgresError(code: .misuse, message: "the simulator answered \(response.status) for its statement")
+        }
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let path = URL(fileURLWithPath: directory).appendingPathComponent(
+            "mpesa-statement-\(try ReportPeriod.today().first).xlsx"
+        )
+        .path
+        try Data(response.body).write(to: URL(fileURLWithPath: path))
+        return try await StatementImportJob(pool: pool, logger: logger).run(paths: [path])
     }
 
     static func runOnce(

@@ -3,10 +3,13 @@ import Foundation
 import Logging
 import ReconCore
 import ReconDemo
+import ReconHTTP
 import ReconJobs
 import ReconPostgres
 import ReconServer
 import ReconTestSupport
+import ServerSupport
+import StatementImport
 import Testing
 
 /// The product's promise: whatever Daraja and the machine do, the database ends equal to what really happened.
@@ -99,7 +102,82 @@ struct ChaosTests {
             let failed = try await stack.count("SELECT count(*) FROM refunds WHERE status = 'failed'")
             #expect(refunds > 0 && succeeded + failed == refunds)
             #expect(check.payouts == succeeded && check.refundsPaidTwice == 0)
+            try await Self.closeTheLoop(stack)
         }
+    }
+
+    /// Imports the simulator's statement of the run with three deliberate anomalies (a payment left off, an amount
+    /// changed, a credit nobody asked for): every receipt gets filled, every line is matched or classified, each
+    /// anomaly is exactly one finding, and the period's balance ties out.
+    static func closeTheLoop(_ stack: Stack) async throws {
+        let pendingBefore = try await stack.count(
+            "SELECT count(*) FROM payments WHERE status = 'completed' AND mpesa_receipt IS NULL")
+        // Two payments whose callback brought the receipt: one left off the statement, one with another amount.
+        let known = try await stack.db.query(
+            """
+            SELECT id, mpesa_receipt, amount FROM payments WHERE status = 'completed' AND mpesa_receipt IS NOT NULL
+            ORDER BY id LIMIT 2
+            """
+        ).map {
+            (
+                id: try $0.decode(Int64.self, "id"), receipt: try $0.decode(String.self, "mpesa_receipt"),
+                amount: try $0.decode(Money.self, "amount")
+            )
+        }
+        try #require(known.count == 2)
+        var anomalies = StatementAnomalies()
+        anomalies.omittedReceipts = [known[0].receipt]
+        anomalies.amendedAmounts = [known[1].receipt: Int(known[1].amount.wholeShillings) + 7]
+        anomalies.extraCredits = 1
+        await stack.simulator.setStatementAnomalies(anomalies)
+        let response = try await stack.http.send(.get("\(stack.simulatorServer.baseURL)/sim/statement?format=xlsx"))
+        try #require(response.status == 200)
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("\(UUID().uuidString)-chaos.xlsx")
+            .path
+        try Data(response.body).write(to: URL(fileURLWithPath: path))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+
+        var logger = Logger(label: "chaos")
+        logger.logLevel = .warning
+        let started = ContinuousClock.now
+        let summary = try await StatementImportJob(pool: stack.pool, logger: logger).run(paths: [path])
+        print(
+            "chaos statement: \(summary.lines) lines imported and matched in \(ContinuousClock.now - started); "
+                + "\(pendingBefore) receipts pending before, \(summary.receiptsFilled) filled; "
+                + "lines by class \(summary.linesByClass.sorted { $0.key < $1.key })")
+        #expect(pendingBefore > 0)
+        #expect(summary.receiptsFilled == pendingBefore)
+        #expect(
+            try await stack.count("SELECT count(*) FROM payments WHERE status = 'completed' AND mpesa_receipt IS NULL")
+                == 0)
+        // Matched or classified: the only customer line nobody claims is the injected credit; every charge belongs to
+        // a refund; the rest are sweeps; nothing is "other".
+        #expect(
+            try await stack.count(
+                """
+                SELECT count(*) FROM statement_lines WHERE line_class IN ('payment', 'refund', 'charge')
+                    AND payment_id IS NULL AND refund_id IS NULL
+                """) == 1)
+        #expect(try await stack.count("SELECT count(*) FROM statement_lines WHERE receipt = 'UX00000001'") == 1)
+        #expect(try await stack.count("SELECT count(*) FROM statement_lines WHERE line_class = 'other'") == 0)
+        #expect(try await stack.count("SELECT count(*) FROM statement_lines WHERE line_class = 'sweep'") >= 1)
+        #expect(summary.statementOnly == 1 && summary.missingFromStatement == 1 && summary.amountMismatches == 1)
+        #expect(summary.refundMissingFromStatement == 0 && summary.ambiguous == 0)
+        let open = try await stack.db.query(
+            """
+            SELECT key FROM reconciliation_exceptions WHERE status = 'open' AND kind IN ('statement_only',
+                'missing_from_statement', 'statement_amount_mismatch', 'refund_missing_from_statement',
+                'ambiguous_statement_line') ORDER BY key
+            """
+        ).map { try $0.decode(String.self, "key") }
+        #expect(
+            open == [
+                "missing_from_statement:payment:\(known[0].id)",
+                "statement_amount_mismatch:receipt:\(known[1].receipt)",
+                "statement_only:receipt:UX00000001",
+            ])
+        // The balance proof: opening + paid in − withdrawn = closing, and the customer lines tie out with ours.
+        #expect(summary.balanceCheck == "ok" && summary.customerLinesTieOut)
     }
 
     /// Refunds a tenth of the completed payments through the whole workflow while faults stay on: B2C results

@@ -24,6 +24,10 @@ struct DemoTests {
         #expect(result.reports.contains { $0.hasSuffix(".xlsx") })
         for path in result.reports { #expect(FileManager.default.fileExists(atPath: path)) }
         #expect(lines.all.contains { $0.contains("refunds now 2 succeeded") })
+        // The statement closes the loop: lost callbacks get their receipts, the period balances, nothing is off.
+        #expect(result.receiptsFilledFromStatement >= 2 && result.receiptsPendingAfterStatement == 0)
+        #expect(result.statementBalanceCheck == "ok" && result.statementTiesOut && result.statementFindings == 0)
+        #expect(lines.all.contains { $0.contains("balance check ok") })
     }
 }
 

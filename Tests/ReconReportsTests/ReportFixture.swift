@@ -110,7 +110,12 @@ enum ReportFixture {
            '2026-11-28 12:00:00+00'),
           (6, 'unmatched_callback', 'unmatched:ws_CO_X', NULL, NULL, NULL, 700.00,
            '{"checkout_request_id": "ws_CO_X", "amount": 700}', 'open', NULL, '2026-11-29 07:00:00+00',
-           '2026-11-29 07:00:00+00', NULL);
+           '2026-11-29 07:00:00+00', NULL),
+          (7, 'statement_only', 'statement_only:receipt:TKR1ZZZ900', NULL, NULL, NULL, 700.00,
+           '{"receipt": "TKR1ZZZ900", "class": "payment"}', 'open', NULL, '2026-11-30 06:00:00+00',
+           '2026-11-30 06:00:00+00', NULL),
+          (8, 'missing_from_statement', 'missing_from_statement:payment:4', 4, NULL, 1000.00, NULL, '{}', 'open',
+           NULL, '2026-11-30 06:00:00+00', '2026-11-30 06:00:00+00', NULL);
 
         INSERT INTO refunds (id, payment_id, exception_id, amount, reason, status, proposed_by, proposed_at,
                              approved_by, approved_at, second_approved_by, second_approved_at, rejected_by,
@@ -139,5 +144,45 @@ enum ReportFixture {
           (7, 4, NULL, 100.00, 'late fee waived', 'succeeded', 'alice', '2026-11-29 20:00:00+00', 'bob',
            '2026-11-29 20:10:00+00', NULL, NULL, NULL, NULL, NULL, 'OC-0007', 'AG_20261129_0007', 'TKR2BBB007', '0',
            'ok', 1, '2026-11-29 20:11:00+00', '2026-11-30 01:00:00+00', '2026-11-30 01:00:00+00');
+
+        -- The M-Pesa statement of the two days: 10,000.00 + 9,200.00 - 4,515.00 = 14,685.00.
+        INSERT INTO statement_imports (id, file_sha256, file_name, format, account_holder, short_code, period_start,
+                                       period_end, opening_balance, closing_balance, total_paid_in, total_withdrawn,
+                                       lines_read, lines_new, paid_in_sum, withdrawn_sum, balance_check,
+                                       imported_at) VALUES
+          (1, '0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef', 'statement-28-29.csv', 'csv',
+           'COURSE PLATFORM LTD', '174379', '2026-11-27 21:00:00+00', '2026-11-29 20:59:59+00', 10000.00, 14685.00,
+           9200.00, 4515.00, 9, 9, 9200.00, 4515.00, 'ok', '2026-11-30 06:00:00+00');
+
+        INSERT INTO statement_lines (id, import_id, row_number, receipt, is_charge, completed_at, details,
+                                     transaction_status, paid_in, withdrawn, balance, reason_type, line_class,
+                                     party_identifier, party_name, linked_transaction_id, account_number, payment_id,
+                                     refund_id, matched_at) VALUES
+          (1, 1, 8, 'TKR1AAA002', false, '2026-11-27 21:00:00+00', 'Pay Bill Online', 'Completed', 2500.00, 0,
+           12500.00, 'Pay Bill Online', 'payment', '25472****111', 'EVE', NULL, 'COURSE2', 2, NULL,
+           '2026-11-30 06:00:00+00'),
+          (2, 1, 9, 'TKR1AAA001', false, '2026-11-28 06:35:54+00', 'Pay Bill Online', 'Completed', 1500.00, 0,
+           14000.00, 'Pay Bill Online', 'payment', '25471****678', 'WANJIKU', NULL, 'COURSE1', 1, NULL,
+           '2026-11-30 06:00:00+00'),
+          (3, 1, 10, 'TKR1AAA011', false, '2026-11-28 10:00:00+00', 'Pay Bill Online', 'Completed', 1500.00, 0,
+           15500.00, 'Pay Bill Online', 'payment', '25471****678', 'WANJIKU', NULL, 'COURSE1', 11, NULL,
+           '2026-11-30 06:00:00+00'),
+          (4, 1, 11, 'TKR2BBB001', false, '2026-11-28 11:32:00+00', 'Business Payment to 25471****678', 'Completed',
+           0, 1500.00, 14000.00, 'Business Payment to Customer via API', 'refund', '25471****678', 'WANJIKU', NULL,
+           NULL, NULL, 1, '2026-11-30 06:00:00+00'),
+          (5, 1, 12, 'TKR2BBB001', true, '2026-11-28 11:32:00+00', 'Business Payment Charge', 'Completed', 0, 15.00,
+           13985.00, 'Business Payment to Customer via API Charge', 'charge', NULL, NULL, 'TKR2BBB001', NULL, NULL, 1,
+           '2026-11-30 06:00:00+00'),
+          (6, 1, 13, 'TKR1ZZZ900', false, '2026-11-28 15:00:00+00', 'Pay Bill Online', 'Completed', 700.00, 0,
+           14685.00, 'Pay Bill Online', 'payment', '25479****111', 'WALK-IN PAYER', NULL, 'WALKIN', NULL, NULL, NULL),
+          (7, 1, 14, 'SW20261128', false, '2026-11-28 20:59:59+00', 'Transfer to Organization Settlement Account',
+           'Completed', 0, 3000.00, 11685.00, 'Utility Account to Organization Settlement Account', 'sweep', NULL,
+           NULL, NULL, NULL, NULL, NULL, NULL),
+          (8, 1, 15, 'TKR1AAA012', false, '2026-11-29 05:00:00+00', 'Pay Bill Online', 'Completed', 1000.00, 0,
+           12685.00, 'Pay Bill Online', 'payment', '254733444555', 'OTIENO', NULL, 'COURSE3', 12, NULL,
+           '2026-11-30 06:00:00+00'),
+          (9, 1, 16, 'TKR1AAA005', false, '2026-11-29 20:59:59+00', 'Pay Bill Online', 'Completed', 2000.00, 0,
+           14685.00, 'Pay Bill Online', 'payment', '25471****678', 'WANJIKU', NULL, 'COURSE2', 5, NULL,
+           '2026-11-30 06:00:00+00');
         """
 }

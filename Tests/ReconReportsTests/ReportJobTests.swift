@@ -64,7 +64,8 @@ enum Golden {
                 try Golden.check("\(directory)/\(sheet.csvFileName)", against: sheet.csvFileName)
             }
             let rows = outcome.rows.map { "\($0.sheet.rawValue)=\($0.count)" }
-            #expect(rows == ["summary=42", "settled=6", "exceptions=5", "refunds=5", "pending=2"])
+            #expect(
+                rows == ["summary=63", "settled=6", "exceptions=5", "refunds=5", "pending=2", "statement=9"])
             #expect(outcome.settled == ReportTotal(count: 6, amount: try Money.parse(ReportFixture.settledAmount)))
             #expect(outcome.refunded == ReportTotal(count: 1, amount: try Money.parse(ReportFixture.refundedAmount)))
             #expect(outcome.net == (try Money.parse(ReportFixture.netAmount)))
@@ -73,7 +74,7 @@ enum Golden {
             #expect(names == ReportSheet.allCases.map(\.csvFileName).sorted())
             // Each streamed sheet ends with a progress call saying it is complete.
             let finals = seen.withLock { $0 }.filter { $0.rowsWritten == $0.rowsTotal }.map(\.sheet)
-            #expect(finals == [.settled, .exceptions, .refunds, .pending])
+            #expect(finals == [.settled, .exceptions, .refunds, .pending, .statement])
         }
     }
 
@@ -90,6 +91,7 @@ enum Golden {
                     UPDATE reconciliation_exceptions SET detail = detail WHERE id % 2 = 0;
                     UPDATE refunds SET reason = reason WHERE id % 2 = 1;
                     UPDATE courses SET title = title WHERE id = 1;
+                    UPDATE statement_lines SET details = details WHERE id % 2 = 1;
                     """)
             _ = try await ReportJob.write(try options(folder, out: "second"), on: db)
             for sheet in ReportSheet.allCases {

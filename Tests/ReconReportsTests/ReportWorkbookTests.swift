@@ -54,7 +54,8 @@ import Testing
             func sum(_ column: String) throws -> Money { try sql.decode(Money.self, column) }
 
             let facts = try WorkbookFacts.read(file.path)
-            #expect(facts.sheets.map(\.name) == ["Summary", "Settled", "Exceptions", "Refunds", "Pending"])
+            #expect(
+                facts.sheets.map(\.name) == ["Summary", "Settled", "Exceptions", "Refunds", "Pending", "Statement"])
             #expect(facts.properties["title"] == "M-Pesa report 2026-11-28 to 2026-11-29")
             #expect(facts.properties["creator"] == "mpesa-recon")
             #expect(facts.properties["description"]??.contains("East Africa Time (UTC+3)") == true)

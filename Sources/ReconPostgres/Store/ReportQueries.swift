@@ -177,6 +177,83 @@ public enum ReportQueries {
         """
     }
 
+    /// The Statement sheet's rows: statement lines completed in the period, with the open finding each carries.
+    public static func statementRows(_ start: Date, _ end: Date) -> SQLQuery {
+        """
+        SELECT sl.receipt, sl.completed_at, sl.line_class, sl.details, sl.reason_type, sl.party_identifier,
+               sl.party_name, sl.account_number, sl.paid_in, sl.withdrawn, sl.balance, sl.payment_id, sl.refund_id,
+               (SELECT string_agg(x.kind, ', ' ORDER BY x.kind) FROM reconciliation_exceptions x
+                WHERE x.status = 'open' AND sl.line_class IN ('payment', 'refund')
+                    AND x.key IN ('statement_only:receipt:' || sl.receipt,
+                                  'statement_amount_mismatch:receipt:' || sl.receipt,
+                                  'ambiguous_statement_line:receipt:' || sl.receipt)) AS finding,
+               sl.import_id, sl.row_number
+        FROM statement_lines sl
+        WHERE \(statementLineIn(start, end))
+        ORDER BY sl.completed_at, sl.id
+        """
+    }
+
+    /// Statement lines completed in `[start, end)`.
+    public static func statementLineIn(_ start: Date, _ end: Date) -> SQLQuery {
+        "sl.completed_at >= \(start) AND sl.completed_at < \(end)"
+    }
+
+    /// The balance proof's sums over the statement lines of the period, ours next to the statement's, in one row.
+    public static func statementProof(_ start: Date, _ end: Date) -> SQLQuery {
+        """
+        SELECT count(*) AS lines, coalesce(sum(sl.paid_in), 0) AS paid_in,
+               coalesce(sum(sl.withdrawn), 0) AS withdrawn,
+               count(*) FILTER (WHERE sl.line_class = 'payment') AS customer_n,
+               coalesce(sum(sl.paid_in) FILTER (WHERE sl.line_class = 'payment'), 0) AS customer_amount,
+               count(p.id) AS ours_n, coalesce(sum(coalesce(p.paid_amount, p.amount)), 0) AS ours_amount,
+               count(*) FILTER (WHERE sl.line_class = 'payment' AND sl.payment_id IS NULL) AS only_n,
+               coalesce(sum(sl.paid_in) FILTER (WHERE sl.line_class = 'payment' AND sl.payment_id IS NULL), 0)
+                   AS only_amount,
+               count(*) FILTER (WHERE sl.paid_in <> coalesce(p.paid_amount, p.amount)) AS mismatch_n,
+               coalesce(sum(sl.paid_in - coalesce(p.paid_amount, p.amount))
+                   FILTER (WHERE sl.paid_in <> coalesce(p.paid_amount, p.amount)), 0) AS mismatch_amount,
+               count(*) FILTER (WHERE sl.line_class = 'refund') AS refund_n,
+               coalesce(sum(sl.withdrawn) FILTER (WHERE sl.line_class = 'refund'), 0) AS refund_amount,
+               count(r.id) AS refund_ours_n, coalesce(sum(r.amount), 0) AS refund_ours_amount,
+               count(*) FILTER (WHERE sl.line_class = 'charge') AS charge_n,
+               coalesce(sum(sl.withdrawn) FILTER (WHERE sl.line_class = 'charge'), 0) AS charge_amount,
+               count(*) FILTER (WHERE sl.line_class = 'sweep') AS sweep_n,
+               coalesce(sum(sl.withdrawn) FILTER (WHERE sl.line_class = 'sweep'), 0) AS sweep_amount,
+               count(*) FILTER (WHERE sl.line_class = 'other') AS other_n,
+               coalesce(sum(sl.paid_in - sl.withdrawn) FILTER (WHERE sl.line_class = 'other'), 0) AS other_amount
+        FROM statement_lines sl
+        LEFT JOIN payments p ON p.id = sl.payment_id
+        LEFT JOIN refunds r ON r.id = sl.refund_id AND sl.line_class = 'refund'
+        WHERE \(statementLineIn(start, end))
+        """
+    }
+
+    /// The statement files that cover some of the period: how many (distinct files), how many balance, the opening
+    /// balance of the earliest and the closing balance of the latest.
+    public static func statementBalances(_ start: Date, _ end: Date) -> SQLQuery {
+        """
+        SELECT count(DISTINCT i.file_sha256) AS files,
+               count(DISTINCT i.file_sha256) FILTER (WHERE i.balance_check = 'ok') AS files_ok,
+               (array_agg(i.opening_balance ORDER BY i.period_start, i.id))[1] AS opening,
+               (array_agg(i.closing_balance ORDER BY i.period_end DESC, i.id DESC))[1] AS closing
+        FROM statement_imports i
+        WHERE i.period_start < \(end) AND i.period_end >= \(start)
+        """
+    }
+
+    /// Completed payments settled in the period inside a period a statement covers that no statement line claims:
+    /// `n`, `amount`.
+    public static func settledMissingFromStatement(_ start: Date, _ end: Date) -> SQLQuery {
+        """
+        SELECT count(*) AS n, sum(coalesce(p.paid_amount, p.amount)) AS amount FROM payments p
+        WHERE \(settledInPeriod(start, end))
+            AND EXISTS (SELECT 1 FROM statement_imports i
+                        WHERE coalesce(p.paid_at, p.created_at) BETWEEN i.period_start AND i.period_end)
+            AND NOT EXISTS (SELECT 1 FROM statement_lines sl WHERE sl.payment_id = p.id)
+        """
+    }
+
     /// Makes the report's transaction read-only (call first in a REPEATABLE READ transaction).
     public static func beginReadOnly(_ db: isolated PostgresConnection) throws(PostgresError) {
         try db.query("SET TRANSACTION READ ONLY")

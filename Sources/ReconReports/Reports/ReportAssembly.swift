@@ -6,7 +6,7 @@ import ReconPostgres
 enum ReportAssembly {
     /// The streamed sheets after the Summary, in workbook order.
     static let rowModels: [any ReportRowModel.Type] = [
-        SettledRow.self, ExceptionRow.self, RefundRow.self, PendingRow.self,
+        SettledRow.self, ExceptionRow.self, RefundRow.self, PendingRow.self, StatementRow.self,
     ]
 
     /// Rows below the header that still leave room for the totals row in a worksheet.

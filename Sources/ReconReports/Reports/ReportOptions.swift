@@ -25,6 +25,8 @@ public enum ReportSheet: String, Sendable, Hashable, CaseIterable, Codable {
     case refunds
     /// Payments still pending or unknown.
     case pending
+    /// Every line of the M-Pesa statement completed in the period, with its class and what it matched.
+    case statement
 
     /// The worksheet tab's name.
     public var title: String {
@@ -34,6 +36,7 @@ public enum ReportSheet: String, Sendable, Hashable, CaseIterable, Codable {
         case .exceptions: "Exceptions"
         case .refunds: "Refunds"
         case .pending: "Pending"
+        case .statement: "Statement"
         }
     }
 

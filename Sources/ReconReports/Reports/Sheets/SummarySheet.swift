@@ -69,6 +69,7 @@ struct ReportSummary: Sendable {
         static let open = "Awaiting a verdict (Pending sheet)"
         static let exceptions = "Exceptions (Exceptions sheet)"
         static let refunds = "Refunds (Refunds sheet)"
+        static let statement = "Balance proof against the M-Pesa statement (Statement sheet)"
     }
 
     /// Runs the Summary's queries; they use the same conditions as the sheets' queries.
@@ -106,6 +107,7 @@ struct ReportSummary: Sendable {
         var netLine = SummaryLine(Section.money, .text("net = collected - refunded"), amount: net)
         netLine.difference = [collectedLine, collectedLine + 1]
         summary.lines.append(netLine)
+        try summary.loadStatementProof(scope, db: db)
 
         // Started in the period, by what became of them: counted together, amounts never added across outcomes.
         let started = try groups(db.query(ReportQueries.startedByStatus(period.start, period.end)))
@@ -217,6 +219,91 @@ struct ReportSummary: Sendable {
         expectedAmounts[.settled] = settled.amount
     }
 
+    /// The balance proof against the M-Pesa statement: its balances and totals for the period, ours next to them,
+    /// and each difference split into the findings that account for it.
+    mutating func loadStatementProof(_ scope: ReportScope, db: isolated PostgresConnection) throws {
+        let section = Section.statement
+        let period = scope.period
+        guard let proof = try db.query(ReportQueries.statementProof(period.start, period.end)).first,
+            let files = try db.query(ReportQueries.statementBalances(period.start, period.end)).first
+        else { return }
+        func count(_ name: String) throws(PostgresError) -> Int64 { try proof.decode(Int64.self, name) }
+        func amount(_ name: String) throws(PostgresError) -> Money { try proof.decode(Money.self, name) }
+        let lineCount = try count("lines")
+        expectedRows[.statement] = Int(lineCount)
+        let fileCount = try files.decode(Int64.self, "files")
+        let filesOK = try files.decode(Int64.self, "files_ok")
+        add(
+            section, .text("statement files covering the period (\(filesOK) of them balance on their own)"),
+            count: fileCount)
+        add(section, .text("statement lines completed in the period (Statement sheet)"), count: lineCount)
+
+        let opening = try files.decode(Money?.self, "opening")
+        let closing = try files.decode(Money?.self, "closing")
+        let paidIn = try amount("paid_in")
+        let withdrawn = try amount("withdrawn")
+        var computed: Money?
+        if let opening { computed = try opening.addingChecked(paidIn).subtractingChecked(withdrawn) }
+        add(section, .text("opening balance (earliest statement)"), amount: opening)
+        add(section, .text("+ paid in (statement lines in the period)"), amount: paidIn)
+        add(section, .text("- withdrawn (statement lines in the period)"), amount: withdrawn)
+        add(section, .text("= opening + paid in - withdrawn"), amount: computed)
+        add(section, .text("closing balance (latest statement)"), amount: closing)
+        var balanceDifference: Money?
+        if let closing, let computed { balanceDifference = try closing.subtractingChecked(computed) }
+        add(
+            section, .text("balance difference = closing - (opening + paid in - withdrawn); zero when it ties out"),
+            amount: balanceDifference)
+
+        let customerLine = lines.count
+        let customer = try amount("customer_amount")
+        let ours = try amount("ours_amount")
+        add(
+            section, .text("statement: customer payments (payment lines)"), count: try count("customer_n"),
+            amount: customer)
+        add(section, .text("ours: payments matched to those lines"), count: try count("ours_n"), amount: ours)
+        let customerDifference = try customer.subtractingChecked(ours)
+        var differenceLine = SummaryLine(section, .text("difference = statement - ours"), amount: customerDifference)
+        differenceLine.difference = [customerLine, customerLine + 1]
+        lines.append(differenceLine)
+        let only = try amount("only_amount")
+        let mismatch = try amount("mismatch_amount")
+        add(
+            section, .text("of which money on the statement only (a statement only finding each)"),
+            count: try count("only_n"), amount: only)
+        add(
+            section, .text("of which amounts that differ, statement - ours (an amount mismatch finding each)"),
+            count: try count("mismatch_n"), amount: mismatch)
+        add(
+            section, .text("unexplained difference (zero when every unit is a finding)"),
+            amount: try customerDifference.subtractingChecked(only).subtractingChecked(mismatch))
+        let missing = try Self.total(db.query(ReportQueries.settledMissingFromStatement(period.start, period.end)))
+        add(
+            section, .text("ours: collected in a covered period but not on the statement (a finding each)"),
+            count: missing.count, amount: missing.amount)
+
+        let refundLine = lines.count
+        let refunds = try amount("refund_amount")
+        let oursRefunded = try amount("refund_ours_amount")
+        add(section, .text("statement: B2C payouts (refund lines)"), count: try count("refund_n"), amount: refunds)
+        add(
+            section, .text("ours: refunds matched to those lines"), count: try count("refund_ours_n"),
+            amount: oursRefunded)
+        var refundDifference = SummaryLine(
+            section, .text("difference = statement - ours"), amount: try refunds.subtractingChecked(oursRefunded))
+        refundDifference.difference = [refundLine, refundLine + 1]
+        lines.append(refundDifference)
+        add(
+            section, .text("charges (B2C fees, each tied to its refund)"), count: try count("charge_n"),
+            amount: try amount("charge_amount"))
+        add(
+            section, .text("sweeps to the settlement account"), count: try count("sweep_n"),
+            amount: try amount("sweep_amount"))
+        add(
+            section, .text("other lines (paid in - withdrawn)"), count: try count("other_n"),
+            amount: try amount("other_amount"))
+    }
+
     mutating func add(_ section: String, _ item: ReportValue, count: Int64? = nil, amount: Money? = nil) {
         lines.append(SummaryLine(section, item, count: count, amount: amount))
     }
@@ -249,7 +336,7 @@ struct ReportSummary: Sendable {
     }
 
     /// A single `n, amount` row.
-    private static func total(_ rows: PostgresRows) throws(PostgresError) -> ReportTotal {
+    static func total(_ rows: PostgresRows) throws(PostgresError) -> ReportTotal {
         guard let row = rows.first else { return ReportTotal(count: 0, amount: .zero) }
         return ReportTotal(
             count: try row.decode(Int64.self, "n"), amount: try row.decode(Money?.self, "amount") ?? .zero)
