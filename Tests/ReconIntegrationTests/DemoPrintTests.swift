@@ -33,7 +33,7 @@ struct DemoPrintTests {
             URL(fileURLWithPath: "/usr/bin/env"), ["python3", "-c", script, workbook])
         try #require(facts.status == 0, "openpyxl failed: \(facts.stderr)")
         let lines = facts.stdout.split(separator: "\n")
-        #expect(lines.count == 5)
+        #expect(lines.count == 6)  // Summary, Settled, Exceptions, Refunds, Pending, Statement
         for line in lines {
             #expect(line.hasSuffix(" landscape 1 0 True $1:$1"), "\(line)")
         }
