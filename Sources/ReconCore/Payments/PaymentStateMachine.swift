@@ -170,7 +170,9 @@ public enum PaymentStateMachine {
             return retryLater(&next, current: current, now: now, schedule: schedule, note: "token refused (\(code))")
 
         case .transportFailure(let reason):
-            return retryLater(&next, current: current, now: now, schedule: schedule, note: "no answer: \(reason)")
+            // Connection failures arrive named "transport failure: …"; other non-answers (a proxy's page) are not.
+            let note = reason.hasPrefix("transport failure") ? reason : "no answer: \(reason)"
+            return retryLater(&next, current: current, now: now, schedule: schedule, note: note)
 
         case .notUnderstood(let reason):
             guard current.status == .pending else {
