@@ -17,6 +17,8 @@ struct MpesaRecon: AsyncParsableCommand {
         subcommands: [
             MigrateCommand.self, ServeCommand.self, PayCommand.self, SettleCommand.self, ReconcileCommand.self,
             RefundsCommand.self, RunCommand.self, ReportCommand.self, StatementCommand.self, DoctorCommand.self,
+            ExceptionsCommand.self,
+            PaymentsCommand.self,
         ]
     )
 

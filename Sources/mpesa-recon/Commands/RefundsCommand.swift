@@ -17,7 +17,7 @@ struct RefundsCommand: AsyncParsableCommand {
             """,
         subcommands: [
             ListRefunds.self, ShowRefund.self, ProposeRefund.self, ApproveRefund.self, RejectRefund.self,
-            SendRefunds.self,
+            CancelRefund.self, SendRefunds.self,
         ]
     )
 }
@@ -152,6 +152,25 @@ struct RejectRefund: AsyncParsableCommand {
         let settings = try adminSettings(env)
         let refund = try await withRefundDesk(env, settings: settings) { desk in
             try await desk.reject(id, by: by, reason: reason)
+        }
+        try Context.show(RefundDetailView(refund: refund), json: common.json)
+    }
+}
+
+struct CancelRefund: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cancel", abstract: "Cancel an approved refund that has not been sent yet; nothing is sent.")
+
+    @OptionGroup var common: CommonOptions
+    @Argument(help: "The refund's id.") var id: Int64
+    @Option(help: "Your name, as listed in RECON_ADMINS (not the proposer).") var by: String
+    @Option(help: "Why it is cancelled.") var reason: String?
+
+    func run() async throws {
+        let env = try Context.environment(common, needs: [.database, .approvals])
+        let settings = try adminSettings(env)
+        let refund = try await withRefundDesk(env, settings: settings) { desk in
+            try await desk.cancel(id, by: by, reason: reason)
         }
         try Context.show(RefundDetailView(refund: refund), json: common.json)
     }
