@@ -26,6 +26,9 @@ let package = Package(
             url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: ["FullFoundation"]),
         // Already a dependency of Hummingbird; named here because the callback sweeper is a Service.
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
+        // `/metrics` in the Prometheus text format (HELP/TYPE, escaping, histograms) instead of hand-built text.
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         // Pure domain: no I/O.
@@ -169,6 +172,8 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -184,7 +189,7 @@ let package = Package(
         .executableTarget(
             name: "daraja-sim",
             dependencies: [
-                "DarajaSimulator", "Daraja", "ServerSupport",
+                "DarajaSimulator", "Daraja", "ServerSupport", "ReconCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -217,7 +222,8 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
-            name: "DarajaTests", dependencies: ["Daraja", "ReconCore", "ReconTestSupport"], swiftSettings: swiftSettings),
+            name: "DarajaTests", dependencies: ["Daraja", "ReconCore", "ReconTestSupport"], swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "DarajaIntegrationTests",
             dependencies: ["Daraja", "DarajaSimulator", "ReconCore", "ReconHTTP", "ServerSupport"],
@@ -232,6 +238,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
+            exclude: ["Scripts"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

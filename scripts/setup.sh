@@ -22,6 +22,12 @@ if ! python3 -c 'import openpyxl' >/dev/null 2>&1; then
     python3 -m pip install -q openpyxl 2>/dev/null || python3 -m pip install -q --break-system-packages openpyxl
 fi
 
+# The /metrics test parses the endpoint's output with the Prometheus project's own text parser.
+if ! python3 -c 'import prometheus_client' >/dev/null 2>&1; then
+    echo "setup: installing prometheus-client" >&2
+    python3 -m pip install -q prometheus-client 2>/dev/null || python3 -m pip install -q --break-system-packages prometheus-client
+fi
+
 if ! command -v swift >/dev/null 2>&1; then
     echo "setup: swift is not on PATH (expected the Swift 6 toolchain, e.g. /opt/swift/usr/bin)" >&2
     exit 1

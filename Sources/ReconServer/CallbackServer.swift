@@ -73,25 +73,6 @@ public struct CallbackServerConfiguration: Sendable {
     }
 }
 
-/// Counters of what the endpoint did, for `/metrics` and tests.
-public final class CallbackMetrics: Sendable {
-    private let values = Mutex([String: Int]())
-
-    /// Empty counters.
-    public init() {}
-
-    func increment(_ name: String) { values.withLock { $0[name, default: 0] += 1 } }
-
-    /// The value of one counter.
-    public subscript(name: String) -> Int { values.withLock { $0[name] ?? 0 } }
-
-    /// `name value` lines, sorted.
-    public var text: String {
-        values.withLock { $0.sorted { $0.key < $1.key }.map { "mpesa_recon_\($0.key) \($0.value)" } }
-            .joined(separator: "\n") + "\n"
-    }
-}
-
 /// The request context of every route group: it knows the peer's address.
 public struct ReconRequestContext: RequestContext, RemoteAddressRequestContext {
     public var coreContext: CoreRequestContextStorage
@@ -144,7 +125,13 @@ public final class CallbackEndpoint: Sendable {
             let healthy = await self.pool.ping()
             return Self.text(healthy ? .ok : .serviceUnavailable, healthy ? "ok\n" : "database unreachable\n")
         }
-        router.get("/metrics") { _, _ in Self.text(.ok, self.metrics.text) }
+        router.get("/metrics") { _, _ in
+            let text = await self.metrics.scrape(
+                pool: self.pool, spoolDirectory: self.configuration.spoolDirectory, logger: self.logger)
+            return Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(string: text)))
+        }
     }
 
     static func text(_ status: HTTPResponse.Status, _ body: String) -> Response {
@@ -159,7 +146,7 @@ public final class CallbackEndpoint: Sendable {
     }
 
     func receive(_ request: Request, _ context: ReconRequestContext, kind: CallbackKind) async -> Response {
-        metrics.increment("callbacks_received_total")
+        metrics.count("callbacks_received_total")
         let peer = context.remoteAddress?.ipAddress
         let client = configuration.addressPolicy.clientAddress(
             peer: peer,
@@ -167,14 +154,14 @@ public final class CallbackEndpoint: Sendable {
         // The token is checked first: without it nothing is read, stored or applied.
         let token = request.uri.queryParameters.get("token") ?? ""
         guard constantTimeEquals(token, configuration.callbackToken) else {
-            metrics.increment("callbacks_refused_token_total")
+            metrics.received(.refusedToken, route: kind)
             logger.warning(
                 "callback refused: missing or wrong token",
                 metadata: ["recon.callback_kind": "\(kind.rawValue)", "net.peer": "\(client ?? "?")"])
             return Self.json(.unauthorized, #"{"ResultCode":1,"ResultDesc":"Rejected"}"#)
         }
         guard configuration.addressPolicy.allows(client) else {
-            metrics.increment("callbacks_refused_address_total")
+            metrics.received(.refusedAddress, route: kind)
             logger.warning(
                 "callback refused: source address not allowed",
                 metadata: ["recon.callback_kind": "\(kind.rawValue)", "net.peer": "\(client ?? "?")"])
@@ -186,12 +173,12 @@ public final class CallbackEndpoint: Sendable {
             let buffer = try await request.collectBody(upTo: configuration.maxBodyBytes)
             body = Array(buffer.readableBytesView)
         } catch let error as any HTTPResponseError where error.status == .contentTooLarge {
-            metrics.increment("callbacks_refused_too_large_total")
+            metrics.received(.refusedTooLarge, route: kind)
             logger.warning("callback refused: body too large", metadata: ["recon.callback_kind": "\(kind.rawValue)"])
             return Self.json(.contentTooLarge, #"{"ResultCode":1,"ResultDesc":"Body too large"}"#)
         } catch {
             // The client went away or its body stalled past the deadline: nothing was received, nothing stored.
-            metrics.increment("callbacks_incomplete_body_total")
+            metrics.received(.incompleteBody, route: kind)
             logger.warning("callback body incomplete", metadata: ["recon.callback_kind": "\(kind.rawValue)"])
             return Self.json(.badRequest, #"{"ResultCode":1,"ResultDesc":"Body incomplete"}"#)
         }
@@ -201,16 +188,16 @@ public final class CallbackEndpoint: Sendable {
             kind: kind.rawValue, receivedAt: Date(), remoteAddress: client, headers: headers, body: Data(body))
         do {
             let id = try await store(received)
-            metrics.increment("callbacks_stored_total")
-            await process(inboxID: id)
+            metrics.received(.stored, route: kind)
+            await process(inboxID: id, kind: kind)
         } catch {
             // PostgreSQL is unreachable: keep the body on disk; Daraja still gets its 200.
             do {
                 try await spool.appendOffEventLoop(received)
-                metrics.increment("callbacks_spooled_total")
+                metrics.received(.spooled, route: kind)
                 logger.error("database unreachable, callback spooled", metadata: ["db.error": "\(error)"])
             } catch {
-                metrics.increment("callbacks_lost_total")
+                metrics.received(.lost, route: kind)
                 logger.critical("callback could be neither stored nor spooled", metadata: ["spool.error": "\(error)"])
                 return Self.json(.internalServerError, #"{"ResultCode":1,"ResultDesc":"Not stored"}"#)
             }
@@ -234,15 +221,15 @@ public final class CallbackEndpoint: Sendable {
     }
 
     /// Applies a stored callback; a failure leaves it unprocessed for the next sweep.
-    func process(inboxID: Int64) async {
+    func process(inboxID: Int64, kind: CallbackKind) async {
         let schedule = configuration.schedule
         do {
             let outcome = try await pool.withConnection { db in
                 try await CallbackProcessor.processIsolated(db, inboxID: inboxID, now: Date(), schedule: schedule)
             }
-            metrics.increment("callbacks_\(outcome?.rawValue ?? "missing")_total")
+            metrics.processed(outcome?.rawValue ?? "missing", route: kind)
         } catch {
-            metrics.increment("callbacks_processing_errors_total")
+            metrics.processed("error", route: kind)
             logger.error(
                 "callback stored but not applied; the sweep retries it",
                 metadata: ["recon.inbox_id": "\(inboxID)", "db.error": "\(error)"])
@@ -252,12 +239,13 @@ public final class CallbackEndpoint: Sendable {
     /// Replays the spool into the inbox (each body exactly once) and processes what was never processed.
     @discardableResult
     public func sweep() async throws -> Int {
-        var ids: [Int64] = []
+        var ids: [(Int64, CallbackKind)] = []
         let replayed = try await spool.replay { callback in
-            ids.append(try await self.store(callback, spoolID: callback.id))
+            ids.append(
+                (try await self.store(callback, spoolID: callback.id), CallbackKind(rawValue: callback.kind) ?? .stk))
         }
         if replayed > 0 { logger.notice("spooled callbacks replayed", metadata: ["recon.count": "\(replayed)"]) }
-        for id in ids { await process(inboxID: id) }
+        for (id, kind) in ids { await process(inboxID: id, kind: kind) }
         let schedule = configuration.schedule
         let policy = configuration.sweepPolicy
         _ = try await pool.withConnection { db in

@@ -3,6 +3,7 @@ import Daraja
 import DarajaSimulator
 import Foundation
 import Logging
+import ReconCore
 import ServerSupport
 
 /// Runs the Daraja simulator in the foreground until SIGTERM or SIGINT.
@@ -17,7 +18,8 @@ struct DarajaSim: AsyncParsableCommand {
             SecurityCredentials must be encrypted with. Credentials default to the values of \
             SimulatorConfiguration (consumer key sim-consumer-key, secret sim-consumer-secret, shortcode 174379, \
             the public sandbox passkey, B2C shortcode 600999, initiator testapi).
-            """
+            """,
+        version: ReconVersion.current
     )
 
     @Option(help: "Address to listen on.") var host = "127.0.0.1"

@@ -1,4 +1,5 @@
 import ArgumentParser
+import ReconCore
 
 /// The command line: parses arguments and hands each command to the libraries. Nothing else lives here.
 @main
@@ -9,11 +10,15 @@ struct MpesaRecon: AsyncParsableCommand {
         discussion: """
             Configuration comes from the environment; a .env file in the working directory is read first and \
             real environment variables win (see .env.example). Exit codes: 0 success, 2 bad usage or \
-            configuration, 75 another run holds the lock, 1 anything else.
+            configuration, 75 another run holds the lock, 1 anything else (for `run`: a step could not do its \
+            work). `mpesa-recon doctor` checks a configuration.
             """,
+        version: ReconVersion.current,
         subcommands: [
             MigrateCommand.self, ServeCommand.self, PayCommand.self, SettleCommand.self, ReconcileCommand.self,
-            RefundsCommand.self, RunCommand.self, ReportCommand.self, StatementCommand.self,
+            RefundsCommand.self, RunCommand.self, ReportCommand.self, StatementCommand.self, DoctorCommand.self,
+            ExceptionsCommand.self,
+            PaymentsCommand.self,
         ]
     )
 

@@ -32,9 +32,9 @@ struct MigrationTests {
             let tables = try await db.query(
                 "SELECT count(*) AS n FROM information_schema.tables WHERE table_schema = 'public'"
             ).first?.decode(Int.self, "n")
-            // The 9 tables of DESIGN §5, refund_status_checks (002), statement_imports and statement_lines (004) and
-            // schema_migrations.
-            #expect(tables == 13)
+            // The 9 tables of DESIGN §5, refund_status_checks (002), statement_imports and statement_lines (004),
+            // payment_decisions (006) and schema_migrations.
+            #expect(tables == 14)
         }
     }
 

@@ -115,6 +115,7 @@ struct RenderingTests {
                   "orphaned" : 0,
                   "still_pending" : 1,
                   "throttled" : 0,
+                  "token_refused" : 0,
                   "transport_failures" : 0,
                   "unknown" : 0
                 }

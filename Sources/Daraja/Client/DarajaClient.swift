@@ -27,7 +27,8 @@ public final class DarajaClient: Sendable {
 
     // MARK: OAuth
 
-    /// A valid access token (cached, renewed before expiry). Throws when Daraja refuses the credentials.
+    /// A valid access token (cached, renewed before expiry). Throws `.notAccepted` when Daraja refuses the
+    /// credentials and `.transport` when the token endpoint could not be reached at all.
     public func accessToken() async throws(DarajaError) -> String {
         let configuration = self.configuration
         let http = self.http
@@ -45,7 +46,8 @@ public final class DarajaClient: Sendable {
                 do {
                     response = try await http.send(request)
                 } catch {
-                    throw DarajaError(.notAccepted, field: nil, reason: "no answer from the token endpoint: \(error)")
+                    throw DarajaError(
+                        .transport, field: nil, reason: "transport failure reaching the token endpoint: \(error)")
                 }
                 guard (200..<300).contains(response.status) else {
                     let error = try? DarajaErrorBody(json: response.body)
@@ -70,6 +72,7 @@ public final class DarajaClient: Sendable {
             do {
                 token = try await accessToken()
             } catch {
+                if error.code == .transport { return .failure(.tokenUnreachable(error.reason)) }
                 return .failure(.noToken(error.description))
             }
             var request = HTTPRequest.postJSON(
@@ -82,7 +85,7 @@ public final class DarajaClient: Sendable {
                 response = try await http.send(request)
             } catch {
                 let sent = error.requestMayHaveBeenSent
-                return .failure(.transport(error.description, requestMayHaveBeenSent: sent))
+                return .failure(.transport("transport failure: \(error.description)", requestMayHaveBeenSent: sent))
             }
             if case .tokenInvalid = DarajaSyncAnswerClass.classify(
                 api: api, httpStatus: response.status, body: response.body),
@@ -118,6 +121,8 @@ public final class DarajaClient: Sendable {
         switch await post("/mpesa/stkpush/v1/processrequest", body: request.jsonBody(), api: .stkPush) {
         case .failure(.noToken(let reason)):
             return .notSent("no access token: \(reason)")
+        case .failure(.tokenUnreachable(let reason)):
+            return .notSent(reason)
         case .failure(.transport(let reason, requestMayHaveBeenSent: false)):
             return .notSent(reason)
         case .failure(let failure):
@@ -167,6 +172,7 @@ public final class DarajaClient: Sendable {
         }
         switch await post("/mpesa/stkpushquery/v1/query", body: request.jsonBody(), api: .stkQuery) {
         case .failure(.noToken(let reason)): return .tokenInvalid(code: reason)
+        case .failure(.tokenUnreachable(let reason)): return .transportFailure(reason)
         case .failure(.transport(let reason, _)): return .transportFailure(reason)
         case .success(let response):
             if response.status == 429 { return .throttled(code: "HTTP 429") }
@@ -202,6 +208,7 @@ public final class DarajaClient: Sendable {
         }
         switch await post("/mpesa/b2c/v3/paymentrequest", body: request.jsonBody(), api: .b2c) {
         case .failure(.noToken(let reason)): return .throttled(code: "no token: \(reason)")
+        case .failure(.tokenUnreachable(let reason)): return .throttled(code: "not sent: \(reason)")
         case .failure(.transport(let reason, _)): return .uncertain(reason)
         case .success(let response):
             if (200..<300).contains(response.status), let accepted = try? B2CAccepted(json: response.body) {
@@ -254,12 +261,15 @@ public final class DarajaClient: Sendable {
 /// Why a call got no HTTP answer worth classifying.
 enum DarajaCallFailure: Error, CustomStringConvertible {
     case noToken(String)
+    /// The token endpoint could not be reached at all: a transport failure, not a refused token; nothing was sent.
+    case tokenUnreachable(String)
     /// `requestMayHaveBeenSent` is false only when the failure came before any byte of the request left.
     case transport(String, requestMayHaveBeenSent: Bool)
 
     var description: String {
         switch self {
         case .noToken(let reason): "no access token: \(reason)"
+        case .tokenUnreachable(let reason): reason
         case .transport(let reason, _): reason
         }
     }

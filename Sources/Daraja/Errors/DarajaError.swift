@@ -27,6 +27,8 @@ public struct DarajaError: Error, Sendable, Hashable, CustomStringConvertible, C
         public static let invalidRequest = Code("invalidRequest")
         /// OpenSSL could not read a key or certificate, or could not encrypt or decrypt.
         public static let crypto = Code("crypto")
+        /// No HTTP answer at all (connection refused, DNS, timeout): Daraja was not reached.
+        public static let transport = Code("transport")
 
         public var description: String { name }
     }

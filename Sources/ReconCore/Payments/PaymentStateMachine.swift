@@ -19,6 +19,8 @@ public enum SettledVia: String, Sendable, Codable {
 public enum AnswerSource: String, Sendable, Codable {
     case callback
     case query
+    /// Two admins agreed on a decision about an `unknown` payment (`payments decide`).
+    case admin
 }
 
 /// The fields of a payment the state machine reads and writes.
@@ -170,7 +172,9 @@ public enum PaymentStateMachine {
             return retryLater(&next, current: current, now: now, schedule: schedule, note: "token refused (\(code))")
 
         case .transportFailure(let reason):
-            return retryLater(&next, current: current, now: now, schedule: schedule, note: "no answer: \(reason)")
+            // Connection failures arrive named "transport failure: …"; other non-answers (a proxy's page) are not.
+            let note = reason.hasPrefix("transport failure") ? reason : "no answer: \(reason)"
+            return retryLater(&next, current: current, now: now, schedule: schedule, note: note)
 
         case .notUnderstood(let reason):
             guard current.status == .pending else {
@@ -228,6 +232,11 @@ public enum PaymentStateMachine {
         case .unknown:
             fill()
             next.settledVia = SettledVia(source)
+            if source == .admin {
+                // Two people decided with the receipt in hand: a decision, not a surprise to flag.
+                next.lastAnswer = "paid: decided by two admins"
+                return transition("paid: decided by two admins", event: true, enroll: true, resolves: true)
+            }
             return transition(
                 "late success after unknown", event: true,
                 finding: PaymentFinding(kind: .lateSuccess, detail: "paid after the payment was marked unknown"),
@@ -302,6 +311,7 @@ extension SettledVia {
         switch source {
         case .callback: self = .callback
         case .query: self = .query
+        case .admin: self = .admin
         }
     }
 }

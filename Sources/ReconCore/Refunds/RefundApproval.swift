@@ -96,4 +96,27 @@ public enum RefundApproval {
         next.rejectedReason = reason.trimmingSpaces()
         return next
     }
+
+    /// Cancels an approved refund that has not been sent yet: it becomes `rejected` (nothing is sent) with the reason.
+    /// Another admin than the proposer cancels, as for a rejection; once `sending`, Transaction Status decides.
+    public static func cancel(
+        _ state: RefundState, id: Int64, by name: String, reason: String?, settings: ApprovalSettings
+    ) throws(RefundRefusal) -> RefundState {
+        try checkAdmin(name, settings: settings)
+        let name = name.trimmingSpaces()
+        guard state.status == .approved else {
+            throw RefundRefusal(
+                .wrongStatus,
+                "refund \(id) is \(state.status.rawValue); only an approved refund not yet sent can be cancelled")
+        }
+        guard name != state.proposedBy else {
+            throw RefundRefusal(.ownRefund, "\(name) proposed refund \(id) and cannot cancel it: another admin must")
+        }
+        var next = state
+        next.status = .rejected
+        next.rejectedBy = name
+        let why = reason?.trimmingSpaces() ?? ""
+        next.rejectedReason = "cancelled after approval" + (why.isEmpty ? "" : ": \(why)")
+        return next
+    }
 }

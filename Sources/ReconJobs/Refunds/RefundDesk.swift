@@ -158,6 +158,16 @@ public struct RefundDesk: Sendable {
         return try await show(id)
     }
 
+    /// Cancels an approved refund not yet sent (it becomes `rejected`; nothing is sent).
+    public func cancel(_ id: Int64, by name: String, reason: String?) async throws -> RefundView {
+        let settings = self.settings
+        try RefundApproval.checkAdmin(name, settings: settings)
+        try await decide(id) { state throws(RefundRefusal) in
+            try RefundApproval.cancel(state, id: id, by: name, reason: reason, settings: settings)
+        }
+        return try await show(id)
+    }
+
     private func decide(
         _ id: Int64, _ rule: @escaping @Sendable (RefundState) throws(RefundRefusal) -> RefundState
     ) async throws {

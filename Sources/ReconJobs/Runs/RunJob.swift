@@ -36,6 +36,8 @@ public struct RunJob: Sendable {
         public var refunds: RefundDispatchSummary?
         public var refundsSkipped: String?
         public var reports: [String] = []
+        /// Steps that could not do their work; the run exits 1 and is recorded as failed when there are any.
+        public var problems: [RunProblem] = []
     }
 
     let pool: ConnectionPool
@@ -69,6 +71,7 @@ public struct RunJob: Sendable {
         summary.settle = try await SettleJob(
             pool: pool, client: queries, options: options.settle, logger: logger
         ).run(progress: progress)
+        if let problem = RunProblem.settle(summary.settle) { summary.problems.append(problem) }
         try await lock.verify()
         summary.reconcile = try await ReconcileJob(pool: pool, options: options.reconcile, logger: logger).run()
         if let dispatch = options.dispatch, let gateway {
@@ -78,14 +81,72 @@ public struct RunJob: Sendable {
             ).run()
         } else {
             summary.refundsSkipped = "B2C is not configured (no MPESA_B2C_* settings)"
+            let waiting = try await pool.withConnection { db in
+                try await db.run { db throws(PostgresError) in try OpsStore.approvedUnsentRefunds(db) }
+            }
+            if waiting > 0 {
+                summary.problems.append(
+                    RunProblem(
+                        step: .refunds,
+                        message: "\(waiting) approved refund(s) cannot be sent: B2C is not configured "
+                            + "(no MPESA_B2C_* settings)"))
+            }
         }
         if let reports = options.reports {
             try await lock.verify()
-            let outcome = try await pool.withConnection { db in
-                try await ReportJob.write(reports, on: db, logger: logger)
+            do {
+                let outcome = try await pool.withConnection { db in
+                    try await ReportJob.write(reports, on: db, logger: logger)
+                }
+                summary.reports = outcome.files.map(\.path)
+            } catch {
+                // The other steps' work stands; the report's failure is this run's problem, not its end.
+                summary.problems.append(RunProblem(step: .reports, message: "could not be written: \(error)"))
             }
-            summary.reports = outcome.files.map(\.path)
         }
         return summary
+    }
+}
+
+/// A step of `run` that could not do its work: one line on stderr, exit code 1, the run recorded as failed.
+public struct RunProblem: Sendable, Codable, Equatable, CustomStringConvertible {
+    /// The steps of a run.
+    public enum Step: String, Sendable, Codable {
+        case settle
+        case refunds
+        case reports
+    }
+
+    /// The step concerned.
+    public var step: Step
+    /// What went wrong, safe to print (no token, secret or phone number).
+    public var message: String
+
+    /// A problem of one step.
+    public init(step: Step, message: String) {
+        self.step = step
+        self.message = message
+    }
+
+    public var description: String { "\(step.rawValue): \(message)" }
+
+    /// Daraja unreachable or refusing the token for every query of the run (a partial outage is retried quietly).
+    public static func settle(_ summary: SettleSummary) -> RunProblem? {
+        let asked = summary.claimed - summary.claimsLost
+        guard asked > 0, summary.transportFailures + summary.tokenRefused == asked else { return nil }
+        let last = summary.lastFailure.map { " (last: \($0))" } ?? ""
+        if summary.tokenRefused == 0 {
+            return RunProblem(
+                step: .settle,
+                message: "Daraja unreachable: transport failure on all \(asked) STK Query call(s)\(last)")
+        }
+        if summary.transportFailures == 0 {
+            return RunProblem(
+                step: .settle, message: "Daraja refused the access token for all \(asked) STK Query call(s)\(last)")
+        }
+        return RunProblem(
+            step: .settle,
+            message: "Daraja gave no answer to any of \(asked) STK Query call(s): \(summary.transportFailures) "
+                + "transport failure(s), \(summary.tokenRefused) token refusal(s)\(last)")
     }
 }

@@ -49,7 +49,12 @@ public struct SettleSummary: Sendable, Codable, Equatable {
     public var unknown = 0
     public var stillPending = 0
     public var throttled = 0
+    /// Queries that got no answer because Daraja (or its token endpoint) could not be reached.
     public var transportFailures = 0
+    /// Queries whose access token Daraja refused (after one renewal).
+    public var tokenRefused = 0
+    /// The last transport failure or token refusal, in words safe to print (no token, no secret).
+    public var lastFailure: String?
     public var notUnderstood = 0
     public var backoffs = 0
     /// Pending payments with no CheckoutRequestID long after creation (the push's answer was lost), now unknown.
@@ -193,7 +198,12 @@ public struct SettleJob: Sendable {
     private func count(_ answer: StkAnswer, status: PaymentStatus?, into summary: inout SettleSummary) {
         switch answer {
         case .throttled: summary.throttled += 1
-        case .transportFailure, .tokenInvalid: summary.transportFailures += 1
+        case .transportFailure(let reason):
+            summary.transportFailures += 1
+            summary.lastFailure = reason
+        case .tokenInvalid(let code):
+            summary.tokenRefused += 1
+            summary.lastFailure = "token refused (\(code))"
         case .notUnderstood: summary.notUnderstood += 1
         default: break
         }

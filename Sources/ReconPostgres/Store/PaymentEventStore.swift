@@ -14,6 +14,7 @@ public enum PaymentEventSource: String, Sendable {
         switch source {
         case .callback: self = .callback
         case .query: self = .query
+        case .admin: self = .admin
         }
     }
 }

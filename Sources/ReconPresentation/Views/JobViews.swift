@@ -92,7 +92,8 @@ public struct RunView: Presentable {
         let s = summary.settle
         var lines = [
             "run: \(summary.callbacksApplied) stored callback(s) applied; settle: \(s.claimed) checked, "
-                + "\(s.completed) completed, \(s.failed) failed, \(s.unknown) unknown, \(s.stillPending) pending",
+                + "\(s.completed) completed, \(s.failed) failed, \(s.unknown) unknown, \(s.stillPending) pending"
+                + noAnswer(s),
             ReconcileView(summary: summary.reconcile).text,
         ]
         if let refunds = summary.refunds {
@@ -105,7 +106,20 @@ public struct RunView: Presentable {
                 .joined(separator: "/")
             lines.append("reports: \(summary.reports.count) file(s) in \(folder.isEmpty ? "." : folder)")
         }
+        if !summary.problems.isEmpty {
+            lines.append("problems: \(summary.problems.count) step(s) could not do their work (listed on stderr)")
+        }
         return lines.joined(separator: "\n")
+    }
+
+    /// The lines cron's log gets on stderr, one per step that could not do its work.
+    public var problemLines: [String] { summary.problems.map(\.description) }
+
+    private func noAnswer(_ s: SettleSummary) -> String {
+        var parts: [String] = []
+        if s.transportFailures > 0 { parts.append("\(s.transportFailures) transport failure(s)") }
+        if s.tokenRefused > 0 { parts.append("\(s.tokenRefused) token refusal(s)") }
+        return parts.isEmpty ? "" : ", " + parts.joined(separator: ", ")
     }
 
     /// Encodes as the summary itself.

@@ -1,4 +1,5 @@
 import ArgumentParser
+import ReconCore
 import ReconOperations
 import ReconPresentation
 
@@ -19,7 +20,7 @@ struct MigrateCommand: AsyncParsableCommand {
     var sqlDir: String?
 
     func run() async throws {
-        let env = try Context.environment(common)
+        let env = try Context.environment(common, needs: [.database])
         let directory = try Context.migrationsDirectory(flag: sqlDir, env: env)
         let migrated = try await Operations.migrate(try Context.database(env), migrations: directory)
         try Context.show(MigrationView(report: migrated.report, tables: migrated.tables), json: common.json)

@@ -23,7 +23,7 @@ struct PayCommand: AsyncParsableCommand {
     @Option(help: "Amount in KES (default: the course price).") var amount: String?
 
     func run() async throws {
-        let env = try Context.environment(common)
+        let env = try Context.environment(common, needs: [.database, .daraja, .schedule])
         let msisdn: MSISDN
         do {
             msisdn = try MSISDN(parsing: phone)

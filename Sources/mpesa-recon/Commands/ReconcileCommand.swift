@@ -1,5 +1,6 @@
 import ArgumentParser
 import Logging
+import ReconCore
 import ReconJobs
 import ReconOperations
 import ReconPresentation
@@ -34,7 +35,7 @@ struct ReconcileCommand: AsyncParsableCommand {
     @OptionGroup var reconcile: ReconcileArguments
 
     func run() async throws {
-        let env = try Context.environment(common)
+        let env = try Context.environment(common, needs: [.database])
         let summary = try await Operations.reconcile(
             try Context.database(env), options: try reconcile.options(), logger: Logger(label: "mpesa-recon.reconcile"))
         try Context.show(ReconcileView(summary: summary), json: common.json)

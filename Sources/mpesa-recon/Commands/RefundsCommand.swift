@@ -17,7 +17,7 @@ struct RefundsCommand: AsyncParsableCommand {
             """,
         subcommands: [
             ListRefunds.self, ShowRefund.self, ProposeRefund.self, ApproveRefund.self, RejectRefund.self,
-            SendRefunds.self,
+            CancelRefund.self, SendRefunds.self,
         ]
     )
 }
@@ -68,7 +68,7 @@ struct ListRefunds: AsyncParsableCommand {
     @Option(help: "At most this many.") var limit = 100
 
     func run() async throws {
-        let env = try Context.environment(common)
+        let env = try Context.environment(common, needs: [.database, .approvals])
         var wanted: RefundStatus?
         if let status {
             guard let parsed = RefundStatus(rawValue: status) else {
@@ -91,7 +91,7 @@ struct ShowRefund: AsyncParsableCommand {
     @Argument(help: "The refund's id.") var id: Int64
 
     func run() async throws {
-        let env = try Context.environment(common)
+        let env = try Context.environment(common, needs: [.database, .approvals])
         let refund = try await withRefundDesk(env, settings: try ApprovalSettings.load(from: env)) { desk in
             try await desk.show(id)
         }
@@ -110,7 +110,7 @@ struct ProposeRefund: AsyncParsableCommand {
     @Option(help: "Your name, as listed in RECON_ADMINS.") var by: String
 
     func run() async throws {
-        let env = try Context.environment(common)
+        let env = try Context.environment(common, needs: [.database, .approvals])
         let money = try parseAmount(amount)
         let settings = try adminSettings(env)
         let refund = try await withRefundDesk(env, settings: settings) { desk in
@@ -129,7 +129,7 @@ struct ApproveRefund: AsyncParsableCommand {
     @Option(help: "Your name, as listed in RECON_ADMINS.") var by: String
 
     func run() async throws {
-        let env = try Context.environment(common)
+        let env = try Context.environment(common, needs: [.database, .approvals])
         let settings = try adminSettings(env)
         let refund = try await withRefundDesk(env, settings: settings) { desk in
             try await desk.approve(id, by: by)
@@ -148,10 +148,29 @@ struct RejectRefund: AsyncParsableCommand {
     @Option(help: "Why it is rejected.") var reason: String
 
     func run() async throws {
-        let env = try Context.environment(common)
+        let env = try Context.environment(common, needs: [.database, .approvals])
         let settings = try adminSettings(env)
         let refund = try await withRefundDesk(env, settings: settings) { desk in
             try await desk.reject(id, by: by, reason: reason)
+        }
+        try Context.show(RefundDetailView(refund: refund), json: common.json)
+    }
+}
+
+struct CancelRefund: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cancel", abstract: "Cancel an approved refund that has not been sent yet; nothing is sent.")
+
+    @OptionGroup var common: CommonOptions
+    @Argument(help: "The refund's id.") var id: Int64
+    @Option(help: "Your name, as listed in RECON_ADMINS (not the proposer).") var by: String
+    @Option(help: "Why it is cancelled.") var reason: String?
+
+    func run() async throws {
+        let env = try Context.environment(common, needs: [.database, .approvals])
+        let settings = try adminSettings(env)
+        let refund = try await withRefundDesk(env, settings: settings) { desk in
+            try await desk.cancel(id, by: by, reason: reason)
         }
         try Context.show(RefundDetailView(refund: refund), json: common.json)
     }
@@ -193,7 +212,7 @@ struct SendRefunds: AsyncParsableCommand {
     @OptionGroup var dispatch: DispatchArguments
 
     func run() async throws {
-        let env = try Context.environment(common)
+        let env = try Context.environment(common, needs: [.database, .daraja, .b2c, .schedule])
         let options = try dispatch.options()
         let client = try Wiring.darajaClient(env, b2c: true)
         let schedule = try RetrySchedule.load(from: env)

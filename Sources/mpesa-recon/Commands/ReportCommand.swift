@@ -70,7 +70,7 @@ struct ReportCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let env = try Context.environment(common)
+        let env = try Context.environment(common, needs: [.database])
         let options = ReportOptions(
             period: try period(), formats: try formats(), outputDirectory: out, maskPhoneNumbers: !unmasked,
             csvByteOrderMark: csvBOM)

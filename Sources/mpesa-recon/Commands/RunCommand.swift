@@ -13,7 +13,10 @@ struct RunCommand: AsyncParsableCommand {
         discussion: """
             Order: retry stored callbacks, settle pending payments, reconcile, send approved refunds, ask Transaction \
             Status about stuck refunds, write today's reports (last). Refund steps are skipped (and the summary says \
-            so) when no MPESA_B2C_* setting is present. A second run while one holds the lock exits 75 at once and \
+            so) when no MPESA_B2C_* setting is present. Exit codes: 0 every step did its work; 1 a step could not (Daraja \
+            unreachable or refusing the token for every query, approved refunds that cannot be sent, a report that \
+            failed), one stderr line per problem, the run still recorded; 2 usage or configuration; 75 lock held. \
+            A second run while one holds the lock exits 75 at once and \
             says so. Example cron line (every 5 minutes): \
             */5 * * * * cd /srv/mpesa-recon && mpesa-recon run >>/var/log/mpesa-recon.log 2>&1
             """
@@ -27,9 +30,10 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(help: "Skip writing today's reports.") var noReports = false
 
     func run() async throws {
-        let env = try Context.environment(common)
+        let env = try Context.environment(common, needs: [.database, .daraja, .schedule])
         // B2C is optional for `run`: absent entirely means "no refunds here"; present but incomplete is an error.
         let refundsConfigured = DarajaWiring.b2cConfigured(env)
+        if refundsConfigured { try Context.check(env, needs: [.b2c]) }
         let options = RunJob.Options(
             settle: try settle.options(env), reconcile: try reconcile.options(),
             dispatch: refundsConfigured ? try dispatch.options() : nil,
@@ -39,6 +43,12 @@ struct RunCommand: AsyncParsableCommand {
             try Context.database(env), queries: client, gateway: refundsConfigured ? client : nil, options: options,
             logger: Logger(label: "mpesa-recon.run"), progress: Wiring.progressPrinter("settle"))
         Wiring.endProgress()
-        try Context.show(RunView(summary: summary), json: common.json)
+        let view = RunView(summary: summary)
+        try Context.show(view, json: common.json)
+        // The run is recorded either way; cron learns from the exit code and one stderr line per problem.
+        guard view.problemLines.isEmpty else {
+            for line in view.problemLines { Diagnostics.problem(line) }
+            throw ExitCode(ExitCodes.failure)
+        }
     }
 }

@@ -56,7 +56,7 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let env = try Context.environment(common)
+        let env = try Context.environment(common, needs: [.database, .callback, .schedule])
         let settings = try CallbackSettings.load(from: env)
         let configuration = CallbackServerConfiguration(
             host: host, port: port, callbackToken: settings.token,

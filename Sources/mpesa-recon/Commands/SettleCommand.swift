@@ -39,7 +39,7 @@ struct SettleCommand: AsyncParsableCommand {
     @OptionGroup var settle: SettleArguments
 
     func run() async throws {
-        let env = try Context.environment(common)
+        let env = try Context.environment(common, needs: [.database, .daraja, .schedule])
         let options = try settle.options(env)
         let summary = try await Operations.settle(
             try Context.database(env), client: try Wiring.darajaClient(env), options: options,

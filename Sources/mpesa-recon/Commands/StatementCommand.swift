@@ -31,7 +31,7 @@ struct StatementImportCommand: AsyncParsableCommand {
     @Argument(help: "Statement files (CSV or XLSX), in period order.") var files: [String]
 
     func run() async throws {
-        let env = try Context.environment(common)
+        let env = try Context.environment(common, needs: [.database])
         guard !files.isEmpty else {
             throw CLIError(message: "statement import needs at least one file", exitCode: ExitCodes.usage)
         }

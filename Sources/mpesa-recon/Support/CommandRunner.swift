@@ -18,6 +18,9 @@ enum CommandRunner {
             }
         } catch let error as ConfigurationError {
             fail(error.description, code: ExitCodes.usage)
+        } catch let error as ConfigurationProblems {
+            for problem in error.problems.dropLast() { Diagnostics.problem(problem.description) }
+            fail(error.problems.last?.description ?? "configuration", code: ExitCodes.usage)
         } catch let error as CLIError {
             fail(error.message, code: error.exitCode)
         } catch let error as Operations.RunLockHeld {
@@ -29,7 +32,12 @@ enum CommandRunner {
             if code == .success {
                 root.exit(withError: error)
             } else if code == .validationFailure {
-                FileHandle.standardError.write(Data((root.fullMessage(for: error) + "\n").utf8))
+                let message = root.fullMessage(for: error)
+                if LogOutput.json {
+                    LogOutput.line(message, level: .error)
+                } else {
+                    FileHandle.standardError.write(Data((message + "\n").utf8))
+                }
                 Foundation.exit(ExitCodes.usage)
             } else if error is ExitCode {
                 Foundation.exit(code.rawValue)
@@ -40,18 +48,14 @@ enum CommandRunner {
     }
 
     static func fail(_ message: String, code: Int32) -> Never {
-        FileHandle.standardError.write(Data("mpesa-recon: \(message)\n".utf8))
+        Diagnostics.problem(message)
         Foundation.exit(code)
     }
 
-    /// Logs go to stderr; `RECON_LOG_LEVEL` (trace…critical) sets the level, `info` by default.
+    /// Logs go to stderr; `RECON_LOG_LEVEL` (trace…critical) sets the level, `info` by default;
+    /// `RECON_LOG_FORMAT=json` makes every stderr line one JSON object.
     static func bootstrapLogging() {
-        let level = ProcessInfo.processInfo.environment["RECON_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:))
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level ?? .info
-            return handler
-        }
+        LogOutput.bootstrap()
     }
 }
 

@@ -15,6 +15,19 @@ struct CommonOptions: ParsableArguments {
 
 /// Resolves settings from `.env` and the process environment, in that order (the environment wins).
 enum Context {
+    /// The settings, checked at once for everything the command needs (plus logging): every problem in one go.
+    static func environment(_ options: CommonOptions, needs: Set<SettingsNeed>) throws -> Environment {
+        let env = try environment(options)
+        try check(env, needs: needs)
+        return env
+    }
+
+    /// Throws ``ConfigurationProblems`` listing every problem of the settings in `needs` (and of logging).
+    static func check(_ env: Environment, needs: Set<SettingsNeed>) throws {
+        let problems = ConfigurationCheck.problems(env, needs: needs.union([.logging]))
+        if !problems.isEmpty { throw ConfigurationProblems(problems) }
+    }
+
     static func environment(_ options: CommonOptions) throws -> Environment {
         let path = options.envFile ?? FileManager.default.currentDirectoryPath + "/.env"
         var dotEnv: String?

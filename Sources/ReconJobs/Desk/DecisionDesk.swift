@@ -1,0 +1,139 @@
+import Foundation
+public import ReconCore
+public import ReconPostgres
+
+/// What a person decides about exceptions and `unknown` payments: the functions the CLI calls and the console will
+/// call too. Refusals are ``RefundRefusal`` values (the CLI exits 2 with their message).
+public struct DecisionDesk: Sendable {
+    let pool: ConnectionPool
+    let settings: ApprovalSettings
+    let schedule: RetrySchedule
+
+    /// A desk over a pool, with the configured admins.
+    public init(pool: ConnectionPool, settings: ApprovalSettings, schedule: RetrySchedule = .standard) {
+        self.pool = pool
+        self.settings = settings
+        self.schedule = schedule
+    }
+
+    // MARK: Exceptions
+
+    /// Exceptions, newest first; `kind` and `status` are checked against the known values.
+    public func exceptions(kind: String?, status: String?, limit: Int = 200) async throws -> [ExceptionRecord] {
+        if let kind, ExceptionKind(rawValue: kind) == nil {
+            throw RefundRefusal(
+                .notFound,
+                "no exception kind '\(kind)'; kinds: "
+                    + ExceptionKind.allCases.map(\.rawValue).joined(separator: ", "))
+        }
+        if let status, !["open", "resolved"].contains(status) {
+            throw RefundRefusal(.wrongStatus, "--status is open or resolved")
+        }
+        return try await pool.withConnection { db in
+            try await db.run { db throws(PostgresError) in
+                try DeskStore.exceptions(db, kind: kind, status: status, limit: limit)
+            }
+        }
+    }
+
+    /// One exception.
+    public func exception(_ id: Int64) async throws -> ExceptionRecord {
+        let record = try await pool.withConnection { db in
+            try await db.run { db throws(PostgresError) in try DeskStore.exception(db, id: id) }
+        }
+        guard let record else { throw RefundRefusal(.notFound, "no exception with id \(id)") }
+        return record
+    }
+
+    /// Resolves an open exception with a note, as an admin's decision.
+    public func resolveException(_ id: Int64, note: String, by name: String) async throws -> ExceptionRecord {
+        try RefundApproval.checkAdmin(name, settings: settings)
+        let note = note.trimmingSpaces()
+        guard !note.isEmpty else { throw RefundRefusal(.missingReason, "resolving an exception needs a --note") }
+        let who = name.trimmingSpaces()
+        try await pool.withConnection { db in
+            try await db.withTransaction { db in
+                guard let record = try DeskStore.exception(db, id: id, forUpdate: true) else {
+                    throw RefundRefusal(.notFound, "no exception with id \(id)")
+                }
+                guard record.status == "open" else {
+                    throw RefundRefusal(
+                        .wrongStatus, "exception \(id) is already resolved (\(record.resolution ?? "no note"))")
+                }
+                try DeskStore.resolveException(db, id: id, note: note, by: who, now: Date())
+            }
+        }
+        return try await exception(id)
+    }
+
+    // MARK: Payments
+
+    /// One payment by id, receipt or CheckoutRequestID.
+    public func payment(id: Int64?, receipt: String?, checkoutRequestID: String?) async throws -> PaymentOverview {
+        let found = try await pool.withConnection { db in
+            try await db.run { db throws(PostgresError) in
+                try DeskStore.payment(db, id: id, receipt: receipt, checkoutRequestID: checkoutRequestID)
+            }
+        }
+        guard let found else { throw RefundRefusal(.notFound, "no such payment") }
+        return found
+    }
+
+    /// Payments matching a text (receipt, CheckoutRequestID, email, name, course, or the phone's last digits).
+    public func searchPayments(_ text: String, limit: Int = 50) async throws -> [PaymentOverview] {
+        let text = text.trimmingSpaces()
+        guard text.count >= 3 else { throw RefundRefusal(.missingReason, "search needs at least 3 characters") }
+        return try await pool.withConnection { db in
+            try await db.run { db throws(PostgresError) in try DeskStore.searchPayments(db, text: text, limit: limit) }
+        }
+    }
+
+    /// What a decision did.
+    public struct Decided: Sendable, Equatable {
+        /// `proposed` (waits for a second admin), `replaced` (a different verdict replaced the open one and waits),
+        /// or `applied` (two admins agreed; the payment changed).
+        public var outcome: String
+        public var paymentID: Int64
+        public var verdict: PaymentVerdict
+        /// The payment's status afterwards.
+        public var status: PaymentStatus
+    }
+
+    /// Decides an `unknown` payment: the first admin proposes, a different admin confirming the same verdict applies
+    /// it through the payment state machine (source admin), which also enrolls the learner when paid.
+    public func decide(paymentID: Int64, verdict: PaymentVerdict, by name: String) async throws -> Decided {
+        let settings = self.settings
+        let schedule = self.schedule
+        let who = name.trimmingSpaces()
+        return try await pool.withConnection { db in
+            try await db.withTransaction { db in
+                guard let payment = try PaymentStore.load(db, id: paymentID, forUpdate: true) else {
+                    throw RefundRefusal(.notFound, "no payment with id \(paymentID)")
+                }
+                let open = try DeskStore.openDecision(db, paymentID: paymentID)
+                let now = Date()
+                switch try PaymentDecisionRules.step(
+                    payment: paymentID, status: payment.state.status, verdict: verdict, by: who, open: open,
+                    settings: settings)
+                {
+                case .propose:
+                    _ = try DeskStore.proposeDecision(db, paymentID: paymentID, verdict: verdict, by: who, now: now)
+                    return Decided(outcome: "proposed", paymentID: paymentID, verdict: verdict, status: .unknown)
+                case .replace(let previous):
+                    try DeskStore.closeDecision(db, id: previous, confirmedBy: nil, now: now)
+                    _ = try DeskStore.proposeDecision(db, paymentID: paymentID, verdict: verdict, by: who, now: now)
+                    return Decided(outcome: "replaced", paymentID: paymentID, verdict: verdict, status: .unknown)
+                case .confirm(let decision):
+                    try DeskStore.closeDecision(db, id: decision, confirmedBy: who, now: now)
+                    let applied = try PaymentStore.apply(
+                        db, paymentID: paymentID, answer: verdict.answer, source: .admin, now: now,
+                        schedule: schedule,
+                        detail: ["decided_by": "\(open?.proposedBy ?? "?") + \(who)", "decision_id": "\(decision)"])
+                    return Decided(
+                        outcome: "applied", paymentID: paymentID, verdict: verdict,
+                        status: applied?.transition.next.status ?? payment.state.status)
+                }
+            }
+        }
+    }
+}

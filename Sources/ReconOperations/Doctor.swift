@@ -1,0 +1,123 @@
+import Daraja
+public import Foundation
+public import ReconCore
+import ReconHTTP
+import ReconPostgres
+
+/// `doctor`: checks the whole configuration at once, then the database, Daraja's OAuth and the callback URL.
+public enum Doctor {
+    /// Runs every check; never throws: each failure is a line of the report.
+    public static func run(_ env: Environment, migrations directory: URL?) async -> DoctorReport {
+        var report = DoctorReport()
+        let b2c = DarajaWiring.b2cConfigured(env)
+        var needs: Set<SettingsNeed> = [.logging, .database, .daraja, .callback, .schedule, .approvals]
+        if b2c { needs.insert(.b2c) }
+        let problems = ConfigurationCheck.problems(env, needs: needs)
+        for problem in problems {
+            report.checks.append(
+                .init(
+                    area: "configuration", status: .fail, detail: "\(problem.variable) \(problem.problem)",
+                    variable: problem.variable))
+        }
+        if problems.isEmpty {
+            report.checks.append(.init(area: "configuration", status: .pass, detail: "every setting is usable"))
+        }
+        if !b2c {
+            report.checks.append(
+                .init(area: "configuration", status: .note, detail: "B2C is not configured: refunds cannot be sent"))
+        }
+        let bad = Set(problems.map(\.variable))
+
+        await database(env, migrations: directory, blocked: bad.contains("DATABASE_URL"), into: &report)
+        let darajaVariables = [
+            "MPESA_ENVIRONMENT", "MPESA_BASE_URL", "MPESA_CONSUMER_KEY", "MPESA_CONSUMER_SECRET", "MPESA_SHORTCODE",
+            "MPESA_PASSKEY", "MPESA_CALLBACK_URL",
+        ]
+        await oauth(env, blocked: darajaVariables.contains(where: bad.contains), into: &report)
+        callbackURLs(env, b2c: b2c, into: &report)
+        return report
+    }
+
+    private static func database(
+        _ env: Environment, migrations directory: URL?, blocked: Bool, into report: inout DoctorReport
+    ) async {
+        guard !blocked, let settings = try? DatabaseSettings.load(from: env) else {
+            report.checks.append(.init(area: "database", status: .skipped, detail: "its setting has a problem"))
+            return
+        }
+        let connection: PostgresConnection
+        do {
+            connection = try await PostgresConnection.connect(settings)
+        } catch {
+            report.checks.append(.init(area: "database", status: .fail, detail: "not reachable: \(error)"))
+            return
+        }
+        report.checks.append(.init(area: "database", status: .pass, detail: "reachable"))
+        guard let directory else {
+            report.checks.append(.init(area: "migrations", status: .skipped, detail: "no sql/ folder found here"))
+            await connection.close()
+            return
+        }
+        do {
+            let files = try Migration.load(from: directory).map(\.name)
+            let applied = Set((try? await Migrator.status(connection))?.map(\.0) ?? [])
+            let missing = files.filter { !applied.contains($0) }
+            if missing.isEmpty {
+                report.checks.append(
+                    .init(area: "migrations", status: .pass, detail: "current (\(files.count) applied)"))
+            } else {
+                report.checks.append(
+                    .init(
+                        area: "migrations", status: .fail,
+                        detail: "not applied: \(missing.joined(separator: ", ")) (run `mpesa-recon migrate`)"))
+            }
+        } catch {
+            report.checks.append(.init(area: "migrations", status: .fail, detail: "\(error)"))
+        }
+        await connection.close()
+    }
+
+    private static func oauth(_ env: Environment, blocked: Bool, into report: inout DoctorReport) async {
+        guard !blocked, let settings = try? DarajaSettings.load(from: env) else {
+            report.checks.append(.init(area: "daraja-oauth", status: .skipped, detail: "its settings have problems"))
+            return
+        }
+        var configuration = DarajaClientConfiguration(settings: settings)
+        configuration.requestTimeout = .seconds(10)
+        let client = DarajaClient(configuration: configuration, http: HTTPClient())
+        do {
+            _ = try await client.accessToken()
+            report.checks.append(
+                .init(area: "daraja-oauth", status: .pass, detail: "a token was issued by \(settings.baseURL)"))
+        } catch {
+            let what = error.code == .transport ? "Daraja not reached" : "credentials refused"
+            report.checks.append(.init(area: "daraja-oauth", status: .fail, detail: "\(what): \(error.reason)"))
+        }
+    }
+
+    private static func callbackURLs(_ env: Environment, b2c: Bool, into report: inout DoctorReport) {
+        guard let token = env.optional("MPESA_CALLBACK_TOKEN") else {
+            report.checks.append(
+                .init(area: "callback-url", status: .skipped, detail: "MPESA_CALLBACK_TOKEN is not set"))
+            return
+        }
+        var names = ["MPESA_CALLBACK_URL"]
+        if b2c { names += ["MPESA_B2C_RESULT_URL", "MPESA_B2C_TIMEOUT_URL"] }
+        for name in names {
+            guard let url = env.optional(name) else { continue }
+            let carries = url.split(separator: "?").dropFirst().first.map { query in
+                query.split(separator: "&").contains { $0 == "token=\(token)" }
+            }
+            if carries == true {
+                report.checks.append(
+                    .init(area: "callback-url", status: .pass, detail: "\(name) carries the callback token"))
+            } else {
+                report.checks.append(
+                    .init(
+                        area: "callback-url", status: .fail,
+                        detail: "\(name) does not carry MPESA_CALLBACK_TOKEN as ?token=…: callbacks would be refused",
+                        variable: name))
+            }
+        }
+    }
+}

@@ -1,0 +1,32 @@
+import ArgumentParser
+import Foundation
+import ReconCore
+import ReconOperations
+import ReconPresentation
+
+struct DoctorCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "doctor",
+        abstract: "Check the whole configuration at once, then the database, Daraja's OAuth and the callback URL.",
+        discussion: """
+            Lists every problem in one go: missing or malformed settings (log level and format, passkey shape, \
+            shortcode digits, callback URLs that are not https or contain words Daraja rejects, an unreadable \
+            certificate), then whether the database is reachable and its migrations current, whether Daraja issues \
+            a token for these credentials, and whether each callback URL carries MPESA_CALLBACK_TOKEN. Exit 0 only \
+            when every check passes; 2 when a setting is at fault; 1 when a setting is fine but a check failed.
+            """
+    )
+
+    @OptionGroup var common: CommonOptions
+    @Option(help: "The folder of migrations to compare with the database (default: as `migrate` finds it).")
+    var sqlDir: String?
+
+    func run() async throws {
+        let env = try Context.environment(common)
+        let directory = try? Context.migrationsDirectory(flag: sqlDir, env: env)
+        let report = await Doctor.run(env, migrations: directory)
+        try Context.show(DoctorView(report: report), json: common.json)
+        if report.configurationFailed { throw ExitCode(ExitCodes.usage) }
+        if !report.passed { throw ExitCode(ExitCodes.failure) }
+    }
+}
