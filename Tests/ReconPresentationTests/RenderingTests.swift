@@ -33,20 +33,27 @@ struct RenderingTests {
                 """)
     }
 
-    @Test("the refunds table: approvers joined, a proposal above the threshold says it needs two, reasons cut at 48")
+    @Test("the refunds table: approvers joined, needs-two said, 80 columns with long reasons cut with …, --wide whole")
     func refundsTable() throws {
-        let view = RefundListView(refunds: [
+        let refunds = [
             try Self.refund(id: 7, amount: "15000.00", status: "proposed", approvedBy: "ann", needsTwo: true),
             try Self.refund(
                 id: 8, amount: "500.00", status: "succeeded", approvedBy: "ann", secondApprovedBy: "bob",
                 reason: String(repeating: "x", count: 60)),
-        ])
+        ]
+        let view = RefundListView(refunds: refunds)
         #expect(
             view.text == """
-                ID  PAYMENT  AMOUNT    STATUS     PROPOSED BY  APPROVED BY    PHONE         REASON
-                7   47       15000.00  proposed   mpesa-recon  ann (needs 2)  2547****4149  overpaid
-                8   48       500.00    succeeded  mpesa-recon  ann+bob        2547****4149  \(String(repeating: "x", count: 48))
+                ID  PAYMENT  AMOUNT     STATUS     PROPOSED…  APPROVED…  PHONE         REASON
+                7   47       15,000.00  proposed   mpesa-re…  ann (nee…  2547****4149  overpaid
+                8   48       500.00     succeeded  mpesa-re…  ann+bob    2547****4149  xxxxxxxx…
                 """)
+        for line in view.text.split(separator: "\n") { #expect(line.count <= 80) }
+        // The widest columns give way first: a short reason stays whole while the names are cut.
+        let short = RefundListView(refunds: [refunds[0]]).text
+        #expect(short.contains("overpaid") && short.split(separator: "\n").allSatisfy { $0.count <= 80 })
+        let wide = RefundListView(refunds: refunds, wide: true).text
+        #expect(wide.contains(String(repeating: "x", count: 60)) && !wide.contains("…"))
         #expect(RefundListView(refunds: []).text == "no refunds")
     }
 

@@ -1,35 +1,39 @@
 import Foundation
+import ReconCore
 public import ReconJobs
 
 /// Refunds as a list: a table for people, an array for machines.
 public struct RefundListView: Presentable {
     /// The refunds, in the order shown.
     public var refunds: [RefundView]
+    /// Every cell whole (`--wide`); otherwise the table fits 80 columns and cut text ends with `…`.
+    public var wide: Bool
 
     /// A list of refunds.
-    public init(refunds: [RefundView]) {
+    public init(refunds: [RefundView], wide: Bool = false) {
         self.refunds = refunds
+        self.wide = wide
     }
 
-    /// The longest reason the table shows; `show` has the whole text.
-    public static let reasonWidth = 48
-
-    /// The table (or `no refunds`).
+    /// The table (or `no refunds`), 80 columns wide unless `wide`: the reason, then the names, give way first.
     public var text: String {
         guard !refunds.isEmpty else { return "no refunds" }
-        return table.render()
+        return table.render(fittingIn: wide ? nil : 80, shrinkable: [4, 5, 7])
     }
 
-    /// One row per refund; approvers joined by `+`, and a proposal that needs two says so.
+    /// One row per refund; amounts with thousands separators, approvers joined by `+`, and a proposal that needs
+    /// two says so.
     public var table: TextTable {
         TextTable(
             header: ["ID", "PAYMENT", "AMOUNT", "STATUS", "PROPOSED BY", "APPROVED BY", "PHONE", "REASON"],
             rows: refunds.map { refund in
                 [
-                    String(refund.id), String(refund.paymentID), refund.amount, refund.status, refund.proposedBy,
+                    String(refund.id), String(refund.paymentID),
+                    (try? Money.parse(refund.amount)).map(Display.amount) ?? refund.amount, refund.status,
+                    refund.proposedBy,
                     [refund.approvedBy, refund.secondApprovedBy].compactMap(\.self).joined(separator: "+")
                         + (refund.status == "proposed" && refund.needsTwoApprovers ? " (needs 2)" : ""),
-                    refund.phone, String(refund.reason.prefix(Self.reasonWidth)),
+                    refund.phone, refund.reason,
                 ]
             })
     }

@@ -66,6 +66,7 @@ struct ListRefunds: AsyncParsableCommand {
         help: "Only refunds in this status (proposed, approved, rejected, sending, sent, succeeded, failed, unknown).")
     var status: String?
     @Option(help: "At most this many.") var limit = 100
+    @Flag(help: "Show every cell whole instead of fitting the table into 80 columns.") var wide = false
 
     func run() async throws {
         let env = try Context.environment(common, needs: [.database, .approvals])
@@ -80,7 +81,7 @@ struct ListRefunds: AsyncParsableCommand {
         let refunds = try await withRefundDesk(env, settings: try ApprovalSettings.load(from: env)) { desk in
             try await desk.list(status: wanted, limit: limit)
         }
-        try Context.show(RefundListView(refunds: refunds), json: common.json)
+        try Context.show(RefundListView(refunds: refunds, wide: wide), json: common.json)
     }
 }
 
