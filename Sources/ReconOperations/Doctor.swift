@@ -35,7 +35,39 @@ public enum Doctor {
         ]
         await oauth(env, blocked: darajaVariables.contains(where: bad.contains), into: &report)
         callbackURLs(env, b2c: b2c, into: &report)
+        await callbackReachable(env, blocked: bad.contains("MPESA_CALLBACK_URL"), into: &report)
         return report
+    }
+
+    /// Whether the STK callback URL answers HTTP from this machine. A GET without the query (so the token is never
+    /// sent): any HTTP answer, even 404 or 405, means the host and port are reachable; only a transport failure
+    /// fails. Daraja reaches it from the internet, which this check cannot prove, but a URL this machine cannot
+    /// reach (a typo, a closed port, a stopped `serve`) is found before a callback is lost.
+    private static func callbackReachable(_ env: Environment, blocked: Bool, into report: inout DoctorReport) async {
+        guard !blocked, let url = env.optional("MPESA_CALLBACK_URL") else {
+            report.checks.append(
+                .init(area: "callback-reachable", status: .skipped, detail: "MPESA_CALLBACK_URL is not usable"))
+            return
+        }
+        let bare = String(url.split(separator: "?", maxSplits: 1).first ?? Substring(url))
+        var request = HTTPRequest.get(bare)
+        request.connectTimeout = .seconds(5)
+        request.totalTimeout = .seconds(10)
+        let http = HTTPClient()
+        defer { http.shutdown() }
+        do {
+            let response = try await http.send(request)
+            report.checks.append(
+                .init(
+                    area: "callback-reachable", status: .pass,
+                    detail: "MPESA_CALLBACK_URL answers from here (HTTP \(response.status) to a GET without the token)"))
+        } catch {
+            report.checks.append(
+                .init(
+                    area: "callback-reachable", status: .fail,
+                    detail: "MPESA_CALLBACK_URL cannot be reached from here: \(error.description)",
+                    variable: "MPESA_CALLBACK_URL"))
+        }
     }
 
     private static func database(

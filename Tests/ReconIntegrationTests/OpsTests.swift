@@ -113,10 +113,18 @@ struct OpsTests {
                 #expect(result.stdout.contains("PASS  \(area)"), "\(result.stdout)")
             }
             #expect(result.stdout.contains("PASS  callback-url: MPESA_CALLBACK_URL carries the callback token"))
+            #expect(result.stdout.contains("PASS  callback-reachable: MPESA_CALLBACK_URL answers from here"))
             await stack.simulatorServer.stop()
             let down = try await cli.run(["doctor"])
             #expect(
                 down.status == 1 && down.stdout.contains("FAIL  daraja-oauth: Daraja not reached"), "\(down.stdout)")
+            await stack.callbackServer.stop()
+            let unreachable = try await cli.run(["doctor"])
+            #expect(
+                unreachable.status == 1
+                    && unreachable.stdout.contains("FAIL  callback-reachable: MPESA_CALLBACK_URL cannot be reached"),
+                "\(unreachable.stdout)")
+            #expect(!unreachable.stdout.contains(Stack.token), "the callback token must never be printed")
         }
     }
 

@@ -12,7 +12,7 @@ public struct DoctorReport: Sendable, Codable, Equatable {
             case note
         }
 
-        /// `configuration`, `database`, `migrations`, `daraja-oauth`, `callback-url`.
+        /// `configuration`, `database`, `migrations`, `daraja-oauth`, `callback-url`, `callback-reachable`.
         public var area: String
         public var status: Status
         /// What was found, safe to print (no secret, token or phone number).
