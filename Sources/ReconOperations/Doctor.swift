@@ -60,7 +60,8 @@ public enum Doctor {
             report.checks.append(
                 .init(
                     area: "callback-reachable", status: .pass,
-                    detail: "MPESA_CALLBACK_URL answers from here (HTTP \(response.status) to a GET without the token)"))
+                    detail: "MPESA_CALLBACK_URL answers from here (HTTP \(response.status) to a GET without the token)")
+            )
         } catch {
             report.checks.append(
                 .init(
