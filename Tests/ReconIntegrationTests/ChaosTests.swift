@@ -249,12 +249,12 @@ struct ChaosTests {
             try await Task.sleep(for: .milliseconds(400))
             let second = try await Subprocess.run(binary, ["run", "--lease", "1"], environment: env)
             #expect(second.status == 75)
-            #expect(try await first.status == 0)
+            #expect(Self.ranUnderFaults(try await first))
             let deadline = ContinuousClock.now + .seconds(300)
             while try await Self.pending(stack) > 0 && ContinuousClock.now < deadline {
                 let result = try await Subprocess.run(
                     binary, ["run", "--rate", "50", "--lease", "1"], environment: env)
-                #expect(result.status == 0)
+                #expect(Self.ranUnderFaults(result), "\(result.stderr)")
                 try await Task.sleep(for: .milliseconds(500))
             }
             await stack.simulator.setFaults(Faults())
@@ -262,5 +262,14 @@ struct ChaosTests {
             #expect(check.mismatches == [])
             #expect(check.stillPending == 0)
         }
+    }
+
+    /// Under injected 5xx and malformed answers a run with few due payments may see every STK Query fail: it then
+    /// exits 1 naming that (issue 15's exit codes). Any other failure, or another exit code, is a bug.
+    static func ranUnderFaults(_ result: Subprocess.Result) -> Bool {
+        if result.status == 0 { return true }
+        let problems = result.stderr.split(separator: "\n").filter { $0.hasPrefix("mpesa-recon: ") }
+        return result.status == 1 && !problems.isEmpty
+            && problems.allSatisfy { $0.hasPrefix("mpesa-recon: settle: Daraja") }
     }
 }
