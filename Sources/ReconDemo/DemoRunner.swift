@@ -274,8 +274,8 @@ public enum DemoRunner {
             simulatorURL: simulatorURL, pool: pool, directory: options.reportsDirectory, logger: logger)
         let receiptsPending = try await pool.withConnection { db in
             try await db.run { db throws(PostgresError) in
-                try db.query("SELECT count(*) FROM payments WHERE status = 'completed' AND mpesa_receipt IS NULL")
-                    .first?.decode(Int.self, at: 0) ?? 0
+                // The Summary's own "receipts pending" query: completed payments without a receipt, any period.
+                try db.query(ReportQueries.receiptsPending).first?.decode(Int.self, "n") ?? 0
             }
         }
         let classes = statement.linesByClass.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }

@@ -197,13 +197,9 @@ let portalCSV = """
         #expect(lines[1].lineClass == .charge)
     }
 
-    @Test func aMisalignedPhoneNumberIsNeverEchoed() throws {
-        // An unquoted comma in Details shifts the party into Paid In: the error names the cell, not the number.
-        let csv = """
-            Receipt No.,Completion Time,Details,Paid In,Withdrawn
-            SE31ABC001,03-05-2024 10:15:30,Pay Bill Online,254712345678 - JANE DOE,
-            """
-        let error = try withTemporaryFile("shifted.csv") { path -> StatementError? in
+    /// The error reading `csv` as a statement file, or nil when it reads.
+    static func csvError(_ csv: String, _ name: String) throws -> StatementError? {
+        try withTemporaryFile(name) { path -> StatementError? in
             try Data(csv.utf8).write(to: URL(fileURLWithPath: path))
             do {
                 _ = try readStatement(path)
@@ -212,6 +208,15 @@ let portalCSV = """
                 return error
             }
         }
+    }
+
+    @Test func aMisalignedPhoneNumberIsNeverEchoed() throws {
+        // An unquoted comma in Details shifts the party into Paid In: the error names the cell, not the number.
+        let csv = """
+            Receipt No.,Completion Time,Details,Paid In,Withdrawn
+            SE31ABC001,03-05-2024 10:15:30,Pay Bill Online,254712345678 - JANE DOE,
+            """
+        let error = try Self.csvError(csv, "shifted.csv")
         #expect(error?.description == "row 2, column \"Paid In\": the cell is not an amount")
         #expect(error?.description.contains("2547") == false)
     }
@@ -227,15 +232,7 @@ let portalCSV = """
             Receipt No.,Completion Time,Details,Paid In,Withdrawn
             SE31ABC001,03-05-2024 10:15:30,Pay Bill Online,"12,5x0.00",
             """
-        let error = try withTemporaryFile("bad.csv") { path -> StatementError? in
-            try Data(csv.utf8).write(to: URL(fileURLWithPath: path))
-            do {
-                _ = try readStatement(path)
-                return nil
-            } catch let error as StatementError {
-                return error
-            }
-        }
+        let error = try Self.csvError(csv, "bad.csv")
         #expect(error?.description == "row 2, column \"Paid In\": \"12,5x0.00\" is not an amount")
         #expect(error?.row == 2)
         #expect(error?.column == "Paid In")
