@@ -29,6 +29,8 @@ let package = Package(
         // `/metrics` in the Prometheus text format (HELP/TYPE, escaping, histograms) instead of hand-built text.
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        // The LMS's SimpleJWT tokens (HS256/RS256/ES256) are checked and signed by jwt-kit, not hand-rolled JOSE.
+        .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.8.0"),
     ],
     targets: [
         // Pure domain: no I/O.
@@ -57,6 +59,13 @@ let package = Package(
                 "ReconCore", "ReconPostgres", "ReconJobs", "ReconStatements", "StatementReader",
                 .product(name: "Logging", package: "swift-log"),
             ],
+            swiftSettings: swiftSettings
+        ),
+
+        // Accounts: Django password hashes (PBKDF2 through OpenSSL) and the LMS's SimpleJWT tokens (jwt-kit).
+        .target(
+            name: "ReconIdentity",
+            dependencies: ["ReconCore", "COpenSSL", .product(name: "JWTKit", package: "jwt-kit")],
             swiftSettings: swiftSettings
         ),
 
@@ -112,7 +121,7 @@ let package = Package(
         .target(
             name: "ReconOperations",
             dependencies: [
-                "ReconCore", "ReconPostgres", "ReconHTTP", "ReconJobs", "ReconReports", "Daraja",
+                "ReconCore", "ReconPostgres", "ReconHTTP", "ReconJobs", "ReconReports", "Daraja", "ReconIdentity",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -128,7 +137,7 @@ let package = Package(
             name: "mpesa-recon",
             dependencies: [
                 "ReconCore", "ReconPostgres", "ReconHTTP", "ReconReports", "ReconJobs", "ReconServer", "Daraja",
-                "ReconOperations", "ReconPresentation", "StatementImport",
+                "ReconOperations", "ReconPresentation", "StatementImport", "ReconIdentity",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -168,7 +177,7 @@ let package = Package(
         .target(
             name: "ReconServer",
             dependencies: [
-                "ReconCore", "ReconPostgres", "ReconJobs", "ServerSupport",
+                "ReconCore", "ReconPostgres", "ReconJobs", "ServerSupport", "ReconIdentity",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -205,6 +214,7 @@ let package = Package(
         ),
 
         .testTarget(name: "ReconCoreTests", dependencies: ["ReconCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "ReconIdentityTests", dependencies: ["ReconIdentity", "ReconCore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ReconStatementsTests",
             dependencies: ["ReconStatements", "StatementReader", "ReconCore", "ReconReports"],
@@ -234,11 +244,11 @@ let package = Package(
             dependencies: [
                 "ReconCore", "ReconPostgres", "ReconHTTP", "ReconJobs", "ReconServer", "Daraja", "DarajaSimulator",
                 "ServerSupport", "ReconTestSupport", "ReconDemo", "ReconOperations", "recon-crash-harness",
-                "StatementImport", "StatementReader", "ReconStatements", "ReconReports",
+                "StatementImport", "StatementReader", "ReconStatements", "ReconReports", "ReconIdentity",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
-            exclude: ["Scripts"],
+            exclude: ["Scripts", "check_openapi.py"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -28,6 +28,13 @@ if ! python3 -c 'import prometheus_client' >/dev/null 2>&1; then
     python3 -m pip install -q prometheus-client 2>/dev/null || python3 -m pip install -q --break-system-packages prometheus-client
 fi
 
+# PyJWT makes tokens the way the LMS's SimpleJWT does; jsonschema checks answers against openapi.yaml.
+if ! python3 -c 'import jwt, jsonschema, yaml' >/dev/null 2>&1; then
+    echo "setup: installing PyJWT, jsonschema, PyYAML" >&2
+    python3 -m pip install -q 'pyjwt[crypto]' jsonschema pyyaml 2>/dev/null \
+        || python3 -m pip install -q --break-system-packages 'pyjwt[crypto]' jsonschema pyyaml
+fi
+
 if ! command -v swift >/dev/null 2>&1; then
     echo "setup: swift is not on PATH (expected the Swift 6 toolchain, e.g. /opt/swift/usr/bin)" >&2
     exit 1

@@ -56,7 +56,7 @@ public struct DemoResult: Sendable {
 /// (issue "make demo"): pay, callbacks lost/late/doubled, `run`, two admins approve refunds, `run` again, the M-Pesa
 /// statement imported and the period tied out, reports.
 public enum DemoRunner {
-    static let admins = ["ann", "bob"]
+    static let admins = ["ann@example.com", "bob@example.com"]
     static let schedule = RetrySchedule(delays: [2, 3, 5, 10, 20])
 
     /// One payment of the day: who pays for what, and what really happens to it.
@@ -194,6 +194,11 @@ public enum DemoRunner {
                     learnerIDs.append(
                         try CatalogStore.insertUser(db, email: "learner\(index + 1)@example.com", fullName: name))
                 }
+                // The two admin accounts that approve refunds (maker-checker is bound to accounts).
+                for email in DemoRunner.admins {
+                    let id = try UserStore.insert(db, email: email, fullName: email)
+                    try UserStore.grant(db, id: id, role: .admin)
+                }
                 return (courseIDs, learnerIDs)
             }
         }
@@ -235,7 +240,7 @@ public enum DemoRunner {
 
         // 7. Two admins approve.
         let desk = RefundDesk(
-            pool: pool, settings: ApprovalSettings(admins: admins, dualApprovalAbove: Money(minorUnits: 400_000)))
+            pool: pool, settings: ApprovalSettings(dualApprovalAbove: Money(minorUnits: 400_000)))
         var approved: [String] = []
         for refund in try await desk.list(status: .proposed) {
             var view = try await desk.approve(refund.id, by: admins[0])

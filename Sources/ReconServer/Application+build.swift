@@ -11,6 +11,8 @@ import ServerSupport
 public enum RouteGroup: String, Sendable, CaseIterable {
     /// Daraja's callbacks: STK, B2C result, B2C queue timeout (token in the query string).
     case callbacks
+    /// The LMS guide's JSON API: `/api/auth/*` and `/api/payments/*` with SimpleJWT bearer tokens.
+    case api
 }
 
 /// Builds the application `serve` runs and tests call: the router with the chosen route groups, the HTTP
@@ -27,11 +29,12 @@ public func buildApplication(
 
 /// Builds the application around an existing endpoint (tests and the demo keep it to read its metrics).
 public func buildApplication(
-    endpoint: CallbackEndpoint, onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
+    endpoint: CallbackEndpoint, api: PaymentsAPI? = nil,
+    onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
     let configuration = endpoint.configuration
     return Application(
-        router: buildRouter(endpoint: endpoint, routes: configuration.routes),
+        router: buildRouter(endpoint: endpoint, routes: configuration.routes, api: api),
         server: .http1(timeouts: configuration.connectionTimeouts),
         configuration: .init(
             address: .hostname(configuration.host, port: configuration.port), serverName: "mpesa-recon"),
@@ -42,12 +45,16 @@ public func buildApplication(
 }
 
 /// The router: the operations routes every instance has, then each chosen group's routes.
-func buildRouter(endpoint: CallbackEndpoint, routes: [RouteGroup]) -> Router<ReconRequestContext> {
+/// The `api` group is served only when an API is given (`serve` refuses `--routes api` without its settings).
+func buildRouter(
+    endpoint: CallbackEndpoint, routes: [RouteGroup], api: PaymentsAPI? = nil
+) -> Router<ReconRequestContext> {
     let router = Router(context: ReconRequestContext.self)
     endpoint.addOperationsRoutes(to: router)
     for group in Set(routes) {
         switch group {
         case .callbacks: endpoint.addCallbackRoutes(to: router)
+        case .api: api?.addRoutes(to: router)
         }
     }
     return router

@@ -258,20 +258,27 @@ public final class CallbackEndpoint: Sendable {
 /// Runs the endpoint as an application: the HTTP server plus the sweeper service.
 public enum CallbackServer {
     /// Starts in the background on the configured address (tests, the demo); stop it with `stop()`.
-    public static func start(_ endpoint: CallbackEndpoint) async throws -> RunningCallbackServer {
+    public static func start(
+        _ endpoint: CallbackEndpoint, api: PaymentsAPI? = nil
+    ) async throws
+        -> RunningCallbackServer
+    {
         let server = try await RunningServer.start(host: endpoint.configuration.host, serverName: "mpesa-recon") {
             onServerRunning in
-            buildApplication(endpoint: endpoint, onServerRunning: onServerRunning)
+            buildApplication(endpoint: endpoint, api: api, onServerRunning: onServerRunning)
         }
         return RunningCallbackServer(server: server)
     }
 
     /// Serves in the foreground until SIGTERM or SIGINT, then shuts down gracefully: the server stops
     /// accepting and finishes its requests, then the sweeper ends after its current pass (`mpesa-recon serve`).
-    public static func serve(_ endpoint: CallbackEndpoint, onListening: @escaping @Sendable (Int) -> Void) async throws
-    {
+    public static func serve(
+        _ endpoint: CallbackEndpoint, api: PaymentsAPI? = nil, onListening: @escaping @Sendable (Int) -> Void
+    ) async throws {
         let port = endpoint.configuration.port
-        let app = buildApplication(endpoint: endpoint) { channel in onListening(channel.localAddress?.port ?? port) }
+        let app = buildApplication(endpoint: endpoint, api: api) { channel in
+            onListening(channel.localAddress?.port ?? port)
+        }
         try await app.runService()
     }
 }

@@ -17,8 +17,7 @@ struct MpesaRecon: AsyncParsableCommand {
         subcommands: [
             MigrateCommand.self, ServeCommand.self, PayCommand.self, SettleCommand.self, ReconcileCommand.self,
             RefundsCommand.self, RunCommand.self, ReportCommand.self, StatementCommand.self, DoctorCommand.self,
-            ExceptionsCommand.self,
-            PaymentsCommand.self,
+            ExceptionsCommand.self, PaymentsCommand.self, UsersCommand.self, ConfigCommand.self,
         ]
     )
 

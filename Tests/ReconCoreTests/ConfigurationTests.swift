@@ -75,14 +75,11 @@ struct ConfigurationTests {
         }
     }
 
-    @Test("approval settings: admins list and the dual-approval threshold")
+    @Test("approval settings: the dual-approval threshold (admins are accounts now, not a list)")
     func approvals() throws {
         let defaults = try ApprovalSettings.load(from: Environment([:]))
         #expect(defaults.dualApprovalAbove == Money(minorUnits: 1_000_000))
-        #expect(defaults.admins.isEmpty)
-        let set = try ApprovalSettings.load(
-            from: Environment(["RECON_ADMINS": " ann, bob ,,", "RECON_DUAL_APPROVAL_ABOVE": "5,000"]))
-        #expect(set.admins == ["ann", "bob"])
+        let set = try ApprovalSettings.load(from: Environment(["RECON_DUAL_APPROVAL_ABOVE": "5,000"]))
         #expect(set.dualApprovalAbove == Money(minorUnits: 500_000))
         #expect { try ApprovalSettings.load(from: Environment(["RECON_DUAL_APPROVAL_ABOVE": "lots"])) } throws: {
             ($0 as? ConfigurationError)?.variable == "RECON_DUAL_APPROVAL_ABOVE"

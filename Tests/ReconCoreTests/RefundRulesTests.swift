@@ -4,8 +4,7 @@ import Testing
 
 @Suite("Refund approval rules (maker-checker)")
 struct RefundApprovalTests {
-    static let settings = ApprovalSettings(
-        admins: ["alice", "bob", "carol"], dualApprovalAbove: Money(minorUnits: 1_000_000))
+    static let settings = ApprovalSettings(dualApprovalAbove: Money(minorUnits: 1_000_000))
     static func proposed(_ shillings: Int64, by name: String = "alice") throws -> RefundState {
         try RefundApproval.propose(
             amount: Money(minorUnits: shillings * 100), reason: "duplicate", by: name, settings: settings)
@@ -55,21 +54,31 @@ struct RefundApprovalTests {
         #expect(second.status == .approved && second.secondApprovedBy == "carol")
     }
 
-    @Test("names outside RECON_ADMINS, an empty name and the system's own name are refused")
-    func unknownAdmin() throws {
-        let state = try Self.proposed(500)
-        for name in ["mallory", "", "  ", "Bob"] {
-            #expect(
-                refusal {
-                    try RefundApproval.approve(state, id: 1, by: name, settings: Self.settings)
-                } == .notAdmin)
+    static func account(active: Bool = true, staff: Bool = false, roles: Set<Role> = [.admin]) -> Account {
+        Account(
+            id: 7, email: "bob@example.com", fullName: "Bob", isActive: active, isStaff: staff, roles: roles,
+            hasPassword: true)
+    }
+
+    func adminRefusal(_ account: Account?, _ given: String) -> RefundRefusal.Code? {
+        do {
+            try RefundApproval.checkAdmin(account, given: given)
+            return nil
+        } catch {
+            return error.code
         }
-        #expect(
-            refusal {
-                try RefundApproval.approve(state, id: 1, by: "mpesa-recon", settings: Self.settings)
-            }
-                == .reservedName)
-        #expect(refusal { try Self.proposed(500, by: "mallory") } == .notAdmin)
+    }
+
+    @Test("only an active account with the admin role (or staff) may act; the system's own name is reserved")
+    func adminAccounts() {
+        #expect(adminRefusal(Self.account(), "bob@example.com") == nil)
+        #expect(adminRefusal(Self.account(roles: []), "bob@example.com") == .notAdmin)
+        #expect(adminRefusal(Self.account(staff: true, roles: []), "bob@example.com") == nil)
+        #expect(adminRefusal(Self.account(roles: [.finance]), "bob@example.com") == .notAdmin)
+        #expect(adminRefusal(Self.account(active: false), "bob@example.com") == .notAdmin)
+        #expect(adminRefusal(nil, "mallory@example.com") == .notAdmin)
+        #expect(adminRefusal(nil, "  ") == .notAdmin)
+        #expect(adminRefusal(Self.account(), "mpesa-recon") == .reservedName)
     }
 
     @Test("a system proposal may be approved by any admin")

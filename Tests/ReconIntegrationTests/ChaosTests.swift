@@ -191,8 +191,8 @@ struct ChaosTests {
         ).map { try $0.decode(Int64.self, "id") }
         for id in payments.enumerated().filter({ $0.offset % 10 == 0 }).map(\.element) {
             let refund = try await stack.desk.propose(
-                paymentID: id, amount: Money(minorUnits: 100_000), reason: "chaos refund", by: "alice")
-            _ = try await stack.desk.approve(refund.id, by: "bob")
+                paymentID: id, amount: Money(minorUnits: 100_000), reason: "chaos refund", by: "alice@example.com")
+            _ = try await stack.desk.approve(refund.id, by: "bob@example.com")
         }
         let dispatcher = RefundDispatcher(
             pool: stack.pool, gateway: stack.client,

@@ -85,7 +85,8 @@ struct ReconcileTests {
             #expect(refund.paymentID == second && refund.amount == "5000.00")
             try await stack.db.query(
                 """
-                UPDATE refunds SET status = 'succeeded', approved_by = 'bob', originator_conversation_id = 'x1'
+                UPDATE refunds SET status = 'succeeded', approved_by = 'bob', originator_conversation_id = 'x1',
+                    approved_by_user_id = (SELECT id FROM users WHERE email = 'bob@example.com')
                 WHERE id = \(refund.id)
                 """)
             #expect(try await stack.reconcile().resolved == 1)
@@ -203,7 +204,8 @@ struct ReconcileTests {
             try await stack.seedEnrollment(user: user, course: course, payment: over)
             _ = try await stack.reconcile()
             let refund = try #require(try await stack.desk.list().first)
-            _ = try await stack.desk.reject(refund.id, by: "carol", reason: "the learner bought extra materials")
+            _ = try await stack.desk.reject(
+                refund.id, by: "carol@example.com", reason: "the learner bought extra materials")
             let finding = try #require(try await stack.exception("overpaid:payment:\(over)"))
             #expect(finding.status == "resolved" && finding.resolution?.contains("rejected") == true)
             _ = try await reconcileTwice(stack)

@@ -47,7 +47,7 @@ struct RefundCLI {
     }
 
     /// Settings that point the binary at the stack's database, simulator and callback endpoint.
-    static func make(_ stack: Stack, admins: String = "alice,bob,carol") throws -> RefundCLI {
+    static func make(_ stack: Stack) throws -> RefundCLI {
         let config = SimulatorConfiguration()
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("cli-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
@@ -71,17 +71,16 @@ struct RefundCLI {
             "MPESA_CERT_PATH": certificate.path,
             "MPESA_B2C_RESULT_URL": "\(base)/api/payments/b2c/result/?token=\(Stack.token)",
             "MPESA_B2C_TIMEOUT_URL": "\(base)/api/payments/b2c/timeout/?token=\(Stack.token)",
-            "RECON_ADMINS": admins,
             "RECON_LOG_LEVEL": "warning",
         ]
         return RefundCLI(environment: environment, workDirectory: work)
     }
 
     /// Runs `mpesa-recon ARGS…` to its end (or its death) in an empty folder, so no `.env` is read.
-    func run(_ arguments: [String], extra: [String: String] = [:]) async throws -> Result {
+    func run(_ arguments: [String], extra: [String: String] = [:], stdin: String? = nil) async throws -> Result {
         let output = try await ProcessRunner.run(
             try Self.binary(), arguments, environment: environment.merging(extra) { $1 },
-            currentDirectory: workDirectory)
+            currentDirectory: workDirectory, stdin: stdin)
         return Result(
             status: output.status, signalled: output.signalled, stdout: output.stdout,
             stderr: output.stderr)

@@ -44,7 +44,8 @@ struct RefundDispatchTests {
             let refund = try #require(try await stack.refund(id))
             #expect(refund.state.status == .failed && refund.state.resultCode == "2040")
             let again = try await stack.desk.propose(
-                paymentID: refund.paymentID, amount: Money(minorUnits: 500_000), reason: "retry", by: "carol")
+                paymentID: refund.paymentID, amount: Money(minorUnits: 500_000), reason: "retry",
+                by: "carol@example.com")
             #expect(again.id != id && again.status == "proposed")
         }
     }

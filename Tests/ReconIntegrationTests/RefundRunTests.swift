@@ -24,7 +24,7 @@ struct RefundRunTests {
             let refund = try #require(try await stack.desk.list().first)
             #expect(refund.paymentID == payment && refund.status == "proposed" && refund.proposedBy == "mpesa-recon")
 
-            let approve = try await cli.run(["refunds", "approve", String(refund.id), "--by", "carol"])
+            let approve = try await cli.run(["refunds", "approve", String(refund.id), "--by", "carol@example.com"])
             #expect(approve.status == 0, "\(approve.stderr)")
             let second = try await cli.run(["run", "--json"])
             #expect(second.status == 0, "\(second.stderr)")

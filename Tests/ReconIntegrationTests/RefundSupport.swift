@@ -11,8 +11,7 @@ import Testing
 
 /// Seeding, reading and running helpers for the reconcile and refund tests (kept out of Stack.swift).
 extension Stack {
-    static let approvals = ApprovalSettings(
-        admins: ["alice", "bob", "carol"], dualApprovalAbove: Money(minorUnits: 1_000_000))
+    static let approvals = ApprovalSettings(dualApprovalAbove: Money(minorUnits: 1_000_000))
 
     var desk: RefundDesk { RefundDesk(pool: pool, settings: Self.approvals) }
 
@@ -124,8 +123,8 @@ extension Stack {
         let payment = try await seedPayment(user: user, course: course, amount: paid)
         try await seedEnrollment(user: user, course: course, payment: payment)
         let refund = try await desk.propose(
-            paymentID: payment, amount: Money(minorUnits: amount * 100), reason: "goodwill", by: "alice")
-        _ = try await desk.approve(refund.id, by: "bob")
+            paymentID: payment, amount: Money(minorUnits: amount * 100), reason: "goodwill", by: "alice@example.com")
+        _ = try await desk.approve(refund.id, by: "bob@example.com")
         return refund.id
     }
 

@@ -24,10 +24,12 @@ struct RefundWorkflowTests {
             let (user, course) = try await stack.learnerAndCourse()
             let payment = try await stack.seedPayment(user: user, course: course)
             let refund = try await stack.desk.propose(
-                paymentID: payment, amount: Money(minorUnits: 100_000), reason: "goodwill", by: "alice")
-            let refused = await refusal { try await stack.desk.approve(refund.id, by: "alice") }
+                paymentID: payment, amount: Money(minorUnits: 100_000), reason: "goodwill", by: "alice@example.com")
+            let refused = await refusal { try await stack.desk.approve(refund.id, by: "alice@example.com") }
             #expect(refused?.code == .ownRefund)
-            let again = await refusal { try await stack.desk.reject(refund.id, by: "alice", reason: "oops") }
+            let again = await refusal {
+                try await stack.desk.reject(refund.id, by: "alice@example.com", reason: "oops")
+            }
             #expect(again?.code == .ownRefund)
             let stored = try #require(try await stack.refund(refund.id))
             #expect(stored.state.status == .proposed && stored.state.approvedBy == nil)
@@ -44,18 +46,20 @@ struct RefundWorkflowTests {
             let (user, course) = try await stack.learnerAndCourse(price: 25_000)
             let payment = try await stack.seedPayment(user: user, course: course, amount: 25_000)
             let refund = try await stack.desk.propose(
-                paymentID: payment, amount: Money(minorUnits: 1_000_100), reason: "course cancelled", by: "alice")
+                paymentID: payment, amount: Money(minorUnits: 1_000_100), reason: "course cancelled",
+                by: "alice@example.com")
             #expect(refund.needsTwoApprovers)
-            let first = try await stack.desk.approve(refund.id, by: "bob")
-            #expect(first.status == "proposed" && first.approvedBy == "bob")
-            #expect(await refusal { try await stack.desk.approve(refund.id, by: "bob") }?.code == .sameApprover)
+            let first = try await stack.desk.approve(refund.id, by: "bob@example.com")
+            #expect(first.status == "proposed" && first.approvedBy == "bob@example.com")
+            #expect(
+                await refusal { try await stack.desk.approve(refund.id, by: "bob@example.com") }?.code == .sameApprover)
             #expect(try await stack.dispatcher().run().claimed == 0)
-            let second = try await stack.desk.approve(refund.id, by: "carol")
-            #expect(second.status == "approved" && second.secondApprovedBy == "carol")
+            let second = try await stack.desk.approve(refund.id, by: "carol@example.com")
+            #expect(second.status == "approved" && second.secondApprovedBy == "carol@example.com")
             // At the threshold itself one approval is enough.
             let small = try await stack.desk.propose(
-                paymentID: payment, amount: Money(minorUnits: 1_000_000), reason: "rest", by: "bob")
-            #expect(try await stack.desk.approve(small.id, by: "alice").status == "approved")
+                paymentID: payment, amount: Money(minorUnits: 1_000_000), reason: "rest", by: "bob@example.com")
+            #expect(try await stack.desk.approve(small.id, by: "alice@example.com").status == "approved")
         }
     }
 
@@ -65,7 +69,7 @@ struct RefundWorkflowTests {
             let (user, course) = try await stack.learnerAndCourse()
             let payment = try await stack.seedPayment(user: user, course: course)
             let refund = try await stack.desk.propose(
-                paymentID: payment, amount: Money(minorUnits: 100_000), reason: "goodwill", by: "alice")
+                paymentID: payment, amount: Money(minorUnits: 100_000), reason: "goodwill", by: "alice@example.com")
             let cli = try RefundCLI.make(stack)
             defer { cli.cleanUp() }
             let approve = try await cli.run(["refunds", "approve", String(refund.id), "--by", "mallory"])
@@ -76,7 +80,7 @@ struct RefundWorkflowTests {
             ])
             #expect(propose.status == 2 && propose.stderr.contains("'eve' is not an admin"))
             #expect(try await stack.refund(refund.id)?.state.status == .proposed)
-            let ok = try await cli.run(["refunds", "approve", String(refund.id), "--by", "bob", "--json"])
+            let ok = try await cli.run(["refunds", "approve", String(refund.id), "--by", "bob@example.com", "--json"])
             #expect(ok.status == 0 && ok.stdout.contains(#""status" : "approved""#))
         }
     }
@@ -87,10 +91,10 @@ struct RefundWorkflowTests {
             let (user, course) = try await stack.learnerAndCourse()
             let payment = try await stack.seedPayment(user: user, course: course, amount: 5000)
             _ = try await stack.desk.propose(
-                paymentID: payment, amount: Money(minorUnits: 300_000), reason: "part", by: "alice")
+                paymentID: payment, amount: Money(minorUnits: 300_000), reason: "part", by: "alice@example.com")
             let refused = await refusal {
                 try await stack.desk.propose(
-                    paymentID: payment, amount: Money(minorUnits: 300_000), reason: "more", by: "bob")
+                    paymentID: payment, amount: Money(minorUnits: 300_000), reason: "more", by: "bob@example.com")
             }
             #expect(refused?.code == .overRefund)
             #expect(refused?.message.contains("at most 2000.00 left") == true)
@@ -98,7 +102,7 @@ struct RefundWorkflowTests {
                 try await stack.db.query(
                     """
                     INSERT INTO refunds (payment_id, amount, reason, proposed_by)
-                    VALUES (\(payment), 2500, 'bypassing the code', 'alice')
+                    VALUES (\(payment), 2500, 'bypassing the code', 'mpesa-recon')
                     """)
                 Issue.record("the database accepted an over-refund")
             } catch let error as PostgresError {
@@ -106,10 +110,10 @@ struct RefundWorkflowTests {
             }
             // What is left fits exactly; a rejected refund frees its amount again.
             let rest = try await stack.desk.propose(
-                paymentID: payment, amount: Money(minorUnits: 200_000), reason: "rest", by: "bob")
-            _ = try await stack.desk.reject(rest.id, by: "carol", reason: "no")
+                paymentID: payment, amount: Money(minorUnits: 200_000), reason: "rest", by: "bob@example.com")
+            _ = try await stack.desk.reject(rest.id, by: "carol@example.com", reason: "no")
             _ = try await stack.desk.propose(
-                paymentID: payment, amount: Money(minorUnits: 200_000), reason: "rest again", by: "bob")
+                paymentID: payment, amount: Money(minorUnits: 200_000), reason: "rest again", by: "bob@example.com")
             #expect(try await stack.count("SELECT count(*) FROM refunds WHERE payment_id = \(payment)") == 3)
         }
     }
@@ -122,14 +126,14 @@ struct RefundWorkflowTests {
             #expect(
                 await refusal {
                     try await stack.desk.propose(
-                        paymentID: pending, amount: Money(minorUnits: 100), reason: "x", by: "alice")
+                        paymentID: pending, amount: Money(minorUnits: 100), reason: "x", by: "alice@example.com")
                 }?.code == .paymentNotCompleted)
             #expect(
                 await refusal {
                     try await stack.desk.propose(
-                        paymentID: 999_999, amount: Money(minorUnits: 100), reason: "x", by: "alice")
+                        paymentID: 999_999, amount: Money(minorUnits: 100), reason: "x", by: "alice@example.com")
                 }?.code == .notFound)
-            #expect(await refusal { try await stack.desk.approve(999_999, by: "bob") }?.code == .notFound)
+            #expect(await refusal { try await stack.desk.approve(999_999, by: "bob@example.com") }?.code == .notFound)
         }
     }
 }

@@ -4,16 +4,20 @@ import Foundation
 import Logging
 import ReconCore
 import ReconHTTP
+import ReconIdentity
 import ReconJobs
 import ReconPostgres
 import ReconServer
 import ReconTestSupport
 import ServerSupport
+import Synchronization
 
 /// The whole product on loopback for one test: a fresh database, the Daraja simulator, the callback
 /// endpoint, and a Daraja client whose callback URL points at the endpoint.
 struct Stack {
     static let token = "test-callback-token-0123456789"
+    /// Admin accounts seeded in every stack's database, as `NAME@example.com`.
+    static let admins = ["alice", "bob", "carol"]
 
     let database: TestDatabase
     let db: PostgresConnection
@@ -26,12 +30,26 @@ struct Stack {
     let http: HTTPClient
     let spool: URL
     let schedule: RetrySchedule
+    /// The `api` group's token service, when the stack serves it (`start(api: true)`).
+    let tokens: TokenService?
 
     var callbackURL: String { "\(callbackServer.baseURL)/api/payments/callback/?token=\(Self.token)" }
 
-    static func start(schedule: RetrySchedule = .standard, scenario: Scenario? = nil) async throws -> Stack {
+    /// The HS256 key the API stacks share with "the LMS" (PyJWT in the tests).
+    static let jwtKey = "test-lms-signing-key-0123456789abcdef"
+
+    static func start(
+        schedule: RetrySchedule = .standard, scenario: Scenario? = nil, api: Bool = false
+    ) async throws -> Stack {
         let database = try await TestDatabase.create()
         let db = try await PostgresConnection.connect(database.settings)
+        // The admin accounts the refund tests act as (maker-checker is bound to accounts).
+        try await db.withTransaction { db in
+            for name in Self.admins {
+                let id = try UserStore.insert(db, email: "\(name)@example.com", fullName: name)
+                try UserStore.grant(db, id: id, role: .admin)
+            }
+        }
         let pool = ConnectionPool(settings: database.settings, maxConnections: 12)
         let key = SimulatorKeys.privateKeyPEM
         let simulator = DarajaSimulator(
@@ -44,9 +62,23 @@ struct Stack {
         let spool = FileManager.default.temporaryDirectory.appendingPathComponent("spool-\(UUID().uuidString)")
         let endpoint = CallbackEndpoint(
             configuration: CallbackServerConfiguration(
-                port: 0, callbackToken: token, spoolDirectory: spool, schedule: schedule, sweepIntervalSeconds: 3600),
+                port: 0, callbackToken: token, spoolDirectory: spool, schedule: schedule, sweepIntervalSeconds: 3600,
+                routes: api ? [.callbacks, .api] : [.callbacks]),
             pool: pool, logger: logger)
-        let callbackServer = try await CallbackServer.start(endpoint)
+        // The API's Daraja client must point at this very server's callback route: built after it listens, so the
+        // API reaches it through a box filled below.
+        let box = ClientBox()
+        var tokens: TokenService?
+        if api { tokens = try await TokenService(settings: .hs256(secret: jwtKey)) }
+        let paymentsAPI = tokens.map { tokens in
+            PaymentsAPI(
+                configuration: APIConfiguration(
+                    tokens: tokens,
+                    initiator: PaymentInitiator(pool: pool, client: box, schedule: schedule, logger: logger),
+                    approvals: Stack.approvals),
+                pool: pool, logger: logger)
+        }
+        let callbackServer = try await CallbackServer.start(endpoint, api: paymentsAPI)
         let config = SimulatorConfiguration()
         let base = callbackServer.baseURL
         let http = HTTPClient()
@@ -64,10 +96,11 @@ struct Stack {
                     timeoutURL: "\(base)/api/payments/b2c/timeout/?token=\(token)"),
                 requestTimeout: .seconds(5)),
             http: http, logger: logger)
+        box.client.withLock { $0 = client }
         return Stack(
             database: database, db: db, pool: pool, simulator: simulator, simulatorServer: simulatorServer,
             endpoint: endpoint, callbackServer: callbackServer, client: client, http: http, spool: spool,
-            schedule: schedule)
+            schedule: schedule, tokens: tokens)
     }
 
     func stop() async {
@@ -80,9 +113,10 @@ struct Stack {
     }
 
     static func with<T>(
-        schedule: RetrySchedule = .standard, scenario: Scenario? = nil, _ body: (Stack) async throws -> T
+        schedule: RetrySchedule = .standard, scenario: Scenario? = nil, api: Bool = false,
+        _ body: (Stack) async throws -> T
     ) async throws -> T {
-        let stack = try await start(schedule: schedule, scenario: scenario)
+        let stack = try await start(schedule: schedule, scenario: scenario, api: api)
         do {
             let value = try await body(stack)
             await stack.stop()
@@ -157,6 +191,17 @@ struct Stack {
             pool: pool, client: client, options: options ?? SettleOptions(schedule: schedule),
             logger: Logger(label: "t")
         ).run()
+    }
+}
+
+/// The API's STK pusher, filled in once the Daraja client (which needs the server's address) exists.
+final class ClientBox: StkPushing {
+    let client = Mutex<DarajaClient?>(nil)
+
+    func stkPush(phone: MSISDN, amount: Money, accountReference: String, description: String) async -> StkPushOutcome {
+        guard let client = client.withLock({ $0 }) else { return .notSent("no client yet") }
+        return await client.stkPush(
+            phone: phone, amount: amount, accountReference: accountReference, description: description)
     }
 }
 

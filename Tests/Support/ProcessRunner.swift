@@ -29,7 +29,10 @@ public enum ProcessRunner {
         let out: FileHandle
         let err: FileHandle
 
-        init(_ executable: URL, _ arguments: [String], environment: [String: String]?, currentDirectory: URL?) throws {
+        init(
+            _ executable: URL, _ arguments: [String], environment: [String: String]?, currentDirectory: URL?,
+            stdin: String? = nil
+        ) throws {
             folder = FileManager.default.temporaryDirectory.appendingPathComponent("proc-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             outURL = folder.appendingPathComponent("stdout")
@@ -44,7 +47,13 @@ public enum ProcessRunner {
             process.currentDirectoryURL = currentDirectory ?? FileManager.default.temporaryDirectory
             process.standardOutput = out
             process.standardError = err
-            process.standardInput = FileHandle.nullDevice
+            if let stdin {
+                let inURL = folder.appendingPathComponent("stdin")
+                _ = FileManager.default.createFile(atPath: inURL.path, contents: Data(stdin.utf8))
+                process.standardInput = try FileHandle(forReadingFrom: inURL)
+            } else {
+                process.standardInput = FileHandle.nullDevice
+            }
         }
 
         /// Closes the files, reads them, and removes the folder.
@@ -64,9 +73,10 @@ public enum ProcessRunner {
     public static func run(
         _ executable: URL, _ arguments: [String], environment: [String: String]? = nil,
         currentDirectory: URL? = nil, killAfter: Duration? = nil,
-        killWhen: (@Sendable () async -> Bool)? = nil
+        killWhen: (@Sendable () async -> Bool)? = nil, stdin: String? = nil
     ) async throws -> Output {
-        let launch = try Launch(executable, arguments, environment: environment, currentDirectory: currentDirectory)
+        let launch = try Launch(
+            executable, arguments, environment: environment, currentDirectory: currentDirectory, stdin: stdin)
         let process = launch.process
         let (exit, exited) = AsyncStream<Void>.makeStream()
         process.terminationHandler = { _ in exited.finish() }

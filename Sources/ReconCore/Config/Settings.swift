@@ -131,21 +131,17 @@ public struct DarajaSettings: Sendable {
 
 /// Refund approval rules (DESIGN §4).
 public struct ApprovalSettings: Sendable, Equatable {
-    /// Names allowed to approve or reject refunds.
-    public var admins: [String]
     /// Refunds strictly above this amount need two different approvers.
     public var dualApprovalAbove: Money
 
     /// A settings value.
-    public init(admins: [String], dualApprovalAbove: Money) {
-        self.admins = admins
+    public init(dualApprovalAbove: Money) {
         self.dualApprovalAbove = dualApprovalAbove
     }
 
-    /// `RECON_ADMINS` (comma-separated) and `RECON_DUAL_APPROVAL_ABOVE` (KES, default 10 000).
+    /// `RECON_DUAL_APPROVAL_ABOVE` (KES, default 10 000). Who may approve is no longer a list in the environment:
+    /// it is the accounts with the admin role (`users roles EMAIL --add admin`).
     public static func load(from env: Environment) throws(ConfigurationError) -> ApprovalSettings {
-        let admins = (env.optional("RECON_ADMINS") ?? "")
-            .split(separator: ",").map { $0.trimmingSpaces() }.filter { !$0.isEmpty }
         var threshold = Money(minorUnits: 1_000_000)
         if let text = env.optional("RECON_DUAL_APPROVAL_ABOVE") {
             do {
@@ -157,7 +153,7 @@ public struct ApprovalSettings: Sendable, Equatable {
                 throw ConfigurationError(variable: "RECON_DUAL_APPROVAL_ABOVE", problem: "must not be negative")
             }
         }
-        return ApprovalSettings(admins: admins, dualApprovalAbove: threshold)
+        return ApprovalSettings(dualApprovalAbove: threshold)
     }
 }
 

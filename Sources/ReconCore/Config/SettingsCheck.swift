@@ -23,7 +23,7 @@ public enum SettingsNeed: String, Sendable, CaseIterable, Codable {
     case callback
     /// The `MPESA_B2C_*` settings of refunds (the certificate is read outside ReconCore).
     case b2c
-    /// `RECON_ADMINS`, `RECON_DUAL_APPROVAL_ABOVE`.
+    /// `RECON_DUAL_APPROVAL_ABOVE` (who may approve is decided by accounts).
     case approvals
     /// `RECON_RETRY_SCHEDULE`.
     case schedule

@@ -64,13 +64,13 @@ public enum PaymentDecisionRules {
         case replace(decisionID: Int64)
     }
 
-    /// Decides the step; refuses non-admins, decisions on payments that are not `unknown`, a receipt that is not an
-    /// M-Pesa receipt, and the proposer confirming their own proposal.
+    /// Decides the step for the admin account named `name` (its email; the desk has checked the account): refuses
+    /// decisions on payments that are not `unknown`, a receipt that is not an M-Pesa receipt, and the proposer
+    /// confirming their own proposal.
     public static func step(
         payment id: Int64, status: PaymentStatus, verdict: PaymentVerdict, by name: String,
-        open: OpenPaymentDecision?, settings: ApprovalSettings
+        open: OpenPaymentDecision?
     ) throws(RefundRefusal) -> Step {
-        try RefundApproval.checkAdmin(name, settings: settings)
         let name = name.trimmingSpaces()
         guard status == .unknown else {
             throw RefundRefusal(

@@ -1,7 +1,8 @@
 /// Maker-checker rules for refunds (DESIGN §6 "Refunds"): pure, so every rule is tested without a database.
 ///
-/// - every person acting (`--by`) must be one of `RECON_ADMINS`; the system's own name is reserved for the
-///   proposals reconcile makes, so anyone may approve those;
+/// - every person acting is an active account with the admin role (or `is_staff`), named by its email; the
+///   system's own name is reserved for the proposals reconcile makes, so any admin may approve those; the database
+///   checks the same on the account ids (`sql/007_identity.sql`);
 /// - an approver differs from the proposer; above `RECON_DUAL_APPROVAL_ABOVE` two different approvers are
 ///   needed and the refund stays `proposed` until the second;
 /// - amounts are whole shillings (B2C sends no cents), and a reason is always given.
@@ -9,18 +10,18 @@ public enum RefundApproval {
     /// The name reconcile proposes under; no person may act under it.
     public static let systemName = "mpesa-recon"
 
-    /// Checks that `name` may act as an admin.
-    public static func checkAdmin(_ name: String, settings: ApprovalSettings) throws(RefundRefusal) {
-        let name = name.trimmingSpaces()
-        guard name != systemName else {
+    /// Checks that the account found for `given` (an email) may act as an admin now.
+    public static func checkAdmin(_ account: Account?, given: String) throws(RefundRefusal) {
+        let given = given.trimmingSpaces()
+        guard given != systemName else {
             throw RefundRefusal(.reservedName, "'\(systemName)' is the system's own name; give your own with --by")
         }
-        guard !name.isEmpty, settings.admins.contains(name) else {
+        guard !given.isEmpty else {
+            throw RefundRefusal(.notAdmin, "--by is required: the email of an active admin account")
+        }
+        guard let account, account.isAdmin else {
             throw RefundRefusal(
-                .notAdmin,
-                name.isEmpty
-                    ? "--by is required: the name of an admin listed in RECON_ADMINS"
-                    : "'\(name)' is not an admin: only names listed in RECON_ADMINS may act on refunds")
+                .notAdmin, "'\(given)' is not an admin: only an active account with the admin role may act on refunds")
         }
     }
 
@@ -28,7 +29,6 @@ public enum RefundApproval {
     public static func propose(
         amount: Money, reason: String, by name: String, settings: ApprovalSettings, bySystem: Bool = false
     ) throws(RefundRefusal) -> RefundState {
-        if !bySystem { try checkAdmin(name, settings: settings) }
         guard amount.minorUnits >= 100, amount.isWholeShillings else {
             throw RefundRefusal(
                 .invalidAmount, "a refund must be a whole number of shillings, at least 1 (B2C sends no cents)")
@@ -48,7 +48,6 @@ public enum RefundApproval {
     public static func approve(
         _ state: RefundState, id: Int64, by name: String, settings: ApprovalSettings
     ) throws(RefundRefusal) -> RefundState {
-        try checkAdmin(name, settings: settings)
         let name = name.trimmingSpaces()
         guard state.status == .proposed else {
             throw RefundRefusal(
@@ -78,7 +77,6 @@ public enum RefundApproval {
     public static func reject(
         _ state: RefundState, id: Int64, by name: String, reason: String, settings: ApprovalSettings
     ) throws(RefundRefusal) -> RefundState {
-        try checkAdmin(name, settings: settings)
         let name = name.trimmingSpaces()
         guard state.status == .proposed else {
             throw RefundRefusal(
@@ -102,7 +100,6 @@ public enum RefundApproval {
     public static func cancel(
         _ state: RefundState, id: Int64, by name: String, reason: String?, settings: ApprovalSettings
     ) throws(RefundRefusal) -> RefundState {
-        try checkAdmin(name, settings: settings)
         let name = name.trimmingSpaces()
         guard state.status == .approved else {
             throw RefundRefusal(

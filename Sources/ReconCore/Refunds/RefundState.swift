@@ -73,7 +73,7 @@ public struct RefundRefusal: Error, Sendable, Equatable, CustomStringConvertible
     /// Which rule refused.
     public struct Code: Sendable, Hashable, CustomStringConvertible {
         let raw: String
-        /// The name is not in `RECON_ADMINS`.
+        /// The account is unknown, disabled, or not an admin.
         public static let notAdmin = Code(raw: "not an admin")
         /// The system's own name was given by a person.
         public static let reservedName = Code(raw: "reserved name")

@@ -45,14 +45,15 @@ public struct DecisionDesk: Sendable {
         return record
     }
 
-    /// Resolves an open exception with a note, as an admin's decision.
-    public func resolveException(_ id: Int64, note: String, by name: String) async throws -> ExceptionRecord {
-        try RefundApproval.checkAdmin(name, settings: settings)
+    /// Resolves an open exception with a note, as the decision of the admin account `who`.
+    public func resolveException(
+        _ id: Int64, note: String, who: AccountRef, via channel: DecisionChannel = .cli, osUser: String? = nil
+    ) async throws -> ExceptionRecord {
         let note = note.trimmingSpaces()
         guard !note.isEmpty else { throw RefundRefusal(.missingReason, "resolving an exception needs a --note") }
-        let who = name.trimmingSpaces()
         try await pool.withConnection { db in
             try await db.withTransaction { db in
+                let acting = try AccountRef.acting(db, who, via: channel, osUser: osUser)
                 guard let record = try DeskStore.exception(db, id: id, forUpdate: true) else {
                     throw RefundRefusal(.notFound, "no exception with id \(id)")
                 }
@@ -60,7 +61,10 @@ public struct DecisionDesk: Sendable {
                     throw RefundRefusal(
                         .wrongStatus, "exception \(id) is already resolved (\(record.resolution ?? "no note"))")
                 }
-                try DeskStore.resolveException(db, id: id, note: note, by: who, now: Date())
+                try DeskStore.resolveException(db, id: id, note: note, by: acting, now: Date())
+                try UserStore.audit(
+                    db, acting: acting, action: "exception.resolve", subject: "exception", subjectID: id,
+                    detail: JSONText.object(["note": note]))
             }
         }
         return try await exception(id)
@@ -101,30 +105,44 @@ public struct DecisionDesk: Sendable {
 
     /// Decides an `unknown` payment: the first admin proposes, a different admin confirming the same verdict applies
     /// it through the payment state machine (source admin), which also enrolls the learner when paid.
-    public func decide(paymentID: Int64, verdict: PaymentVerdict, by name: String) async throws -> Decided {
-        let settings = self.settings
+    public func decide(
+        paymentID: Int64, verdict: PaymentVerdict, who: AccountRef, via channel: DecisionChannel = .cli,
+        osUser: String? = nil
+    ) async throws -> Decided {
         let schedule = self.schedule
-        let who = name.trimmingSpaces()
         return try await pool.withConnection { db in
             try await db.withTransaction { db in
+                let acting = try AccountRef.acting(db, who, via: channel, osUser: osUser)
+                let who = acting.account.email
                 guard let payment = try PaymentStore.load(db, id: paymentID, forUpdate: true) else {
                     throw RefundRefusal(.notFound, "no payment with id \(paymentID)")
                 }
                 let open = try DeskStore.openDecision(db, paymentID: paymentID)
                 let now = Date()
                 switch try PaymentDecisionRules.step(
-                    payment: paymentID, status: payment.state.status, verdict: verdict, by: who, open: open,
-                    settings: settings)
+                    payment: paymentID, status: payment.state.status, verdict: verdict, by: who, open: open)
                 {
                 case .propose:
-                    _ = try DeskStore.proposeDecision(db, paymentID: paymentID, verdict: verdict, by: who, now: now)
+                    let decision = try DeskStore.proposeDecision(
+                        db, paymentID: paymentID, verdict: verdict, by: acting, now: now)
+                    try audit(db, acting, "payment.decide_propose", paymentID, decision, verdict)
                     return Decided(outcome: "proposed", paymentID: paymentID, verdict: verdict, status: .unknown)
                 case .replace(let previous):
                     try DeskStore.closeDecision(db, id: previous, confirmedBy: nil, now: now)
-                    _ = try DeskStore.proposeDecision(db, paymentID: paymentID, verdict: verdict, by: who, now: now)
+                    let decision = try DeskStore.proposeDecision(
+                        db, paymentID: paymentID, verdict: verdict, by: acting, now: now)
+                    try audit(db, acting, "payment.decide_replace", paymentID, decision, verdict)
                     return Decided(outcome: "replaced", paymentID: paymentID, verdict: verdict, status: .unknown)
                 case .confirm(let decision):
-                    try DeskStore.closeDecision(db, id: decision, confirmedBy: who, now: now)
+                    do {
+                        try DeskStore.closeDecision(db, id: decision, confirmedBy: acting, now: now)
+                    } catch let error as PostgresError where error.isIntegrityViolation {
+                        throw RefundRefusal(
+                            .sameApprover,
+                            "the database refused: the decision on payment \(paymentID) needs a second, different admin"
+                        )
+                    }
+                    try audit(db, acting, "payment.decide_confirm", paymentID, decision, verdict)
                     let applied = try PaymentStore.apply(
                         db, paymentID: paymentID, answer: verdict.answer, source: .admin, now: now,
                         schedule: schedule,
@@ -135,5 +153,16 @@ public struct DecisionDesk: Sendable {
                 }
             }
         }
+    }
+
+    private func audit(
+        _ db: isolated PostgresConnection, _ acting: ActingAccount, _ action: String, _ paymentID: Int64,
+        _ decision: Int64, _ verdict: PaymentVerdict
+    ) throws {
+        try UserStore.audit(
+            db, acting: acting, action: action, subject: "payment", subjectID: paymentID,
+            detail: JSONText.object([
+                "decision_id": "\(decision)", "verdict": verdict.name, "receipt": verdict.receipt ?? "",
+            ]))
     }
 }

@@ -20,12 +20,15 @@ public struct PayError: Error, CustomStringConvertible {
     public var isUsage: Bool
     /// The STK Push never left this machine; the payment is recorded as `failed`.
     public var notSent: Bool
+    /// The learner already has this payment pending for the course (only when asked to refuse a second one).
+    public var pendingPaymentID: Int64?
 
     /// An error.
-    public init(message: String, isUsage: Bool, notSent: Bool = false) {
+    public init(message: String, isUsage: Bool, notSent: Bool = false, pendingPaymentID: Int64? = nil) {
         self.message = message
         self.isUsage = isUsage
         self.notSent = notSent
+        self.pendingPaymentID = pendingPaymentID
     }
 
     public var description: String { message }
@@ -66,12 +69,27 @@ public struct PaymentInitiator: Sendable {
     ///
     /// A push that never left this machine (no token, connection refused) fails the payment and throws
     /// ``PayError`` with `notSent` after recording it: nobody was asked to pay, so no person needs to look.
-    public func start(userID: Int64, courseID: Int64, phone: MSISDN, amount: Money?) async throws -> StartedPayment {
+    ///
+    /// With `refusePending` (the JSON API), a learner who already has a pending payment for the course gets
+    /// ``PayError`` with `pendingPaymentID` instead of a second push; the learner's row is locked while checking, so
+    /// two concurrent requests cannot both pass.
+    public func start(
+        userID: Int64, courseID: Int64, phone: MSISDN, amount: Money?, accountReference: String? = nil,
+        description: String? = nil, refusePending: Bool = false
+    ) async throws -> StartedPayment {
         let created = Date()
         let (paymentID, price) = try await pool.withConnection { db in
             try await db.withTransaction { db in
                 guard try CatalogStore.learnerExists(db, id: userID) else {
                     throw PayError(message: "no learner with id \(userID)", isUsage: true)
+                }
+                if refusePending {
+                    _ = try PaymentQueryStore.lockLearner(db, userID: userID)
+                    if let pending = try PaymentQueryStore.pending(db, userID: userID, courseID: courseID) {
+                        throw PayError(
+                            message: "payment \(pending) for this course is still pending", isUsage: true,
+                            pendingPaymentID: pending)
+                    }
                 }
                 guard let course = try CatalogStore.course(db, id: courseID) else {
                     throw PayError(message: "no course with id \(courseID)", isUsage: true)
@@ -90,7 +108,8 @@ public struct PaymentInitiator: Sendable {
             }
         }
         let outcome = await client.stkPush(
-            phone: phone, amount: price, accountReference: "COURSE\(courseID)", description: "Course fee")
+            phone: phone, amount: price, accountReference: accountReference ?? "COURSE\(courseID)",
+            description: description ?? "Course fee")
         let schedule = self.schedule
         let recorded = try await pool.withConnection { db in
             try await db.withTransaction { db -> PaymentTransition? in

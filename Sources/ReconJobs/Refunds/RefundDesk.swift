@@ -78,7 +78,7 @@ public struct RefundDesk: Sendable {
     let pool: ConnectionPool
     let settings: ApprovalSettings
 
-    /// A desk over a pool, with the configured admins and dual-approval threshold.
+    /// A desk over a pool, with the dual-approval threshold; who may act is decided by accounts.
     public init(pool: ConnectionPool, settings: ApprovalSettings) {
         self.pool = pool
         self.settings = settings
@@ -104,15 +104,31 @@ public struct RefundDesk: Sendable {
         return RefundView(record, settings: settings)
     }
 
+    /// Who is acting (kept under this name for the API and console).
+    public typealias Who = AccountRef
+
     /// Proposes a refund of a completed payment. The database refuses an amount that would take the payment's
     /// non-rejected, non-failed refunds past what it paid; that comes back as ``RefundRefusal`` `.overRefund`.
     public func propose(
-        paymentID: Int64, amount: Money, reason: String, by name: String, exceptionID: Int64? = nil
+        paymentID: Int64, amount: Money, reason: String, by email: String, via channel: DecisionChannel = .cli,
+        osUser: String? = nil, exceptionID: Int64? = nil
+    ) async throws -> RefundView {
+        try await propose(
+            paymentID: paymentID, amount: amount, reason: reason, who: .email(email), via: channel, osUser: osUser,
+            exceptionID: exceptionID)
+    }
+
+    /// Proposes a refund as the account `who`.
+    public func propose(
+        paymentID: Int64, amount: Money, reason: String, who: Who, via channel: DecisionChannel, osUser: String? = nil,
+        exceptionID: Int64? = nil
     ) async throws -> RefundView {
         let settings = self.settings
-        let state = try RefundApproval.propose(amount: amount, reason: reason, by: name, settings: settings)
         let id: Int64 = try await pool.withConnection { db in
             try await db.withTransaction { db in
+                let acting = try AccountRef.acting(db, who, via: channel, osUser: osUser)
+                let state = try RefundApproval.propose(
+                    amount: amount, reason: reason, by: acting.account.email, settings: settings)
                 guard let payment = try RefundStore.paymentForRefund(db, paymentID: paymentID) else {
                     throw RefundRefusal(.notFound, "no payment with id \(paymentID)")
                 }
@@ -122,9 +138,11 @@ public struct RefundDesk: Sendable {
                         "payment \(paymentID) is \(payment.status.rawValue): only a completed payment can be refunded")
                 }
                 do {
-                    return try RefundStore.insertProposal(
+                    let id = try RefundStore.insertProposal(
                         db, paymentID: paymentID, exceptionID: exceptionID, state: state,
-                        reason: reason.trimmingSpaces(), now: Date())
+                        reason: reason.trimmingSpaces(), now: Date(), proposer: acting)
+                    try UserStore.audit(db, acting: acting, action: "refund.propose", subject: "refund", subjectID: id)
+                    return id
                 } catch let error as PostgresError where error.constraint == "refunds_within_payment_amount" {
                     let open = payment.amount.subtracting(payment.committed) ?? .zero
                     throw RefundRefusal(
@@ -138,46 +156,78 @@ public struct RefundDesk: Sendable {
         return try await show(id)
     }
 
-    /// Approves a refund (the first or the second approval).
-    public func approve(_ id: Int64, by name: String) async throws -> RefundView {
+    /// Approves a refund (the first or the second approval) as the admin with this email.
+    public func approve(
+        _ id: Int64, by email: String, via channel: DecisionChannel = .cli, osUser: String? = nil
+    ) async throws -> RefundView {
+        try await approve(id, who: .email(email), via: channel, osUser: osUser)
+    }
+
+    /// Approves a refund as the account `who`.
+    public func approve(
+        _ id: Int64, who: Who, via channel: DecisionChannel, osUser: String? = nil
+    ) async throws -> RefundView {
         let settings = self.settings
-        try RefundApproval.checkAdmin(name, settings: settings)
-        try await decide(id) { state throws(RefundRefusal) in
+        try await decide(id, who: who, via: channel, osUser: osUser) { state, name throws(RefundRefusal) in
             try RefundApproval.approve(state, id: id, by: name, settings: settings)
         }
         return try await show(id)
     }
 
     /// Rejects a proposed refund with a reason; its finding is resolved as this admin's decision.
-    public func reject(_ id: Int64, by name: String, reason: String) async throws -> RefundView {
+    public func reject(
+        _ id: Int64, by email: String, reason: String, via channel: DecisionChannel = .cli, osUser: String? = nil
+    ) async throws -> RefundView {
+        try await reject(id, who: .email(email), reason: reason, via: channel, osUser: osUser)
+    }
+
+    /// Rejects a proposed refund as the account `who`.
+    public func reject(
+        _ id: Int64, who: Who, reason: String, via channel: DecisionChannel, osUser: String? = nil
+    ) async throws -> RefundView {
         let settings = self.settings
-        try RefundApproval.checkAdmin(name, settings: settings)
-        try await decide(id) { state throws(RefundRefusal) in
+        try await decide(id, who: who, via: channel, osUser: osUser) { state, name throws(RefundRefusal) in
             try RefundApproval.reject(state, id: id, by: name, reason: reason, settings: settings)
         }
         return try await show(id)
     }
 
-    /// Cancels an approved refund not yet sent (it becomes `rejected`; nothing is sent).
-    public func cancel(_ id: Int64, by name: String, reason: String?) async throws -> RefundView {
+    /// Cancels an approved refund not yet sent (it becomes `rejected`; nothing is sent), as the admin with this email.
+    public func cancel(
+        _ id: Int64, by email: String, reason: String?, via channel: DecisionChannel = .cli, osUser: String? = nil
+    ) async throws -> RefundView {
+        try await cancel(id, who: .email(email), reason: reason, via: channel, osUser: osUser)
+    }
+
+    /// Cancels an approved refund not yet sent as the account `who`.
+    public func cancel(
+        _ id: Int64, who: Who, reason: String?, via channel: DecisionChannel, osUser: String? = nil
+    ) async throws -> RefundView {
         let settings = self.settings
-        try RefundApproval.checkAdmin(name, settings: settings)
-        try await decide(id) { state throws(RefundRefusal) in
+        try await decide(id, who: who, via: channel, osUser: osUser) { state, name throws(RefundRefusal) in
             try RefundApproval.cancel(state, id: id, by: name, reason: reason, settings: settings)
         }
         return try await show(id)
     }
 
     private func decide(
-        _ id: Int64, _ rule: @escaping @Sendable (RefundState) throws(RefundRefusal) -> RefundState
+        _ id: Int64, who: Who, via channel: DecisionChannel, osUser: String?,
+        _ rule: @escaping @Sendable (RefundState, String) throws(RefundRefusal) -> RefundState
     ) async throws {
         try await pool.withConnection { db in
             try await db.withTransaction { db in
+                let acting = try AccountRef.acting(db, who, via: channel, osUser: osUser)
                 guard let refund = try RefundStore.load(db, id: id, forUpdate: true) else {
                     throw RefundRefusal(.notFound, "no refund with id \(id)")
                 }
-                let next = try rule(refund.state)
-                try RefundStore.writeDecision(db, refund: refund, next: next, now: Date())
+                let next = try rule(refund.state, acting.account.email)
+                do {
+                    try RefundStore.writeDecision(db, refund: refund, next: next, now: Date(), acting: acting)
+                } catch let error as PostgresError where error.isIntegrityViolation {
+                    throw RefundRefusal(
+                        .ownRefund, "the database refused the decision on refund \(id): \(error.constraint ?? "a rule")"
+                    )
+                }
             }
         }
     }

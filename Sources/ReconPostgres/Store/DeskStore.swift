@@ -78,12 +78,12 @@ public enum DeskStore {
 
     /// Resolves an open exception as a person's decision (reconcile never reopens what a person resolved).
     public static func resolveException(
-        _ db: isolated PostgresConnection, id: Int64, note: String, by name: String, now: Date
+        _ db: isolated PostgresConnection, id: Int64, note: String, by acting: ActingAccount, now: Date
     ) throws(PostgresError) {
         try db.query(
             """
-            UPDATE reconciliation_exceptions SET status = 'resolved', resolved_at = \(now), resolved_by = \(name),
-                resolution = \(note)
+            UPDATE reconciliation_exceptions SET status = 'resolved', resolved_at = \(now),
+                resolved_by = \(acting.account.email), resolved_by_user_id = \(acting.account.id), resolution = \(note)
             WHERE id = \(id) AND status = 'open'
             """)
     }
@@ -162,13 +162,16 @@ public enum DeskStore {
 
     /// Records a proposal; returns its id.
     public static func proposeDecision(
-        _ db: isolated PostgresConnection, paymentID: Int64, verdict: PaymentVerdict, by name: String, now: Date
+        _ db: isolated PostgresConnection, paymentID: Int64, verdict: PaymentVerdict, by acting: ActingAccount,
+        now: Date
     ) throws(PostgresError) -> Int64 {
         guard
             let id = try db.query(
                 """
-                INSERT INTO payment_decisions (payment_id, verdict, receipt, proposed_by, proposed_at)
-                VALUES (\(paymentID), \(verdict.name), \(verdict.receipt), \(name), \(now)) RETURNING id
+                INSERT INTO payment_decisions (payment_id, verdict, receipt, proposed_by, proposed_by_user_id, proposed_at)
+                VALUES (\(paymentID), \(verdict.name), \(verdict.receipt), \(acting.account.email), \(acting.account.id),
+                        \(now))
+                RETURNING id
                 """
             ).first?.decode(Int64.self, "id")
         else { throw PostgresError(code: .misuse, message: "the decision insert returned no id") }
@@ -177,13 +180,14 @@ public enum DeskStore {
 
     /// Marks a proposal confirmed (by a second admin) or superseded (by a different verdict).
     public static func closeDecision(
-        _ db: isolated PostgresConnection, id: Int64, confirmedBy: String?, now: Date
+        _ db: isolated PostgresConnection, id: Int64, confirmedBy acting: ActingAccount?, now: Date
     ) throws(PostgresError) {
+        let email = acting?.account.email
         try db.query(
             """
-            UPDATE payment_decisions SET status = \(confirmedBy == nil ? "superseded" : "confirmed"),
-                confirmed_by = \(confirmedBy), confirmed_at = CASE WHEN \(confirmedBy)::text IS NULL THEN NULL
-                                                                ELSE \(now)::timestamptz END
+            UPDATE payment_decisions SET status = \(acting == nil ? "superseded" : "confirmed"),
+                confirmed_by = \(email), confirmed_by_user_id = \(acting?.account.id),
+                confirmed_at = CASE WHEN \(email)::text IS NULL THEN NULL ELSE \(now)::timestamptz END
             WHERE id = \(id) AND status = 'proposed'
             """)
     }

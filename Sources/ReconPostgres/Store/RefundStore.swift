@@ -171,15 +171,19 @@ public enum RefundStore {
 
     /// Inserts a proposal; the database refuses it (constraint `refunds_within_payment_amount`) when the payment's
     /// refunds would exceed its amount.
+    /// `proposer` is the admin's account (`nil` for the system's own proposals); the database checks it is an active
+    /// admin (trigger `refunds_decisions_need_accounts`).
     public static func insertProposal(
         _ db: isolated PostgresConnection, paymentID: Int64, exceptionID: Int64?, state: RefundState, reason: String,
-        now: Date
+        now: Date, proposer: ActingAccount? = nil
     ) throws(PostgresError) -> Int64 {
+        let via = proposer?.channel.rawValue ?? "system"
         let inserted = try db.query(
             """
-            INSERT INTO refunds (payment_id, exception_id, amount, reason, status, proposed_by, proposed_at, updated_at)
+            INSERT INTO refunds (payment_id, exception_id, amount, reason, status, proposed_by, proposed_at, updated_at,
+                                 proposed_by_user_id, proposed_via)
             VALUES (\(paymentID), \(exceptionID), \(state.amount), \(reason), \(state.status.rawValue),
-                    \(state.proposedBy), \(now), \(now))
+                    \(state.proposedBy), \(now), \(now), \(proposer?.account.id), \(via))
             RETURNING id
             """)
         guard let id = try inserted.first?.decode(Int64.self, "id") else {
@@ -190,13 +194,27 @@ public enum RefundStore {
 
     /// Writes an approval or rejection decided by ``RefundApproval``; a rejection resolves the refund's finding as a
     /// person's decision, so reconcile never reopens it.
+    /// The acting account goes into the column of the decision it made; the database refuses an account that is
+    /// not an active admin, the proposer, or the first approver approving twice.
     public static func writeDecision(
-        _ db: isolated PostgresConnection, refund: RefundRecord, next: RefundState, now: Date
+        _ db: isolated PostgresConnection, refund: RefundRecord, next: RefundState, now: Date, acting: ActingAccount
     ) throws(PostgresError) {
         let old = refund.state
+        let approves = old.approvedBy == nil && next.approvedBy != nil
+        let approvesSecond = old.secondApprovedBy == nil && next.secondApprovedBy != nil
+        let rejects = old.rejectedBy == nil && next.rejectedBy != nil
+        let id = acting.account.id
+        let via = acting.channel.rawValue
         try db.query(
             """
             UPDATE refunds SET status = \(next.status.rawValue),
+                approved_by_user_id = CASE WHEN \(approves)::boolean THEN \(id)::bigint ELSE approved_by_user_id END,
+                approved_via = CASE WHEN \(approves)::boolean THEN \(via)::text ELSE approved_via END,
+                second_approved_by_user_id = CASE WHEN \(approvesSecond)::boolean THEN \(id)::bigint
+                                                  ELSE second_approved_by_user_id END,
+                second_approved_via = CASE WHEN \(approvesSecond)::boolean THEN \(via)::text ELSE second_approved_via END,
+                rejected_by_user_id = CASE WHEN \(rejects)::boolean THEN \(id)::bigint ELSE rejected_by_user_id END,
+                rejected_via = CASE WHEN \(rejects)::boolean THEN \(via)::text ELSE rejected_via END,
                 approved_by = \(next.approvedBy),
                 approved_at = CASE WHEN \(old.approvedBy == nil && next.approvedBy != nil)::boolean THEN \(now)::timestamptz
                                    ELSE approved_at END,
@@ -216,6 +234,11 @@ public enum RefundStore {
                 WHERE id = \(exceptionID) AND status = 'open'
                 """)
         }
+        let action =
+            rejects
+            ? (old.status == .approved ? "refund.cancel" : "refund.reject")
+            : (approvesSecond ? "refund.approve_second" : "refund.approve")
+        try UserStore.audit(db, acting: acting, action: action, subject: "refund", subjectID: refund.id, at: now)
     }
 
     // MARK: Dispatch

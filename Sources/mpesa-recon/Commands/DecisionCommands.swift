@@ -21,7 +21,8 @@ struct ExceptionsCommand: AsyncParsableCommand {
         abstract: "Review reconciliation exceptions and resolve them with a note.",
         discussion: """
             Tables fit 80 columns (long text cut with …; --wide shows every cell whole); times in EAT. Resolving \
-            takes --by NAME, an admin listed in RECON_ADMINS; reconcile never reopens what a person resolved.
+            takes --by EMAIL, an active account with the admin role (mpesa-recon users); reconcile never reopens what \
+            a person resolved.
             """,
         subcommands: [ListExceptions.self, ShowException.self, ResolveException.self]
     )
@@ -67,12 +68,12 @@ struct ResolveException: AsyncParsableCommand {
     @OptionGroup var common: CommonOptions
     @Argument(help: "The exception's id.") var id: Int64
     @Option(help: "What was decided and why.") var note: String
-    @Option(help: "Your name, an admin in RECON_ADMINS.") var by: String
+    @Option(help: "Your email: an active account with the admin role.") var by: String
 
     func run() async throws {
         let env = try Context.environment(common, needs: [.database, .approvals, .schedule])
         let record = try await withDecisionDesk(env, settings: try adminSettings(env)) { desk in
-            try await desk.resolveException(id, note: note, by: by)
+            try await desk.resolveException(id, note: note, who: .email(by), via: .cli, osUser: osUser())
         }
         try Context.show(ExceptionDetailView(exception: ExceptionView(record)), json: common.json)
     }
@@ -144,7 +145,7 @@ struct DecidePayment: AsyncParsableCommand {
     @Argument(help: "The payment's id.") var id: Int64
     @Option(help: "M-Pesa took the money: its receipt number.") var paid: String?
     @Flag(help: "M-Pesa did not take the money.") var notPaid = false
-    @Option(help: "Your name, an admin in RECON_ADMINS.") var by: String
+    @Option(help: "Your email: an active account with the admin role.") var by: String
 
     func validate() throws {
         guard (paid != nil) != notPaid else {
@@ -156,7 +157,7 @@ struct DecidePayment: AsyncParsableCommand {
         let env = try Context.environment(common, needs: [.database, .approvals, .schedule])
         let verdict: PaymentVerdict = paid.map { .paid(receipt: $0.trimmingSpaces().uppercased()) } ?? .notPaid
         let decided = try await withDecisionDesk(env, settings: try adminSettings(env)) { desk in
-            try await desk.decide(paymentID: id, verdict: verdict, by: by)
+            try await desk.decide(paymentID: id, verdict: verdict, who: .email(by), via: .cli, osUser: osUser())
         }
         try Context.show(PaymentDecisionView(decided: decided), json: common.json)
     }

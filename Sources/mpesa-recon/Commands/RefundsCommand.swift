@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Logging
 import ReconCore
 import ReconJobs
@@ -11,7 +12,8 @@ struct RefundsCommand: AsyncParsableCommand {
         abstract: "Review, approve and send refunds (maker-checker; B2C that never pays twice).",
         discussion: """
             proposed -> approved | rejected, then sending -> sent -> succeeded | failed. Every admin action takes \
-            --by NAME, a name listed in RECON_ADMINS; the approver must differ from the proposer, and refunds above \
+            --by EMAIL, an active account with the admin role (mpesa-recon users); the approver must differ from the \
+            proposer (the database refuses it too), the decision records the account and the OS user, and refunds above \
             RECON_DUAL_APPROVAL_ABOVE (default KES 10,000) need two different approvers. The database refuses refunds \
             of a payment that would exceed what it paid. A refused action exits 2 and says why.
             """,
@@ -31,13 +33,15 @@ func refusing<T>(_ body: () async throws -> T) async throws -> T {
     }
 }
 
-/// Admin settings for actions that need them: an empty RECON_ADMINS is a configuration error.
+/// Approval settings for admin actions; who may act is decided by accounts (`mpesa-recon users`).
 func adminSettings(_ env: Environment) throws -> ApprovalSettings {
-    let settings = try ApprovalSettings.load(from: env)
-    guard !settings.admins.isEmpty else {
-        throw ConfigurationError(variable: "RECON_ADMINS", problem: "is empty: no one may act on refunds")
-    }
-    return settings
+    try ApprovalSettings.load(from: env)
+}
+
+/// The operating-system user running the command, recorded with every CLI decision.
+func osUser() -> String? {
+    let env = ProcessInfo.processInfo.environment
+    return env["SUDO_USER"].map { "\($0) (sudo)" } ?? env["USER"] ?? env["LOGNAME"]
 }
 
 /// Parses `--amount` as KES.
@@ -108,14 +112,15 @@ struct ProposeRefund: AsyncParsableCommand {
     @Option(help: "The payment's id.") var payment: Int64
     @Option(help: "Amount in KES, whole shillings.") var amount: String
     @Option(help: "Why the learner gets money back.") var reason: String
-    @Option(help: "Your name, as listed in RECON_ADMINS.") var by: String
+    @Option(help: "Your email: an active account with the admin role.") var by: String
 
     func run() async throws {
         let env = try Context.environment(common, needs: [.database, .approvals])
         let money = try parseAmount(amount)
         let settings = try adminSettings(env)
         let refund = try await withRefundDesk(env, settings: settings) { desk in
-            try await desk.propose(paymentID: payment, amount: money, reason: reason, by: by)
+            try await desk.propose(
+                paymentID: payment, amount: money, reason: reason, by: by, via: .cli, osUser: osUser())
         }
         try Context.show(RefundDetailView(refund: refund), json: common.json)
     }
@@ -127,13 +132,13 @@ struct ApproveRefund: AsyncParsableCommand {
 
     @OptionGroup var common: CommonOptions
     @Argument(help: "The refund's id.") var id: Int64
-    @Option(help: "Your name, as listed in RECON_ADMINS.") var by: String
+    @Option(help: "Your email: an active account with the admin role.") var by: String
 
     func run() async throws {
         let env = try Context.environment(common, needs: [.database, .approvals])
         let settings = try adminSettings(env)
         let refund = try await withRefundDesk(env, settings: settings) { desk in
-            try await desk.approve(id, by: by)
+            try await desk.approve(id, by: by, via: .cli, osUser: osUser())
         }
         try Context.show(RefundDetailView(refund: refund), json: common.json)
     }
@@ -145,14 +150,14 @@ struct RejectRefund: AsyncParsableCommand {
 
     @OptionGroup var common: CommonOptions
     @Argument(help: "The refund's id.") var id: Int64
-    @Option(help: "Your name, as listed in RECON_ADMINS.") var by: String
+    @Option(help: "Your email: an active account with the admin role.") var by: String
     @Option(help: "Why it is rejected.") var reason: String
 
     func run() async throws {
         let env = try Context.environment(common, needs: [.database, .approvals])
         let settings = try adminSettings(env)
         let refund = try await withRefundDesk(env, settings: settings) { desk in
-            try await desk.reject(id, by: by, reason: reason)
+            try await desk.reject(id, by: by, reason: reason, via: .cli, osUser: osUser())
         }
         try Context.show(RefundDetailView(refund: refund), json: common.json)
     }
@@ -164,14 +169,14 @@ struct CancelRefund: AsyncParsableCommand {
 
     @OptionGroup var common: CommonOptions
     @Argument(help: "The refund's id.") var id: Int64
-    @Option(help: "Your name, as listed in RECON_ADMINS (not the proposer).") var by: String
+    @Option(help: "Your email: an active admin account (not the proposer).") var by: String
     @Option(help: "Why it is cancelled.") var reason: String?
 
     func run() async throws {
         let env = try Context.environment(common, needs: [.database, .approvals])
         let settings = try adminSettings(env)
         let refund = try await withRefundDesk(env, settings: settings) { desk in
-            try await desk.cancel(id, by: by, reason: reason)
+            try await desk.cancel(id, by: by, reason: reason, via: .cli, osUser: osUser())
         }
         try Context.show(RefundDetailView(refund: refund), json: common.json)
     }

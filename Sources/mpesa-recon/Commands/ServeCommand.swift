@@ -2,16 +2,21 @@ import ArgumentParser
 import Foundation
 import Logging
 import ReconCore
+import ReconIdentity
+import ReconJobs
 import ReconPostgres
 import ReconServer
 
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Run the callback endpoint: store every callback first, apply it once, lose none.",
+        abstract: "Run the callback endpoint (and the LMS's payments API): store every callback first, lose none.",
         discussion: """
-            Routes: POST /api/payments/callback/ (STK), /api/payments/b2c/result/, /api/payments/b2c/timeout/, \
-            GET /healthz, /metrics. Every callback URL must carry ?token=MPESA_CALLBACK_TOKEN. While PostgreSQL is \
+            Route groups: callbacks = POST /api/payments/callback/ (STK), /api/payments/b2c/result/, \
+            /api/payments/b2c/timeout/; api = /api/auth/login/, /api/auth/refresh/, /api/payments/initiate/, \
+            /api/payments/<id>/status/, /api/payments/my/, /api/payments/admin/, /api/payments/b2c/ (proposes), \
+            /api/payments/b2c/<id>/approve/ and /reject/ (SimpleJWT bearer tokens: LMS_JWT_SIGNING_KEY or \
+            LMS_JWT_VERIFYING_KEY; see openapi.yaml). Always: GET /healthz, /metrics. Every callback URL must carry ?token=MPESA_CALLBACK_TOKEN. While PostgreSQL is \
             down, bodies are appended to RECON_SPOOL_DIR (fsync'd) and replayed when it is back. \
             RECON_CALLBACK_ALLOWLIST=safaricom (or a list of CIDRs) turns on the source-address allow-list; \
             RECON_TRUSTED_PROXIES names proxies whose X-Forwarded-For is believed. Connections idle longer than \
@@ -24,7 +29,7 @@ struct ServeCommand: AsyncParsableCommand {
     @OptionGroup var common: CommonOptions
     @Option(help: "Address to listen on.") var host = "127.0.0.1"
     @Option(help: "Port to listen on (0-65535; 0 picks a free one).") var port = 8080
-    @Option(help: "Route groups to serve, comma-separated (callbacks). /healthz and /metrics are always served.")
+    @Option(help: "Route groups to serve, comma-separated (callbacks, api). /healthz and /metrics are always served.")
     var routes = "callbacks"
     @Option(help: "Seconds an open connection may stay idle between requests.") var idleTimeout = 60
     @Option(help: "Seconds a client has to send a request's head, from its first byte.") var headerTimeout = 10
@@ -66,7 +71,23 @@ struct ServeCommand: AsyncParsableCommand {
             bodyTimeout: .seconds(bodyTimeout))
         let pool = try Wiring.pool(env, connections: 16)
         let endpoint = CallbackEndpoint(configuration: configuration, pool: pool)
-        try await CallbackServer.serve(endpoint) { port in
+        var api: PaymentsAPI?
+        if configuration.routes.contains(.api) {
+            let tokens: TokenService
+            do {
+                tokens = try await TokenService(settings: try TokenSettings.load(from: env))
+            } catch let error as IdentityError {
+                throw ConfigurationError(variable: "LMS_JWT_SIGNING_KEY", problem: error.message)
+            }
+            let initiator = PaymentInitiator(
+                pool: pool, client: try Wiring.darajaClient(env), schedule: try RetrySchedule.load(from: env),
+                logger: Logger(label: "mpesa-recon.api"))
+            api = PaymentsAPI(
+                configuration: APIConfiguration(
+                    tokens: tokens, initiator: initiator, approvals: try ApprovalSettings.load(from: env)),
+                pool: pool, logger: Logger(label: "mpesa-recon.api"))
+        }
+        try await CallbackServer.serve(endpoint, api: api) { port in
             FileHandle.standardError.write(
                 Data("mpesa-recon serve listening on http://\(configuration.host):\(port)\n".utf8))
         }

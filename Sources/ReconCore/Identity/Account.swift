@@ -1,0 +1,84 @@
+/// A role an account holds besides being a learner (`is_staff` counts as admin).
+public enum Role: String, Sendable, Codable, CaseIterable, Comparable {
+    /// May propose, approve and reject refunds, and see everything unmasked.
+    case admin
+    /// May read every payment, with phone numbers masked.
+    case finance
+
+    public static func < (lhs: Role, rhs: Role) -> Bool { lhs.rawValue < rhs.rawValue }
+}
+
+/// Where a person acted from; recorded with every decision.
+public enum DecisionChannel: String, Sendable, Codable {
+    /// The command line; the OS user is recorded too.
+    case cli
+    /// The JSON API with a bearer token.
+    case api
+    /// The web console.
+    case console
+}
+
+/// One of the LMS's users as this program sees it (`users` plus `user_roles`).
+public struct Account: Sendable, Equatable, Codable {
+    /// `users.id`.
+    public var id: Int64
+    /// The login name.
+    public var email: String
+    /// Display name.
+    public var fullName: String
+    /// A disabled account logs in nowhere and decides nothing.
+    public var isActive: Bool
+    /// Django's staff flag: counts as admin.
+    public var isStaff: Bool
+    /// Roles granted here.
+    public var roles: Set<Role>
+    /// Whether a password hash is stored (the hash itself never leaves the store layer's callers).
+    public var hasPassword: Bool
+
+    /// An account value.
+    public init(
+        id: Int64, email: String, fullName: String, isActive: Bool, isStaff: Bool, roles: Set<Role>,
+        hasPassword: Bool
+    ) {
+        self.id = id
+        self.email = email
+        self.fullName = fullName
+        self.isActive = isActive
+        self.isStaff = isStaff
+        self.roles = roles
+        self.hasPassword = hasPassword
+    }
+
+    /// Active and staff or holding the admin role: may act on refunds and see phones unmasked.
+    public var isAdmin: Bool { isActive && (isStaff || roles.contains(.admin)) }
+
+    /// Active admin or finance: may list every payment.
+    public var mayReadAllPayments: Bool { isAdmin || (isActive && roles.contains(.finance)) }
+}
+
+/// The person behind an action and where they acted from.
+public struct ActingAccount: Sendable, Equatable {
+    /// The account.
+    public var account: Account
+    /// The channel.
+    public var channel: DecisionChannel
+    /// The operating-system user, for `cli`.
+    public var osUser: String?
+
+    /// An actor value.
+    public init(account: Account, channel: DecisionChannel, osUser: String? = nil) {
+        self.account = account
+        self.channel = channel
+        self.osUser = osUser
+    }
+}
+
+/// Email syntax as this program accepts it for new accounts: one `@`, something on both sides, no spaces.
+public enum EmailRule {
+    /// Whether `text` may be stored as a new account's email.
+    public static func isPlausible(_ text: String) -> Bool {
+        let parts = text.split(separator: "@", omittingEmptySubsequences: false)
+        return parts.count == 2 && !parts[0].isEmpty && parts[1].contains(".")
+            && !text.contains(where: { $0.isWhitespace }) && text.count <= 254
+    }
+}

@@ -1,0 +1,198 @@
+public import Foundation
+import JWTKit
+
+/// SimpleJWT's token types.
+public enum TokenType: String, Sendable, Codable {
+    case access
+    case refresh
+}
+
+/// What a verified token says: the claims SimpleJWT writes.
+public struct VerifiedToken: Sendable, Equatable {
+    /// `access` or `refresh`.
+    public var type: TokenType
+    /// `user_id` (SimpleJWT writes the primary key as a number, or as a string for some user models).
+    public var userID: Int64
+    /// `jti`.
+    public var id: String
+    /// `exp`.
+    public var expires: Date
+}
+
+/// Why a token was refused; `detail`/`code` are what DRF answers with 401, safe to show.
+public struct TokenRefusal: Error, Sendable, Equatable, CustomStringConvertible {
+    /// DRF's `detail`.
+    public var detail: String
+    /// SimpleJWT's `code`.
+    public var code: String
+    /// A refusal.
+    public init(_ detail: String, code: String = "token_not_valid") {
+        self.detail = detail
+        self.code = code
+    }
+
+    public var description: String { detail }
+    /// SimpleJWT's answer for any unusable token.
+    public static let invalid = TokenRefusal("Given token not valid for any token type")
+}
+
+/// The payload exactly as djangorestframework-simplejwt writes it. jwt-kit checks only the signature; the claims
+/// are checked by ``TokenService`` with SimpleJWT's messages.
+struct SimpleJWTClaims: JWTPayload {
+    var tokenType: String
+    var exp: Int64
+    var iat: Int64
+    var jti: String
+    var userID: Int64
+
+    enum CodingKeys: String, CodingKey {
+        case tokenType = "token_type"
+        case exp, iat, jti
+        case userID = "user_id"
+    }
+
+    init(tokenType: String, exp: Int64, iat: Int64, jti: String, userID: Int64) {
+        self.tokenType = tokenType
+        self.exp = exp
+        self.iat = iat
+        self.jti = jti
+        self.userID = userID
+    }
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        tokenType = try container.decode(String.self, forKey: .tokenType)
+        exp = try Self.seconds(container, .exp)
+        iat = try Self.seconds(container, .iat)
+        jti = try container.decode(String.self, forKey: .jti)
+        if let number = try? container.decode(Int64.self, forKey: .userID) {
+            userID = number
+        } else {
+            let text = try container.decode(String.self, forKey: .userID)
+            guard let number = Int64(text) else {
+                throw DecodingError.dataCorruptedError(
+                    forKey: .userID, in: container, debugDescription: "user_id is not an id")
+            }
+            userID = number
+        }
+    }
+
+    static func seconds(_ container: KeyedDecodingContainer<CodingKeys>, _ key: CodingKeys) throws -> Int64 {
+        if let whole = try? container.decode(Int64.self, forKey: key) { return whole }
+        let value = try container.decode(Double.self, forKey: key)
+        guard value.isFinite, abs(value) < 1e15 else {
+            throw DecodingError.dataCorruptedError(forKey: key, in: container, debugDescription: "not a time")
+        }
+        return Int64(value)
+    }
+
+    func verify(using algorithm: some JWTAlgorithm) async throws {}
+}
+
+/// Verifies and issues SimpleJWT-compatible tokens with one configured algorithm and key. Signatures are jwt-kit's
+/// (vapor/jwt-kit, on swift-crypto); this type adds what SimpleJWT checks on top, in its order: the header's `alg`
+/// must be the configured one, then the signature, then `exp` with the leeway, then `token_type`.
+public struct TokenService: Sendable {
+    let settings: TokenSettings
+    /// Verifies: the HS256 secret, or the configured public key.
+    let verifier: JWTKeyCollection
+    /// Signs (for `/api/auth/login/`): the HS256 secret, or the private key when one is configured.
+    let signer: JWTKeyCollection?
+
+    /// A service over settings; throws when a key does not parse or does not fit the algorithm.
+    public init(settings: TokenSettings) async throws(IdentityError) {
+        self.settings = settings
+        let verifier = JWTKeyCollection()
+        var signer: JWTKeyCollection?
+        do {
+            switch settings.algorithm {
+            case .hs256:
+                await verifier.add(hmac: HMACKey(from: settings.secret), digestAlgorithm: .sha256)
+                signer = verifier
+            case .rs256:
+                let pem = settings.verifyingPEM ?? ""
+                await verifier.add(rsa: try Insecure.RSA.PublicKey(pem: pem), digestAlgorithm: .sha256)
+                if let privatePEM = settings.signingPEM {
+                    let keys = JWTKeyCollection()
+                    await keys.add(rsa: try Insecure.RSA.PrivateKey(pem: privatePEM), digestAlgorithm: .sha256)
+                    signer = keys
+                }
+            case .es256:
+                await verifier.add(ecdsa: try ES256PublicKey(pem: settings.verifyingPEM ?? ""))
+                if let privatePEM = settings.signingPEM {
+                    let keys = JWTKeyCollection()
+                    await keys.add(ecdsa: try ES256PrivateKey(pem: privatePEM))
+                    signer = keys
+                }
+            }
+        } catch {
+            throw IdentityError(
+                .configuration, "the \(settings.algorithm.rawValue) key does not parse as that kind of key")
+        }
+        self.verifier = verifier
+        self.signer = signer
+    }
+
+    /// The configured settings (lifetimes, whether tokens can be issued).
+    public var configuration: TokenSettings { settings }
+
+    /// Verifies a token of the expected type: the header must name the configured algorithm (never `none`), the
+    /// signature must hold, `exp` must not be past (with the leeway), and `token_type` must match.
+    public func verify(
+        _ token: String, as expected: TokenType, now: Date = Date()
+    ) async throws(TokenRefusal)
+        -> VerifiedToken
+    {
+        let parts = token.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 3, token.utf8.count <= 8_192, let headerBytes = Base64URL.decode(parts[0]),
+            let header = try? JSONDecoder().decode(Header.self, from: Data(headerBytes)),
+            header.alg == settings.algorithm.rawValue
+        else { throw .invalid }
+        let claims: SimpleJWTClaims
+        do {
+            claims = try await verifier.verify(token, as: SimpleJWTClaims.self)
+        } catch {
+            throw .invalid
+        }
+        guard claims.exp + Int64(settings.leeway) > Int64(now.timeIntervalSince1970.rounded(.down)) else {
+            throw TokenRefusal("Token is expired", code: "token_not_valid")
+        }
+        guard claims.tokenType == expected.rawValue else {
+            throw TokenRefusal("Token has wrong type", code: "token_not_valid")
+        }
+        return VerifiedToken(
+            type: expected, userID: claims.userID, id: claims.jti,
+            expires: Date(timeIntervalSince1970: TimeInterval(claims.exp)))
+    }
+
+    /// Issues a token as SimpleJWT would for this user.
+    public func issue(_ type: TokenType, userID: Int64, now: Date = Date()) async throws(IdentityError) -> String {
+        guard let signer else { throw IdentityError(.configuration, "no signing key: tokens come from the LMS") }
+        let lifetime = type == .access ? settings.accessLifetime : settings.refreshLifetime
+        let iat = Int64(now.timeIntervalSince1970)
+        let jti = UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+        let claims = SimpleJWTClaims(
+            tokenType: type.rawValue, exp: iat + Int64(lifetime), iat: iat, jti: jti, userID: userID)
+        do {
+            return try await signer.sign(claims)
+        } catch {
+            throw IdentityError(.crypto, "the token could not be signed")
+        }
+    }
+
+    struct Header: Decodable {
+        var alg: String
+    }
+}
+
+/// base64url without padding (RFC 7515 §2).
+enum Base64URL {
+    static func decode(_ text: Substring) -> [UInt8]? {
+        guard text.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }), text.allSatisfy(\.isASCII)
+        else { return nil }
+        var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        while base64.count % 4 != 0 { base64 += "=" }
+        return Data(base64Encoded: base64).map(Array.init)
+    }
+
+}

@@ -1,0 +1,117 @@
+import Foundation
+public import ReconCore
+internal import ReconIdentity
+import ReconPostgres
+
+/// What `config add` stores: plain settings and the secrets to seal.
+public struct NewMpesaConfiguration: Sendable {
+    public var name: String
+    public var environment: String
+    public var baseURL: String?
+    public var shortcode: String
+    public var partyType: String
+    public var tillNumber: String?
+    public var callbackURL: String
+    public var b2cShortcode: String?
+    public var b2cInitiatorName: String?
+    public var b2cResultURL: String?
+    public var b2cTimeoutURL: String?
+    /// Secrets by name: `passkey`, `consumer_key`, `consumer_secret`, optional `initiator_password`.
+    public var secrets: [String: String]
+
+    /// A value.
+    public init(
+        name: String, environment: String, baseURL: String?, shortcode: String, partyType: String,
+        tillNumber: String?, callbackURL: String, b2cShortcode: String?, b2cInitiatorName: String?,
+        b2cResultURL: String?, b2cTimeoutURL: String?, secrets: [String: String]
+    ) {
+        self.name = name
+        self.environment = environment
+        self.baseURL = baseURL
+        self.shortcode = shortcode
+        self.partyType = partyType
+        self.tillNumber = tillNumber
+        self.callbackURL = callbackURL
+        self.b2cShortcode = b2cShortcode
+        self.b2cInitiatorName = b2cInitiatorName
+        self.b2cResultURL = b2cResultURL
+        self.b2cTimeoutURL = b2cTimeoutURL
+        self.secrets = secrets
+    }
+}
+
+/// A configuration as `config list` shows it: no secret, only whether each is set.
+public struct MpesaConfigurationSummary: Sendable, Codable, Equatable {
+    public var id: Int64
+    public var name: String
+    public var environment: String
+    public var shortcode: String
+    public var partyType: String
+    public var active: Bool
+    public var hasB2C: Bool
+}
+
+/// `config add|list|disable`: the guide's MpesaConfiguration, secrets sealed with `RECON_SECRETS_KEY`.
+public enum Configurations {
+    /// Seals the secrets and stores the configuration.
+    public static func add(
+        _ settings: DatabaseSettings, secretsKey: String, _ new: NewMpesaConfiguration
+    ) async throws -> MpesaConfigurationSummary {
+        let box = try SecretBox(encodedKey: secretsKey)
+        for required in ["passkey", "consumer_key", "consumer_secret"] where (new.secrets[required] ?? "").isEmpty {
+            throw AccountRefusal("the secret \(required) is missing (give it on stdin as \(required)=VALUE)")
+        }
+        let context = "mpesa_configurations:\(new.name)"
+        let record = MpesaConfigurationRecord(
+            name: new.name, environment: new.environment, baseURL: new.baseURL, shortcode: new.shortcode,
+            partyType: new.partyType, tillNumber: new.tillNumber,
+            passkeySealed: try box.seal(new.secrets["passkey"] ?? "", context: context),
+            consumerKeySealed: try box.seal(new.secrets["consumer_key"] ?? "", context: context),
+            consumerSecretSealed: try box.seal(new.secrets["consumer_secret"] ?? "", context: context),
+            callbackURL: new.callbackURL, b2cShortcode: new.b2cShortcode, b2cInitiatorName: new.b2cInitiatorName,
+            b2cInitiatorPasswordSealed: try new.secrets["initiator_password"].map { password throws(IdentityError) in
+                try box.seal(password, context: context)
+            },
+            b2cResultURL: new.b2cResultURL, b2cTimeoutURL: new.b2cTimeoutURL)
+        let id = try await withConnectionPool(settings) { pool in
+            try await pool.withConnection { db in
+                try await db.run { db throws(PostgresError) in try ConfigurationStore.insert(db, record) }
+            }
+        }
+        return MpesaConfigurationSummary(
+            id: id, name: new.name, environment: new.environment, shortcode: new.shortcode,
+            partyType: new.partyType, active: true, hasB2C: record.b2cInitiatorPasswordSealed != nil)
+    }
+
+    /// Every configuration.
+    public static func list(_ settings: DatabaseSettings) async throws -> [MpesaConfigurationSummary] {
+        try await withConnectionPool(settings) { pool in
+            try await pool.withConnection { db in
+                try await db.run { db throws(PostgresError) in
+                    try ConfigurationStore.list(db).map {
+                        MpesaConfigurationSummary(
+                            id: $0.id, name: $0.name, environment: $0.environment, shortcode: $0.shortcode,
+                            partyType: $0.partyType, active: $0.isActive, hasB2C: $0.b2cInitiatorPasswordSealed != nil)
+                    }
+                }
+            }
+        }
+    }
+
+    /// Disables a configuration by name.
+    public static func disable(_ settings: DatabaseSettings, name: String) async throws {
+        let found = try await withConnectionPool(settings) { pool in
+            try await pool.withConnection { db in
+                try await db.run { db throws(PostgresError) in
+                    try ConfigurationStore.setActive(db, name: name, active: false)
+                }
+            }
+        }
+        guard found else { throw AccountRefusal("no configuration named \(name)") }
+    }
+
+    /// Opens one sealed secret of a stored configuration (for the Daraja client that uses it).
+    public static func openSecret(_ sealed: String, name: String, secretsKey: String) throws -> String {
+        try SecretBox(encodedKey: secretsKey).open(sealed, context: "mpesa_configurations:\(name)")
+    }
+}
