@@ -30,6 +30,7 @@ test: setup pg
 	swift build --build-tests
 	$(MAKE) --no-print-directory lint
 	swift test
+	PG_PORT=$(PG_PORT) scripts/api-fuzz.sh
 
 demo: setup pg build
 	@PG_PORT=$(PG_PORT) scripts/demo.sh

@@ -35,6 +35,12 @@ if ! python3 -c 'import jwt, jsonschema, yaml' >/dev/null 2>&1; then
         || python3 -m pip install -q --break-system-packages 'pyjwt[crypto]' jsonschema pyyaml
 fi
 
+# schemathesis fuzzes openapi.yaml against a running `serve` (scripts/api-fuzz.sh, part of make test).
+if ! command -v schemathesis >/dev/null 2>&1; then
+    echo "setup: installing schemathesis" >&2
+    python3 -m pip install -q schemathesis 2>/dev/null || python3 -m pip install -q --break-system-packages schemathesis
+fi
+
 if ! command -v swift >/dev/null 2>&1; then
     echo "setup: swift is not on PATH (expected the Swift 6 toolchain, e.g. /opt/swift/usr/bin)" >&2
     exit 1

@@ -50,7 +50,7 @@ struct OpsTests {
             let first = try await cli.run(["run", "--no-reports", "--json"])
             #expect(first.status == 0, "\(first.stderr)")
             let refund = try #require(try await stack.desk.list().first)
-            let approve = try await cli.run(["refunds", "approve", String(refund.id), "--by", "carol"])
+            let approve = try await cli.run(["refunds", "approve", String(refund.id), "--by", "carol@example.com"])
             #expect(approve.status == 0, "\(approve.stderr)")
 
             var environment = cli.environment

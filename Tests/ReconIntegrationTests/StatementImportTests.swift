@@ -66,8 +66,9 @@ struct StatementImportTests {
                 try await stack.db.query(
                     """
                     INSERT INTO refunds (payment_id, amount, reason, status, proposed_by, approved_by,
-                                         originator_conversation_id, transaction_id, completed_at)
-                    VALUES (\(matched.payment), 1000, 'test', 'succeeded', 'mpesa-recon', 'alice', 'oc-1',
+                                         approved_by_user_id, originator_conversation_id, transaction_id, completed_at)
+                    VALUES (\(matched.payment), 1000, 'test', 'succeeded', 'mpesa-recon', 'alice',
+                            (SELECT id FROM users WHERE email = 'alice@example.com'), 'oc-1',
                             'SE31ABC003', \(eatDate(5, 12, 0)))
                     RETURNING id
                     """

@@ -29,8 +29,12 @@ struct ServeCommand: AsyncParsableCommand {
     @OptionGroup var common: CommonOptions
     @Option(help: "Address to listen on.") var host = "127.0.0.1"
     @Option(help: "Port to listen on (0-65535; 0 picks a free one).") var port = 8080
-    @Option(help: "Route groups to serve, comma-separated (callbacks, api). /healthz and /metrics are always served.")
-    var routes = "callbacks"
+    @Option(
+        help: """
+            Route groups to serve, comma-separated (callbacks, api). Default: both when LMS_JWT_SIGNING_KEY or \
+            LMS_JWT_VERIFYING_KEY is set, else callbacks alone. /healthz and /metrics are always served.
+            """)
+    var routes: String?
     @Option(help: "Seconds an open connection may stay idle between requests.") var idleTimeout = 60
     @Option(help: "Seconds a client has to send a request's head, from its first byte.") var headerTimeout = 10
     @Option(help: "Seconds a client has to send a request's body, after its head.") var bodyTimeout = 30
@@ -47,8 +51,12 @@ struct ServeCommand: AsyncParsableCommand {
         _ = try routeGroups()
     }
 
-    /// The groups named by --routes.
-    func routeGroups() throws -> [RouteGroup] {
+    /// The groups named by --routes; without it, the api group joins when the LMS's token settings are present.
+    func routeGroups(_ env: Environment? = nil) throws -> [RouteGroup] {
+        guard let routes else {
+            let lms = env.map { $0.optional("LMS_JWT_SIGNING_KEY") != nil || $0.optional("LMS_JWT_VERIFYING_KEY") != nil }
+            return lms == true ? [.callbacks, .api] : [.callbacks]
+        }
         let names = routes.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         guard !names.isEmpty else { throw ValidationError("--routes names no route group.") }
         return try names.map { name in
@@ -66,7 +74,7 @@ struct ServeCommand: AsyncParsableCommand {
         let configuration = CallbackServerConfiguration(
             host: host, port: port, callbackToken: settings.token,
             addressPolicy: try Self.policy(settings), spoolDirectory: URL(fileURLWithPath: settings.spoolDirectory),
-            schedule: try RetrySchedule.load(from: env), routes: try routeGroups(),
+            schedule: try RetrySchedule.load(from: env), routes: try routeGroups(env),
             idleTimeout: .seconds(idleTimeout), headerTimeout: .seconds(headerTimeout),
             bodyTimeout: .seconds(bodyTimeout))
         let pool = try Wiring.pool(env, connections: 16)
@@ -89,7 +97,9 @@ struct ServeCommand: AsyncParsableCommand {
         }
         try await CallbackServer.serve(endpoint, api: api) { port in
             FileHandle.standardError.write(
-                Data("mpesa-recon serve listening on http://\(configuration.host):\(port)\n".utf8))
+                Data(
+                    "mpesa-recon serve listening on http://\(configuration.host):\(port) (routes: \(configuration.routes.map(\.rawValue).joined(separator: ", ")))\n"
+                        .utf8))
         }
         await pool.close()
     }
