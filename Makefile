@@ -5,7 +5,7 @@ export PATH := /opt/swift/usr/bin:$(PATH)
 PG_PORT ?= 54329
 export RECON_TEST_ADMIN_URL ?= postgresql://postgres@127.0.0.1:$(PG_PORT)/postgres
 
-.PHONY: setup pg pg-stop build lint format test demo chaos asan bench
+.PHONY: setup pg pg-stop build lint format test demo console-demo chaos asan bench
 
 setup:
 	@scripts/setup.sh
@@ -31,9 +31,14 @@ test: setup pg
 	$(MAKE) --no-print-directory lint
 	swift test
 	PG_PORT=$(PG_PORT) scripts/api-fuzz.sh
+	PG_PORT=$(PG_PORT) scripts/console-test.sh
 
 demo: setup pg build
 	@PG_PORT=$(PG_PORT) scripts/demo.sh
+
+# The demo, then the console over its database with two demo logins until Ctrl-C.
+console-demo: setup pg build
+	@PG_PORT=$(PG_PORT) scripts/demo.sh --console
 
 # The end-to-end chaos test at full size (2,000 payments); the test suite runs it at 120.
 chaos: setup pg

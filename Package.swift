@@ -31,6 +31,10 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         // The LMS's SimpleJWT tokens (HS256/RS256/ES256) are checked and signed by jwt-kit, not hand-rolled JOSE.
         .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.8.0"),
+        // Already in the graph through jwt-kit; the console hashes session ids with its SHA-256.
+        .package(url: "https://github.com/apple/swift-crypto.git", "4.1.0"..<"6.0.0"),
+        // The console's server-rendered pages.
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
     ],
     targets: [
         // Pure domain: no I/O.
@@ -112,7 +116,7 @@ let package = Package(
             name: "ReconDemo",
             dependencies: [
                 "ReconCore", "ReconPostgres", "ReconJobs", "ReconServer", "Daraja", "DarajaSimulator", "ServerSupport",
-                "ReconHTTP", "ReconReports", "ReconOperations", "StatementImport",
+                "ReconHTTP", "ReconReports", "ReconOperations", "StatementImport", "ReconIdentity",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -177,7 +181,10 @@ let package = Package(
         .target(
             name: "ReconServer",
             dependencies: [
-                "ReconCore", "ReconPostgres", "ReconJobs", "ServerSupport", "ReconIdentity",
+                "ReconCore", "ReconPostgres", "ReconJobs", "ServerSupport", "ReconIdentity", "ReconReports",
+                "ReconPresentation",
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -6,4 +6,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 port=${PG_PORT:-54329}
 bin=$(swift build --show-bin-path)/mpesa-recon-demo
-"$bin" --admin-url "postgresql://postgres@127.0.0.1:$port/postgres" --reports-dir reports
+"$bin" --admin-url "postgresql://postgres@127.0.0.1:$port/postgres" --reports-dir reports "$@"

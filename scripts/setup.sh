@@ -3,8 +3,9 @@
 set -euo pipefail
 
 # libreoffice-calc-nogui: the print test converts the demo's workbook to PDF as finance would print it.
+# chromium, chromium-driver: the console's browser tests (scripts/console-test.sh), headless.
 apt_packages=(pkg-config libpq-dev libcurl4-openssl-dev libxlsxwriter-dev libssl-dev openssl postgresql python3 python3-pip
-    libreoffice-calc-nogui)
+    libreoffice-calc-nogui chromium chromium-driver curl)
 missing=()
 for pkg in "${apt_packages[@]}"; do
     dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
@@ -33,6 +34,12 @@ if ! python3 -c 'import jwt, jsonschema, yaml' >/dev/null 2>&1; then
     echo "setup: installing PyJWT, jsonschema, PyYAML" >&2
     python3 -m pip install -q 'pyjwt[crypto]' jsonschema pyyaml 2>/dev/null \
         || python3 -m pip install -q --break-system-packages 'pyjwt[crypto]' jsonschema pyyaml
+fi
+
+# Selenium drives the system Chromium in the console's browser tests (no browser download).
+if ! python3 -c 'import selenium' >/dev/null 2>&1; then
+    echo "setup: installing selenium" >&2
+    python3 -m pip install -q selenium 2>/dev/null || python3 -m pip install -q --break-system-packages selenium
 fi
 
 # schemathesis fuzzes openapi.yaml against a running `serve` (scripts/api-fuzz.sh, part of make test).

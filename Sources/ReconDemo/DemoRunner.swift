@@ -152,15 +152,20 @@ public enum DemoRunner {
                 }
             }
         }
-        var url = options.adminURL
-        if let query = url.firstIndex(of: "?") { url = String(url[..<query]) }
-        if let slash = url.lastIndex(of: "/") { url = String(url[..<slash]) }
-        let settings = DatabaseSettings(connectionString: url + "/" + options.database)
+        let settings = try databaseSettings(options)
         let migrations = try Migration.load(from: options.migrationsDirectory)
         _ = try await withConnectionPool(settings) { pool in
             try await pool.withConnection { db in try await Migrator(migrations: migrations).migrate(db) }
         }
         return settings
+    }
+
+    /// The demo database's settings: the admin URL with the demo's database name.
+    static func databaseSettings(_ options: DemoOptions) throws -> DatabaseSettings {
+        var url = options.adminURL
+        if let query = url.firstIndex(of: "?") { url = String(url[..<query]) }
+        if let slash = url.lastIndex(of: "/") { url = String(url[..<slash]) }
+        return DatabaseSettings(connectionString: url + "/" + options.database)
     }
 
     static func day(

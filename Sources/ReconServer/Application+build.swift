@@ -3,6 +3,7 @@ public import Logging
 public import NIOCore
 public import ReconPostgres
 import ServerSupport
+import ServiceLifecycle
 
 /// A set of routes one instance can choose to serve (DESIGN §10 "One application, route groups").
 ///
@@ -13,6 +14,8 @@ public enum RouteGroup: String, Sendable, CaseIterable {
     case callbacks
     /// The LMS guide's JSON API: `/api/auth/*` and `/api/payments/*` with SimpleJWT bearer tokens.
     case api
+    /// The admin and finance console: HTML pages under `/console/` with server-side sessions.
+    case console
 }
 
 /// Builds the application `serve` runs and tests call: the router with the chosen route groups, the HTTP
@@ -29,16 +32,18 @@ public func buildApplication(
 
 /// Builds the application around an existing endpoint (tests and the demo keep it to read its metrics).
 public func buildApplication(
-    endpoint: CallbackEndpoint, api: PaymentsAPI? = nil,
+    endpoint: CallbackEndpoint, api: PaymentsAPI? = nil, console: Console? = nil,
     onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
     let configuration = endpoint.configuration
+    var services: [any Service] = [CallbackSweeper(endpoint: endpoint)]
+    if let console, configuration.routes.contains(.console) { services.append(console.reportWorker) }
     return Application(
-        router: buildRouter(endpoint: endpoint, routes: configuration.routes, api: api),
+        router: buildRouter(endpoint: endpoint, routes: configuration.routes, api: api, console: console),
         server: .http1(timeouts: configuration.connectionTimeouts),
         configuration: .init(
             address: .hostname(configuration.host, port: configuration.port), serverName: "mpesa-recon"),
-        services: [CallbackSweeper(endpoint: endpoint)],
+        services: services,
         onServerRunning: onServerRunning,
         logger: endpoint.logger
     )
@@ -47,7 +52,7 @@ public func buildApplication(
 /// The router: the operations routes every instance has, then each chosen group's routes.
 /// The `api` group is served only when an API is given (`serve` refuses `--routes api` without its settings).
 func buildRouter(
-    endpoint: CallbackEndpoint, routes: [RouteGroup], api: PaymentsAPI? = nil
+    endpoint: CallbackEndpoint, routes: [RouteGroup], api: PaymentsAPI? = nil, console: Console? = nil
 ) -> Router<ReconRequestContext> {
     let router = Router(context: ReconRequestContext.self)
     endpoint.addOperationsRoutes(to: router)
@@ -55,6 +60,7 @@ func buildRouter(
         switch group {
         case .callbacks: endpoint.addCallbackRoutes(to: router)
         case .api: api?.addRoutes(to: router)
+        case .console: console?.addRoutes(to: router)
         }
     }
     return router

@@ -259,13 +259,13 @@ public final class CallbackEndpoint: Sendable {
 public enum CallbackServer {
     /// Starts in the background on the configured address (tests, the demo); stop it with `stop()`.
     public static func start(
-        _ endpoint: CallbackEndpoint, api: PaymentsAPI? = nil
+        _ endpoint: CallbackEndpoint, api: PaymentsAPI? = nil, console: Console? = nil
     ) async throws
         -> RunningCallbackServer
     {
         let server = try await RunningServer.start(host: endpoint.configuration.host, serverName: "mpesa-recon") {
             onServerRunning in
-            buildApplication(endpoint: endpoint, api: api, onServerRunning: onServerRunning)
+            buildApplication(endpoint: endpoint, api: api, console: console, onServerRunning: onServerRunning)
         }
         return RunningCallbackServer(server: server)
     }
@@ -273,10 +273,11 @@ public enum CallbackServer {
     /// Serves in the foreground until SIGTERM or SIGINT, then shuts down gracefully: the server stops
     /// accepting and finishes its requests, then the sweeper ends after its current pass (`mpesa-recon serve`).
     public static func serve(
-        _ endpoint: CallbackEndpoint, api: PaymentsAPI? = nil, onListening: @escaping @Sendable (Int) -> Void
+        _ endpoint: CallbackEndpoint, api: PaymentsAPI? = nil, console: Console? = nil,
+        onListening: @escaping @Sendable (Int) -> Void
     ) async throws {
         let port = endpoint.configuration.port
-        let app = buildApplication(endpoint: endpoint, api: api) { channel in
+        let app = buildApplication(endpoint: endpoint, api: api, console: console) { channel in
             onListening(channel.localAddress?.port ?? port)
         }
         try await app.runService()

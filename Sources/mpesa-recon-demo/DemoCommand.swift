@@ -27,6 +27,11 @@ struct DemoCommand: AsyncParsableCommand {
     @Option(help: "The demo's database (dropped and made anew).") var database = "mpesa_recon_demo"
     @Option(help: "Where the reports go.") var reportsDir = "reports"
     @Option(help: "The migrations folder (default: ./sql, or the one beside the build).") var sqlDir: String?
+    @Flag(
+        inversion: .prefixedNo,
+        help: "Afterwards serve the console with two demo logins until Ctrl-C (default: only on a terminal).")
+    var console: Bool?
+    @Option(help: "The console's port.") var consolePort = 8080
 
     func run() async throws {
         LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
@@ -47,6 +52,11 @@ struct DemoCommand: AsyncParsableCommand {
             FileHandle.standardError.write(
                 Data("mpesa-recon-demo: the database does not match the simulator's ledger\n".utf8))
             throw ExitCode.failure
+        }
+        if console ?? (isatty(STDIN_FILENO) == 1 && isatty(STDOUT_FILENO) == 1) {
+            try await DemoConsole.serve(options, port: consolePort) { line in print(line) }
+        } else {
+            print("The console: make console-demo (or mpesa-recon-demo --console) serves it with two demo logins.")
         }
     }
 }

@@ -48,7 +48,8 @@ struct SimulatorStatementTests {
             try await stack.endpoint.sweep()
             #expect(try await stack.count("SELECT count(*) FROM payments WHERE status = 'completed'") == 2)
             let refund = try await stack.desk.propose(
-                paymentID: started[0].id, amount: Money(minorUnits: 100_000), reason: "goodwill", by: "alice@example.com")
+                paymentID: started[0].id, amount: Money(minorUnits: 100_000), reason: "goodwill",
+                by: "alice@example.com")
             _ = try await stack.desk.approve(refund.id, by: "bob@example.com")
             _ = try await stack.dispatcher().run()
             await stack.simulator.waitForCallbacks()

@@ -31,7 +31,8 @@ struct SchemaTests {
         try await TestDatabase.with { _, db in
             let payment = try await Self.seedPayment(db)
             try await db.query(
-                "INSERT INTO refunds (payment_id, amount, reason, proposed_by) VALUES (\(payment), 600, 'dup', 'mpesa-recon')")
+                "INSERT INTO refunds (payment_id, amount, reason, proposed_by) VALUES (\(payment), 600, 'dup', 'mpesa-recon')"
+            )
             let error = await #expect(throws: PostgresError.self) {
                 try await db.query(
                     "INSERT INTO refunds (payment_id, amount, reason, proposed_by) VALUES (\(payment), 400.01, 'x', 'mpesa-recon')"
@@ -47,7 +48,8 @@ struct SchemaTests {
                 WHERE payment_id = \(payment)
                 """)
             try await db.query(
-                "INSERT INTO refunds (payment_id, amount, reason, proposed_by) VALUES (\(payment), 1000, 'x', 'mpesa-recon')")
+                "INSERT INTO refunds (payment_id, amount, reason, proposed_by) VALUES (\(payment), 1000, 'x', 'mpesa-recon')"
+            )
         }
     }
 
@@ -66,7 +68,8 @@ struct SchemaTests {
                 "UPDATE payments SET status = 'failed', mpesa_receipt = NULL, paid_amount = NULL WHERE id = \(payment)")
             let failed = await #expect(throws: PostgresError.self) {
                 try await db.query(
-                    "INSERT INTO refunds (payment_id, amount, reason, proposed_by) VALUES (\(payment), 1, 'x', 'mpesa-recon')")
+                    "INSERT INTO refunds (payment_id, amount, reason, proposed_by) VALUES (\(payment), 1, 'x', 'mpesa-recon')"
+                )
             }
             #expect(failed?.constraint == "refunds_within_payment_amount")
         }

@@ -39,6 +39,18 @@ public enum NairobiTime {
         return instant(year: year, month: month, day: day, hour: hour, minute: minute, second: second)
     }
 
+    /// Midnight (00:00 EAT) of the Nairobi day that contains `date`.
+    public static func startOfDay(_ date: Date) -> Date {
+        let fields = localFields(of: date)
+        return instant(year: fields.year, month: fields.month, day: fields.day, hour: 0, minute: 0, second: 0) ?? date
+    }
+
+    /// 00:00 EAT on the first of the Nairobi month that contains `date`.
+    public static func startOfMonth(_ date: Date) -> Date {
+        let fields = localFields(of: date)
+        return instant(year: fields.year, month: fields.month, day: 1, hour: 0, minute: 0, second: 0) ?? date
+    }
+
     private struct Fields {
         var year: Int64
         var month: Int64

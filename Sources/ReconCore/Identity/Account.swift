@@ -62,14 +62,15 @@ public struct ActingAccount: Sendable, Equatable {
     public var account: Account
     /// The channel.
     public var channel: DecisionChannel
-    /// The operating-system user, for `cli`.
-    public var osUser: String?
+    /// Where the person acted from: the operating-system user on `cli`, the client's address on `api` and
+    /// `console`.
+    public var origin: String?
 
     /// An actor value.
-    public init(account: Account, channel: DecisionChannel, osUser: String? = nil) {
+    public init(account: Account, channel: DecisionChannel, origin: String? = nil) {
         self.account = account
         self.channel = channel
-        self.osUser = osUser
+        self.origin = origin
     }
 }
 

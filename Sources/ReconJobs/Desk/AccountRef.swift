@@ -11,7 +11,7 @@ public enum AccountRef: Sendable, Equatable {
 
     /// The active admin account behind `who`, with the channel it acts through; refuses anyone else.
     static func acting(
-        _ db: isolated PostgresConnection, _ who: AccountRef, via channel: DecisionChannel, osUser: String?
+        _ db: isolated PostgresConnection, _ who: AccountRef, via channel: DecisionChannel, origin: String?
     ) throws -> ActingAccount {
         let account: Account?
         let given: String
@@ -25,6 +25,6 @@ public enum AccountRef: Sendable, Equatable {
         }
         try RefundApproval.checkAdmin(account, given: given)
         guard let account else { throw RefundRefusal(.notAdmin, "no such account") }
-        return ActingAccount(account: account, channel: channel, osUser: osUser)
+        return ActingAccount(account: account, channel: channel, origin: origin)
     }
 }

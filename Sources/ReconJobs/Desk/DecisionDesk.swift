@@ -47,13 +47,13 @@ public struct DecisionDesk: Sendable {
 
     /// Resolves an open exception with a note, as the decision of the admin account `who`.
     public func resolveException(
-        _ id: Int64, note: String, who: AccountRef, via channel: DecisionChannel = .cli, osUser: String? = nil
+        _ id: Int64, note: String, who: AccountRef, via channel: DecisionChannel = .cli, origin: String? = nil
     ) async throws -> ExceptionRecord {
         let note = note.trimmingSpaces()
         guard !note.isEmpty else { throw RefundRefusal(.missingReason, "resolving an exception needs a --note") }
         try await pool.withConnection { db in
             try await db.withTransaction { db in
-                let acting = try AccountRef.acting(db, who, via: channel, osUser: osUser)
+                let acting = try AccountRef.acting(db, who, via: channel, origin: origin)
                 guard let record = try DeskStore.exception(db, id: id, forUpdate: true) else {
                     throw RefundRefusal(.notFound, "no exception with id \(id)")
                 }
@@ -107,12 +107,12 @@ public struct DecisionDesk: Sendable {
     /// it through the payment state machine (source admin), which also enrolls the learner when paid.
     public func decide(
         paymentID: Int64, verdict: PaymentVerdict, who: AccountRef, via channel: DecisionChannel = .cli,
-        osUser: String? = nil
+        origin: String? = nil
     ) async throws -> Decided {
         let schedule = self.schedule
         return try await pool.withConnection { db in
             try await db.withTransaction { db in
-                let acting = try AccountRef.acting(db, who, via: channel, osUser: osUser)
+                let acting = try AccountRef.acting(db, who, via: channel, origin: origin)
                 let who = acting.account.email
                 guard let payment = try PaymentStore.load(db, id: paymentID, forUpdate: true) else {
                     throw RefundRefusal(.notFound, "no payment with id \(paymentID)")

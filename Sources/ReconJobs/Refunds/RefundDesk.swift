@@ -111,22 +111,22 @@ public struct RefundDesk: Sendable {
     /// non-rejected, non-failed refunds past what it paid; that comes back as ``RefundRefusal`` `.overRefund`.
     public func propose(
         paymentID: Int64, amount: Money, reason: String, by email: String, via channel: DecisionChannel = .cli,
-        osUser: String? = nil, exceptionID: Int64? = nil
+        origin: String? = nil, exceptionID: Int64? = nil
     ) async throws -> RefundView {
         try await propose(
-            paymentID: paymentID, amount: amount, reason: reason, who: .email(email), via: channel, osUser: osUser,
+            paymentID: paymentID, amount: amount, reason: reason, who: .email(email), via: channel, origin: origin,
             exceptionID: exceptionID)
     }
 
     /// Proposes a refund as the account `who`.
     public func propose(
-        paymentID: Int64, amount: Money, reason: String, who: Who, via channel: DecisionChannel, osUser: String? = nil,
+        paymentID: Int64, amount: Money, reason: String, who: Who, via channel: DecisionChannel, origin: String? = nil,
         exceptionID: Int64? = nil
     ) async throws -> RefundView {
         let settings = self.settings
         let id: Int64 = try await pool.withConnection { db in
             try await db.withTransaction { db in
-                let acting = try AccountRef.acting(db, who, via: channel, osUser: osUser)
+                let acting = try AccountRef.acting(db, who, via: channel, origin: origin)
                 let state = try RefundApproval.propose(
                     amount: amount, reason: reason, by: acting.account.email, settings: settings)
                 guard let payment = try RefundStore.paymentForRefund(db, paymentID: paymentID) else {
@@ -158,17 +158,17 @@ public struct RefundDesk: Sendable {
 
     /// Approves a refund (the first or the second approval) as the admin with this email.
     public func approve(
-        _ id: Int64, by email: String, via channel: DecisionChannel = .cli, osUser: String? = nil
+        _ id: Int64, by email: String, via channel: DecisionChannel = .cli, origin: String? = nil
     ) async throws -> RefundView {
-        try await approve(id, who: .email(email), via: channel, osUser: osUser)
+        try await approve(id, who: .email(email), via: channel, origin: origin)
     }
 
     /// Approves a refund as the account `who`.
     public func approve(
-        _ id: Int64, who: Who, via channel: DecisionChannel, osUser: String? = nil
+        _ id: Int64, who: Who, via channel: DecisionChannel, origin: String? = nil
     ) async throws -> RefundView {
         let settings = self.settings
-        try await decide(id, who: who, via: channel, osUser: osUser) { state, name throws(RefundRefusal) in
+        try await decide(id, who: who, via: channel, origin: origin) { state, name throws(RefundRefusal) in
             try RefundApproval.approve(state, id: id, by: name, settings: settings)
         }
         return try await show(id)
@@ -176,17 +176,17 @@ public struct RefundDesk: Sendable {
 
     /// Rejects a proposed refund with a reason; its finding is resolved as this admin's decision.
     public func reject(
-        _ id: Int64, by email: String, reason: String, via channel: DecisionChannel = .cli, osUser: String? = nil
+        _ id: Int64, by email: String, reason: String, via channel: DecisionChannel = .cli, origin: String? = nil
     ) async throws -> RefundView {
-        try await reject(id, who: .email(email), reason: reason, via: channel, osUser: osUser)
+        try await reject(id, who: .email(email), reason: reason, via: channel, origin: origin)
     }
 
     /// Rejects a proposed refund as the account `who`.
     public func reject(
-        _ id: Int64, who: Who, reason: String, via channel: DecisionChannel, osUser: String? = nil
+        _ id: Int64, who: Who, reason: String, via channel: DecisionChannel, origin: String? = nil
     ) async throws -> RefundView {
         let settings = self.settings
-        try await decide(id, who: who, via: channel, osUser: osUser) { state, name throws(RefundRefusal) in
+        try await decide(id, who: who, via: channel, origin: origin) { state, name throws(RefundRefusal) in
             try RefundApproval.reject(state, id: id, by: name, reason: reason, settings: settings)
         }
         return try await show(id)
@@ -194,29 +194,29 @@ public struct RefundDesk: Sendable {
 
     /// Cancels an approved refund not yet sent (it becomes `rejected`; nothing is sent), as the admin with this email.
     public func cancel(
-        _ id: Int64, by email: String, reason: String?, via channel: DecisionChannel = .cli, osUser: String? = nil
+        _ id: Int64, by email: String, reason: String?, via channel: DecisionChannel = .cli, origin: String? = nil
     ) async throws -> RefundView {
-        try await cancel(id, who: .email(email), reason: reason, via: channel, osUser: osUser)
+        try await cancel(id, who: .email(email), reason: reason, via: channel, origin: origin)
     }
 
     /// Cancels an approved refund not yet sent as the account `who`.
     public func cancel(
-        _ id: Int64, who: Who, reason: String?, via channel: DecisionChannel, osUser: String? = nil
+        _ id: Int64, who: Who, reason: String?, via channel: DecisionChannel, origin: String? = nil
     ) async throws -> RefundView {
         let settings = self.settings
-        try await decide(id, who: who, via: channel, osUser: osUser) { state, name throws(RefundRefusal) in
+        try await decide(id, who: who, via: channel, origin: origin) { state, name throws(RefundRefusal) in
             try RefundApproval.cancel(state, id: id, by: name, reason: reason, settings: settings)
         }
         return try await show(id)
     }
 
     private func decide(
-        _ id: Int64, who: Who, via channel: DecisionChannel, osUser: String?,
+        _ id: Int64, who: Who, via channel: DecisionChannel, origin: String?,
         _ rule: @escaping @Sendable (RefundState, String) throws(RefundRefusal) -> RefundState
     ) async throws {
         try await pool.withConnection { db in
             try await db.withTransaction { db in
-                let acting = try AccountRef.acting(db, who, via: channel, osUser: osUser)
+                let acting = try AccountRef.acting(db, who, via: channel, origin: origin)
                 guard let refund = try RefundStore.load(db, id: id, forUpdate: true) else {
                     throw RefundRefusal(.notFound, "no refund with id \(id)")
                 }

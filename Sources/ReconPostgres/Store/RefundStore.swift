@@ -238,7 +238,9 @@ public enum RefundStore {
             rejects
             ? (old.status == .approved ? "refund.cancel" : "refund.reject")
             : (approvesSecond ? "refund.approve_second" : "refund.approve")
-        try UserStore.audit(db, acting: acting, action: action, subject: "refund", subjectID: refund.id, at: now)
+        try UserStore.audit(
+            db, acting: acting, action: action, subject: "refund", subjectID: refund.id,
+            detail: JSONText.object(["from": old.status.rawValue, "to": next.status.rawValue]), at: now)
     }
 
     // MARK: Dispatch

@@ -127,11 +127,13 @@ public enum UserStore {
         detail: String = "{}", at: Date = Date()
     ) throws(PostgresError) {
         let channel = acting?.channel.rawValue ?? "system"
+        let osUser = acting?.channel == .cli ? acting?.origin : nil
+        let address = acting?.channel == .cli ? nil : acting?.origin
         try db.query(
             """
-            INSERT INTO audit_log (at, user_id, channel, os_user, action, subject, subject_id, detail)
-            VALUES (\(at), \(acting?.account.id), \(channel), \(acting?.osUser), \(action), \(subject), \(subjectID),
-                    \(detail)::jsonb)
+            INSERT INTO audit_log (at, user_id, channel, os_user, address, action, subject, subject_id, detail)
+            VALUES (\(at), \(acting?.account.id), \(channel), \(osUser), \(address), \(action), \(subject),
+                    \(subjectID), \(detail)::jsonb)
             """)
     }
 }

@@ -85,8 +85,6 @@ public final class PaymentsAPI: Sendable {
     }
 
     static let bodyLimit = 64 * 1024
-    /// A hash that never verifies, checked when the email is unknown so both paths cost one PBKDF2.
-    static let decoyHash = "pbkdf2_sha256$870000$decoydecoydecoydecoyde$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="
 
     /// Adds the `api` group's routes: every ``APIRoute``, and nothing else (openapi.yaml is tested against the list).
     public func addRoutes(to router: Router<ReconRequestContext>) {
@@ -176,44 +174,20 @@ public final class PaymentsAPI: Sendable {
         }
         let address = context.remoteAddress?.ipAddress ?? "unknown"
         let now = Date()
-        let configuration = self.configuration
         do {
-            let since = now.addingTimeInterval(TimeInterval(-configuration.throttleWindowSeconds))
-            let (byEmail, byAddress) = try await pool.withConnection { db in
-                try await db.run { db throws(PostgresError) in
-                    try UserStore.recentFailures(db, email: email, address: address, since: since)
-                }
-            }
-            if byEmail >= configuration.maxFailuresPerAccount || byAddress >= configuration.maxFailuresPerAddress {
-                let wait = configuration.throttleWindowSeconds
+            switch try await passwordLogin.attempt(email: email, password: password, address: address, now: now) {
+            case .throttled(let wait):
                 return APIResponse.detail(
                     .tooManyRequests, "Request was throttled. Expected available in \(wait) seconds.",
                     code: "throttled")
-            }
-            let found = try await pool.withConnection { db in
-                try await db.run { db throws(PostgresError) in try UserStore.credentials(db, email: email) }
-            }
-            let hash = found?.1 ?? Self.decoyHash
-            let matches = await Self.verifyOffPool(password, hash)
-            guard matches, let account = found?.0, account.isActive, found?.1 != nil else {
-                try await pool.withConnection { db in
-                    try await db.run { db throws(PostgresError) in
-                        try UserStore.recordFailure(db, email: email, address: address, at: now)
-                    }
-                }
+            case .refused:
                 return APIResponse.detail(
-                    .unauthorized, "No active account found with the given credentials",
-                    code: "no_active_account")
+                    .unauthorized, "No active account found with the given credentials", code: "no_active_account")
+            case .account(let account):
+                let access = try await configuration.tokens.issue(.access, userID: account.id, now: now)
+                let refresh = try await configuration.tokens.issue(.refresh, userID: account.id, now: now)
+                return APIResponse.json(.ok, ["access": access, "refresh": refresh])
             }
-            try await pool.withConnection { db in
-                try await db.withTransaction { db in
-                    try UserStore.clearFailures(db, email: email)
-                    try UserStore.touchLogin(db, id: account.id, at: now)
-                }
-            }
-            let access = try await configuration.tokens.issue(.access, userID: account.id, now: now)
-            let refresh = try await configuration.tokens.issue(.refresh, userID: account.id, now: now)
-            return APIResponse.json(.ok, ["access": access, "refresh": refresh])
         } catch let error as IdentityError {
             return APIResponse.detail(.serviceUnavailable, error.message)
         } catch {
@@ -221,13 +195,12 @@ public final class PaymentsAPI: Sendable {
         }
     }
 
-    /// PBKDF2 with 870 000 iterations takes a while: run it off the cooperative pool and the event loops.
-    static func verifyOffPool(_ password: String, _ hash: String) async -> Bool {
-        await withCheckedContinuation { continuation in
-            DispatchQueue.global(qos: .userInitiated).async {
-                continuation.resume(returning: DjangoPassword.verify(password, against: hash))
-            }
-        }
+    /// The API's login door, throttled as configured.
+    var passwordLogin: PasswordLogin {
+        PasswordLogin(
+            pool: pool, maxFailuresPerAccount: configuration.maxFailuresPerAccount,
+            maxFailuresPerAddress: configuration.maxFailuresPerAddress,
+            windowSeconds: configuration.throttleWindowSeconds)
     }
 
     func refresh(_ request: Request) async -> Response {

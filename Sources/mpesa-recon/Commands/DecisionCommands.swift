@@ -73,7 +73,7 @@ struct ResolveException: AsyncParsableCommand {
     func run() async throws {
         let env = try Context.environment(common, needs: [.database, .approvals, .schedule])
         let record = try await withDecisionDesk(env, settings: try adminSettings(env)) { desk in
-            try await desk.resolveException(id, note: note, who: .email(by), via: .cli, osUser: osUser())
+            try await desk.resolveException(id, note: note, who: .email(by), via: .cli, origin: osUser())
         }
         try Context.show(ExceptionDetailView(exception: ExceptionView(record)), json: common.json)
     }
@@ -157,7 +157,7 @@ struct DecidePayment: AsyncParsableCommand {
         let env = try Context.environment(common, needs: [.database, .approvals, .schedule])
         let verdict: PaymentVerdict = paid.map { .paid(receipt: $0.trimmingSpaces().uppercased()) } ?? .notPaid
         let decided = try await withDecisionDesk(env, settings: try adminSettings(env)) { desk in
-            try await desk.decide(paymentID: id, verdict: verdict, who: .email(by), via: .cli, osUser: osUser())
+            try await desk.decide(paymentID: id, verdict: verdict, who: .email(by), via: .cli, origin: osUser())
         }
         try Context.show(PaymentDecisionView(decided: decided), json: common.json)
     }

@@ -120,7 +120,7 @@ struct ProposeRefund: AsyncParsableCommand {
         let settings = try adminSettings(env)
         let refund = try await withRefundDesk(env, settings: settings) { desk in
             try await desk.propose(
-                paymentID: payment, amount: money, reason: reason, by: by, via: .cli, osUser: osUser())
+                paymentID: payment, amount: money, reason: reason, by: by, via: .cli, origin: osUser())
         }
         try Context.show(RefundDetailView(refund: refund), json: common.json)
     }
@@ -138,7 +138,7 @@ struct ApproveRefund: AsyncParsableCommand {
         let env = try Context.environment(common, needs: [.database, .approvals])
         let settings = try adminSettings(env)
         let refund = try await withRefundDesk(env, settings: settings) { desk in
-            try await desk.approve(id, by: by, via: .cli, osUser: osUser())
+            try await desk.approve(id, by: by, via: .cli, origin: osUser())
         }
         try Context.show(RefundDetailView(refund: refund), json: common.json)
     }
@@ -157,7 +157,7 @@ struct RejectRefund: AsyncParsableCommand {
         let env = try Context.environment(common, needs: [.database, .approvals])
         let settings = try adminSettings(env)
         let refund = try await withRefundDesk(env, settings: settings) { desk in
-            try await desk.reject(id, by: by, reason: reason, via: .cli, osUser: osUser())
+            try await desk.reject(id, by: by, reason: reason, via: .cli, origin: osUser())
         }
         try Context.show(RefundDetailView(refund: refund), json: common.json)
     }
@@ -176,7 +176,7 @@ struct CancelRefund: AsyncParsableCommand {
         let env = try Context.environment(common, needs: [.database, .approvals])
         let settings = try adminSettings(env)
         let refund = try await withRefundDesk(env, settings: settings) { desk in
-            try await desk.cancel(id, by: by, reason: reason, via: .cli, osUser: osUser())
+            try await desk.cancel(id, by: by, reason: reason, via: .cli, origin: osUser())
         }
         try Context.show(RefundDetailView(refund: refund), json: common.json)
     }

@@ -16,8 +16,9 @@ struct ServeCommand: AsyncParsableCommand {
             /api/payments/b2c/timeout/; api = /api/auth/login/, /api/auth/refresh/, /api/payments/initiate/, \
             /api/payments/<id>/status/, /api/payments/my/, /api/payments/admin/, /api/payments/b2c/ (proposes), \
             /api/payments/b2c/<id>/approve/ and /reject/ (SimpleJWT bearer tokens: LMS_JWT_SIGNING_KEY or \
-            LMS_JWT_VERIFYING_KEY; see openapi.yaml). Always: GET /healthz, /metrics. Every callback URL must carry ?token=MPESA_CALLBACK_TOKEN. While PostgreSQL is \
-            down, bodies are appended to RECON_SPOOL_DIR (fsync'd) and replayed when it is back. \
+            LMS_JWT_VERIFYING_KEY; see openapi.yaml); console = the admin and finance pages under /console/ (LMS \
+            accounts with the admin or finance role; `mpesa-recon users`). Always: GET /healthz, /metrics. Every \
+            callback URL must carry ?token=MPESA_CALLBACK_TOKEN. While PostgreSQL is down, bodies are appended to RECON_SPOOL_DIR (fsync'd) and replayed when it is back. \
             RECON_CALLBACK_ALLOWLIST=safaricom (or a list of CIDRs) turns on the source-address allow-list; \
             RECON_TRUSTED_PROXIES names proxies whose X-Forwarded-For is believed. Connections idle longer than \
             --idle-timeout, or slower than --header-timeout to send a request's head or --body-timeout to send its \
@@ -31,10 +32,13 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Port to listen on (0-65535; 0 picks a free one).") var port = 8080
     @Option(
         help: """
-            Route groups to serve, comma-separated (callbacks, api). Default: both when LMS_JWT_SIGNING_KEY or \
-            LMS_JWT_VERIFYING_KEY is set, else callbacks alone. /healthz and /metrics are always served.
+            Route groups to serve, comma-separated (callbacks, api, console). Default: all three when \
+            LMS_JWT_SIGNING_KEY or LMS_JWT_VERIFYING_KEY is set, else callbacks and console. /healthz and /metrics \
+            are always served.
             """)
     var routes: String?
+    @Option(help: "Where the console lists reports and writes the ones asked for there (as `run --reports-dir`).")
+    var reportsDir = "reports"
     @Option(help: "Seconds an open connection may stay idle between requests.") var idleTimeout = 60
     @Option(help: "Seconds a client has to send a request's head, from its first byte.") var headerTimeout = 10
     @Option(help: "Seconds a client has to send a request's body, after its head.") var bodyTimeout = 30
@@ -54,8 +58,10 @@ struct ServeCommand: AsyncParsableCommand {
     /// The groups named by --routes; without it, the api group joins when the LMS's token settings are present.
     func routeGroups(_ env: Environment? = nil) throws -> [RouteGroup] {
         guard let routes else {
-            let lms = env.map { $0.optional("LMS_JWT_SIGNING_KEY") != nil || $0.optional("LMS_JWT_VERIFYING_KEY") != nil }
-            return lms == true ? [.callbacks, .api] : [.callbacks]
+            let lms = env.map {
+                $0.optional("LMS_JWT_SIGNING_KEY") != nil || $0.optional("LMS_JWT_VERIFYING_KEY") != nil
+            }
+            return lms == true ? [.callbacks, .api, .console] : [.callbacks, .console]
         }
         let names = routes.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         guard !names.isEmpty else { throw ValidationError("--routes names no route group.") }
@@ -95,7 +101,15 @@ struct ServeCommand: AsyncParsableCommand {
                     tokens: tokens, initiator: initiator, approvals: try ApprovalSettings.load(from: env)),
                 pool: pool, logger: Logger(label: "mpesa-recon.api"))
         }
-        try await CallbackServer.serve(endpoint, api: api) { port in
+        var console: Console?
+        if configuration.routes.contains(.console) {
+            console = try Console(
+                configuration: ConsoleConfiguration(
+                    reportsDirectory: reportsDir, approvals: try ApprovalSettings.load(from: env),
+                    schedule: try RetrySchedule.load(from: env)),
+                pool: pool, logger: Logger(label: "mpesa-recon.console"))
+        }
+        try await CallbackServer.serve(endpoint, api: api, console: console) { port in
             FileHandle.standardError.write(
                 Data(
                     "mpesa-recon serve listening on http://\(configuration.host):\(port) (routes: \(configuration.routes.map(\.rawValue).joined(separator: ", ")))\n"
