@@ -107,6 +107,17 @@ public enum Doctor {
         } catch {
             report.checks.append(.init(area: "migrations", status: .fail, detail: "\(error)"))
         }
+        // Maker-checker needs two people: at least two active admin accounts (accounts exist from sql/007).
+        if let admins = try? await connection.run({ db throws(PostgresError) in try UserStore.activeAdminCount(db) }) {
+            report.checks.append(
+                admins >= 2
+                    ? .init(area: "accounts", status: .pass, detail: "\(admins) active admin accounts")
+                    : .init(
+                        area: "accounts", status: .fail,
+                        detail:
+                            "\(admins) active admin account(s): refunds need a proposer and a different approver "
+                            + "(mpesa-recon users add EMAIL --name NAME --role admin)"))
+        }
         await connection.close()
     }
 

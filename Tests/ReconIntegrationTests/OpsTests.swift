@@ -114,6 +114,14 @@ struct OpsTests {
             }
             #expect(result.stdout.contains("PASS  callback-url: MPESA_CALLBACK_URL carries the callback token"))
             #expect(result.stdout.contains("PASS  callback-reachable: MPESA_CALLBACK_URL answers from here"))
+            #expect(result.stdout.contains("PASS  accounts: 3 active admin accounts"), "\(result.stdout)")
+            // With one admin left, maker-checker cannot work: doctor says so.
+            try await stack.db.query(
+                "UPDATE users SET is_active = false WHERE email IN ('bob@example.com', 'carol@example.com')")
+            let alone = try await cli.run(["doctor"])
+            #expect(
+                alone.status == 1 && alone.stdout.contains("FAIL  accounts: 1 active admin account(s)"), "\(alone.stdout)")
+            try await stack.db.query("UPDATE users SET is_active = true")
             await stack.simulatorServer.stop()
             let down = try await cli.run(["doctor"])
             #expect(

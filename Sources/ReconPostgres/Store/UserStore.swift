@@ -46,6 +46,17 @@ public enum UserStore {
         return (try account(row), try row.decode(String?.self, "password"))
     }
 
+    /// Active accounts that may act as admins (`is_staff` or the admin role).
+    public static func activeAdminCount(_ db: isolated PostgresConnection) throws(PostgresError) -> Int {
+        try db.query(
+            """
+            SELECT count(*) AS n FROM users u
+            WHERE u.is_active AND (u.is_staff OR EXISTS (
+                SELECT 1 FROM user_roles r WHERE r.user_id = u.id AND r.role = 'admin'))
+            """
+        ).first?.decode(Int.self, "n") ?? 0
+    }
+
     /// Every account, by email.
     public static func list(_ db: isolated PostgresConnection) throws(PostgresError) -> [Account] {
         try db.query("SELECT \(unescaped: columns) FROM users u ORDER BY lower(u.email), u.id").map(account)
