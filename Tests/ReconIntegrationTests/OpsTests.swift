@@ -120,7 +120,8 @@ struct OpsTests {
                 "UPDATE users SET is_active = false WHERE email IN ('bob@example.com', 'carol@example.com')")
             let alone = try await cli.run(["doctor"])
             #expect(
-                alone.status == 1 && alone.stdout.contains("FAIL  accounts: 1 active admin account(s)"), "\(alone.stdout)")
+                alone.status == 1 && alone.stdout.contains("FAIL  accounts: 1 active admin account(s)"),
+                "\(alone.stdout)")
             try await stack.db.query("UPDATE users SET is_active = true")
             await stack.simulatorServer.stop()
             let down = try await cli.run(["doctor"])
