@@ -15,24 +15,18 @@ public struct APIConfiguration: Sendable {
     public var initiator: PaymentInitiator
     /// The dual-approval threshold of refunds.
     public var approvals: ApprovalSettings
-    /// Failed logins per account before it is throttled for `throttleWindowSeconds`.
-    public var maxFailuresPerAccount: Int
-    /// Failed logins per address before it is throttled.
-    public var maxFailuresPerAddress: Int
-    /// The throttle window.
-    public var throttleWindowSeconds: Int
+    /// How failed logins are throttled.
+    public var throttle: LoginThrottle
 
-    /// A configuration value (5 failures per account, 20 per address, 15 minutes).
+    /// A configuration value.
     public init(
-        tokens: TokenService, initiator: PaymentInitiator, approvals: ApprovalSettings, maxFailuresPerAccount: Int = 5,
-        maxFailuresPerAddress: Int = 20, throttleWindowSeconds: Int = 900
+        tokens: TokenService, initiator: PaymentInitiator, approvals: ApprovalSettings,
+        throttle: LoginThrottle = LoginThrottle()
     ) {
         self.tokens = tokens
         self.initiator = initiator
         self.approvals = approvals
-        self.maxFailuresPerAccount = maxFailuresPerAccount
-        self.maxFailuresPerAddress = maxFailuresPerAddress
-        self.throttleWindowSeconds = throttleWindowSeconds
+        self.throttle = throttle
     }
 }
 
@@ -197,10 +191,7 @@ public final class PaymentsAPI: Sendable {
 
     /// The API's login door, throttled as configured.
     var passwordLogin: PasswordLogin {
-        PasswordLogin(
-            pool: pool, maxFailuresPerAccount: configuration.maxFailuresPerAccount,
-            maxFailuresPerAddress: configuration.maxFailuresPerAddress,
-            windowSeconds: configuration.throttleWindowSeconds)
+        PasswordLogin(pool: pool, throttle: configuration.throttle)
     }
 
     func refresh(_ request: Request) async -> Response {

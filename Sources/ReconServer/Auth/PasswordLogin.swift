@@ -1,19 +1,31 @@
 import Foundation
+import ReconPostgres
 import ReconCore
 import ReconIdentity
-import ReconPostgres
+
+/// How failed logins are throttled, the same for the API and the console.
+public struct LoginThrottle: Sendable {
+    /// Failed logins per account before it is throttled for `windowSeconds`.
+    public var maxFailuresPerAccount: Int
+    /// Failed logins per address before it is throttled.
+    public var maxFailuresPerAddress: Int
+    /// The throttle window.
+    public var windowSeconds: Int
+
+    /// 5 failures per account, 20 per address, 15 minutes.
+    public init(maxFailuresPerAccount: Int = 5, maxFailuresPerAddress: Int = 20, windowSeconds: Int = 900) {
+        self.maxFailuresPerAccount = maxFailuresPerAccount
+        self.maxFailuresPerAddress = maxFailuresPerAddress
+        self.windowSeconds = windowSeconds
+    }
+}
 
 /// Email and password against the LMS's accounts, throttled per account and per address, shared by
 /// `/api/auth/login/` and the console's login form. It says nothing about whether an email exists: an unknown
 /// email costs the same PBKDF2 as a known one and is refused in the same words.
 struct PasswordLogin: Sendable {
     let pool: ConnectionPool
-    /// Failed logins per account before it is throttled for `windowSeconds`.
-    var maxFailuresPerAccount: Int
-    /// Failed logins per address before it is throttled.
-    var maxFailuresPerAddress: Int
-    /// The throttle window.
-    var windowSeconds: Int
+    let throttle: LoginThrottle
 
     enum Outcome: Sendable {
         /// Too many recent failures for this account or address.
@@ -34,14 +46,14 @@ struct PasswordLogin: Sendable {
         email: String, password: String, address: String, now: Date = Date(),
         mayLogIn: @Sendable (Account) -> Bool = { _ in true }
     ) async throws -> Outcome {
-        let since = now.addingTimeInterval(TimeInterval(-windowSeconds))
+        let since = now.addingTimeInterval(TimeInterval(-throttle.windowSeconds))
         let (byEmail, byAddress) = try await pool.withConnection { db in
             try await db.run { db throws(PostgresError) in
                 try UserStore.recentFailures(db, email: email, address: address, since: since)
             }
         }
-        if byEmail >= maxFailuresPerAccount || byAddress >= maxFailuresPerAddress {
-            return .throttled(seconds: windowSeconds)
+        if byEmail >= throttle.maxFailuresPerAccount || byAddress >= throttle.maxFailuresPerAddress {
+            return .throttled(seconds: throttle.windowSeconds)
         }
         let found = try await pool.withConnection { db in
             try await db.run { db throws(PostgresError) in try UserStore.credentials(db, email: email) }

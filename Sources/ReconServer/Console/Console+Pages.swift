@@ -51,10 +51,7 @@ extension Console {
         guard !email.isEmpty, !password.isEmpty else {
             return await loginPage(request, context, error: "Enter your email and password.")
         }
-        let door = PasswordLogin(
-            pool: pool, maxFailuresPerAccount: configuration.maxFailuresPerAccount,
-            maxFailuresPerAddress: configuration.maxFailuresPerAddress,
-            windowSeconds: configuration.throttleWindowSeconds)
+        let door = PasswordLogin(pool: pool, throttle: configuration.throttle)
         do {
             switch try await door.attempt(
                 email: email, password: password, address: address, mayLogIn: { Self.mayEnter($0) })
@@ -110,6 +107,15 @@ extension Console {
         return Self.redirect(
             "/console/login?notice=\(Self.urlEncode("Signed out."))",
             cookies: [Self.cookie(Self.sessionCookie, "", secure: false, maxAge: 0)])
+    }
+
+    /// What a desk finds, or `nil` when it answers "not found" (other failures are thrown).
+    static func found<T>(_ lookup: () async throws -> T) async throws -> T? {
+        do {
+            return try await lookup()
+        } catch let refusal as RefundRefusal where refusal.code == .notFound {
+            return nil
+        }
     }
 
     static func callbacks(
@@ -191,13 +197,11 @@ extension Console {
     }
 
     func payment(_ request: Request, _ session: ConsoleSession, id: Int64?) async throws -> PageResult {
-        guard let id else { return .notFound("payment") }
-        let overview: PaymentOverview
-        do {
-            overview = try await decisions.payment(id: id, receipt: nil, checkoutRequestID: nil)
-        } catch is RefundRefusal {
-            return .notFound("payment")
-        }
+        guard let id,
+            let overview = try await Self.found({
+                try await decisions.payment(id: id, receipt: nil, checkoutRequestID: nil)
+            })
+        else { return .notFound("payment") }
         let record = overview.record
         let state = record.state
         let (events, callbacks, enrollment, refundIDs, decision) = try await pool.withConnection { db in
@@ -339,11 +343,7 @@ extension Console {
     }
 
     func refund(_ request: Request, _ session: ConsoleSession, id: Int64?) async throws -> PageResult {
-        guard let id else { return .notFound("refund") }
-        let refund: RefundView
-        do {
-            refund = try await desk.show(id)
-        } catch is RefundRefusal {
+        guard let id, let refund = try await Self.found({ try await desk.show(id) }) else {
             return .notFound("refund")
         }
         let me = session.account.email
@@ -454,11 +454,7 @@ extension Console {
     }
 
     func exception(_ request: Request, _ session: ConsoleSession, id: Int64?) async throws -> PageResult {
-        guard let id else { return .notFound("exception") }
-        let record: ExceptionRecord
-        do {
-            record = try await decisions.exception(id)
-        } catch is RefundRefusal {
+        guard let id, let record = try await Self.found({ try await decisions.exception(id) }) else {
             return .notFound("exception")
         }
         let view = ExceptionView(record)

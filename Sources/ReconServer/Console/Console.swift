@@ -34,25 +34,20 @@ public struct ConsoleConfiguration: Sendable {
     public var idleSeconds: Int
     /// A session ends this long after login, however busy.
     public var absoluteSeconds: Int
-    /// Failed logins per account, per address, and the window, as the API throttles them.
-    public var maxFailuresPerAccount: Int
-    public var maxFailuresPerAddress: Int
-    public var throttleWindowSeconds: Int
+    /// How failed logins are throttled (as the API does).
+    public var throttle: LoginThrottle
 
-    /// A configuration (30 min idle, 12 h absolute, 5 failures per account, 20 per address, 15 minutes).
+    /// A configuration (sessions: 30 min idle, 12 h absolute).
     public init(
         reportsDirectory: String, approvals: ApprovalSettings, schedule: RetrySchedule = .standard,
-        idleSeconds: Int = 1_800, absoluteSeconds: Int = 43_200, maxFailuresPerAccount: Int = 5,
-        maxFailuresPerAddress: Int = 20, throttleWindowSeconds: Int = 900
+        idleSeconds: Int = 1_800, absoluteSeconds: Int = 43_200, throttle: LoginThrottle = LoginThrottle()
     ) {
         self.reportsDirectory = reportsDirectory
         self.approvals = approvals
         self.schedule = schedule
         self.idleSeconds = idleSeconds
         self.absoluteSeconds = absoluteSeconds
-        self.maxFailuresPerAccount = maxFailuresPerAccount
-        self.maxFailuresPerAddress = maxFailuresPerAddress
-        self.throttleWindowSeconds = throttleWindowSeconds
+        self.throttle = throttle
     }
 }
 
