@@ -14,17 +14,13 @@ public enum Doctor {
         if b2c { needs.insert(.b2c) }
         let problems = ConfigurationCheck.problems(env, needs: needs)
         for problem in problems {
-            report.checks.append(
-                .init(
-                    area: "configuration", status: .fail, detail: "\(problem.variable) \(problem.problem)",
-                    variable: problem.variable))
+            report.add("configuration", .fail, "\(problem.variable) \(problem.problem)", variable: problem.variable)
         }
         if problems.isEmpty {
-            report.checks.append(.init(area: "configuration", status: .pass, detail: "every setting is usable"))
+            report.add("configuration", .pass, "every setting is usable")
         }
         if !b2c {
-            report.checks.append(
-                .init(area: "configuration", status: .note, detail: "B2C is not configured: refunds cannot be sent"))
+            report.add("configuration", .note, "B2C is not configured: refunds cannot be sent")
         }
         let bad = Set(problems.map(\.variable))
 
@@ -45,8 +41,7 @@ public enum Doctor {
     /// reach (a typo, a closed port, a stopped `serve`) is found before a callback is lost.
     private static func callbackReachable(_ env: Environment, blocked: Bool, into report: inout DoctorReport) async {
         guard !blocked, let url = env.optional("MPESA_CALLBACK_URL") else {
-            report.checks.append(
-                .init(area: "callback-reachable", status: .skipped, detail: "MPESA_CALLBACK_URL is not usable"))
+            report.add("callback-reachable", .skipped, "MPESA_CALLBACK_URL is not usable")
             return
         }
         let bare = String(url.split(separator: "?", maxSplits: 1).first ?? Substring(url))
@@ -57,17 +52,13 @@ public enum Doctor {
         defer { http.shutdown() }
         do {
             let response = try await http.send(request)
-            report.checks.append(
-                .init(
-                    area: "callback-reachable", status: .pass,
-                    detail: "MPESA_CALLBACK_URL answers from here (HTTP \(response.status) to a GET without the token)")
-            )
+            report.add(
+                "callback-reachable", .pass,
+                "MPESA_CALLBACK_URL answers from here (HTTP \(response.status) to a GET without the token)")
         } catch {
-            report.checks.append(
-                .init(
-                    area: "callback-reachable", status: .fail,
-                    detail: "MPESA_CALLBACK_URL cannot be reached from here: \(error.description)",
-                    variable: "MPESA_CALLBACK_URL"))
+            report.add(
+                "callback-reachable", .fail, "MPESA_CALLBACK_URL cannot be reached from here: \(error.description)",
+                variable: "MPESA_CALLBACK_URL")
         }
     }
 
@@ -75,19 +66,19 @@ public enum Doctor {
         _ env: Environment, migrations directory: URL?, blocked: Bool, into report: inout DoctorReport
     ) async {
         guard !blocked, let settings = try? DatabaseSettings.load(from: env) else {
-            report.checks.append(.init(area: "database", status: .skipped, detail: "its setting has a problem"))
+            report.add("database", .skipped, "its setting has a problem")
             return
         }
         let connection: PostgresConnection
         do {
             connection = try await PostgresConnection.connect(settings)
         } catch {
-            report.checks.append(.init(area: "database", status: .fail, detail: "not reachable: \(error)"))
+            report.add("database", .fail, "not reachable: \(error)")
             return
         }
-        report.checks.append(.init(area: "database", status: .pass, detail: "reachable"))
+        report.add("database", .pass, "reachable")
         guard let directory else {
-            report.checks.append(.init(area: "migrations", status: .skipped, detail: "no sql/ folder found here"))
+            report.add("migrations", .skipped, "no sql/ folder found here")
             await connection.close()
             return
         }
@@ -96,16 +87,13 @@ public enum Doctor {
             let applied = Set((try? await Migrator.status(connection))?.map(\.0) ?? [])
             let missing = files.filter { !applied.contains($0) }
             if missing.isEmpty {
-                report.checks.append(
-                    .init(area: "migrations", status: .pass, detail: "current (\(files.count) applied)"))
+                report.add("migrations", .pass, "current (\(files.count) applied)")
             } else {
-                report.checks.append(
-                    .init(
-                        area: "migrations", status: .fail,
-                        detail: "not applied: \(missing.joined(separator: ", ")) (run `mpesa-recon migrate`)"))
+                report.add(
+                    "migrations", .fail, "not applied: \(missing.joined(separator: ", ")) (run `mpesa-recon migrate`)")
             }
         } catch {
-            report.checks.append(.init(area: "migrations", status: .fail, detail: "\(error)"))
+            report.add("migrations", .fail, "\(error)")
         }
         // Maker-checker needs two people: at least two active admin accounts (accounts exist from sql/007).
         if let admins = try? await connection.run({ db throws(PostgresError) in try UserStore.activeAdminCount(db) }) {
@@ -123,7 +111,7 @@ public enum Doctor {
 
     private static func oauth(_ env: Environment, blocked: Bool, into report: inout DoctorReport) async {
         guard !blocked, let settings = try? DarajaSettings.load(from: env) else {
-            report.checks.append(.init(area: "daraja-oauth", status: .skipped, detail: "its settings have problems"))
+            report.add("daraja-oauth", .skipped, "its settings have problems")
             return
         }
         var configuration = DarajaClientConfiguration(settings: settings)
@@ -131,18 +119,16 @@ public enum Doctor {
         let client = DarajaClient(configuration: configuration, http: HTTPClient())
         do {
             _ = try await client.accessToken()
-            report.checks.append(
-                .init(area: "daraja-oauth", status: .pass, detail: "a token was issued by \(settings.baseURL)"))
+            report.add("daraja-oauth", .pass, "a token was issued by \(settings.baseURL)")
         } catch {
             let what = error.code == .transport ? "Daraja not reached" : "credentials refused"
-            report.checks.append(.init(area: "daraja-oauth", status: .fail, detail: "\(what): \(error.reason)"))
+            report.add("daraja-oauth", .fail, "\(what): \(error.reason)")
         }
     }
 
     private static func callbackURLs(_ env: Environment, b2c: Bool, into report: inout DoctorReport) {
         guard let token = env.optional("MPESA_CALLBACK_TOKEN") else {
-            report.checks.append(
-                .init(area: "callback-url", status: .skipped, detail: "MPESA_CALLBACK_TOKEN is not set"))
+            report.add("callback-url", .skipped, "MPESA_CALLBACK_TOKEN is not set")
             return
         }
         var names = ["MPESA_CALLBACK_URL"]
@@ -153,15 +139,20 @@ public enum Doctor {
                 query.split(separator: "&").contains { $0 == "token=\(token)" }
             }
             if carries == true {
-                report.checks.append(
-                    .init(area: "callback-url", status: .pass, detail: "\(name) carries the callback token"))
+                report.add("callback-url", .pass, "\(name) carries the callback token")
             } else {
-                report.checks.append(
-                    .init(
-                        area: "callback-url", status: .fail,
-                        detail: "\(name) does not carry MPESA_CALLBACK_TOKEN as ?token=…: callbacks would be refused",
-                        variable: name))
+                report.add(
+                    "callback-url", .fail,
+                    "\(name) does not carry MPESA_CALLBACK_TOKEN as ?token=…: callbacks would be refused",
+                    variable: name)
             }
         }
+    }
+}
+
+extension DoctorReport {
+    /// Adds one check's outcome.
+    fileprivate mutating func add(_ area: String, _ status: Check.Status, _ detail: String, variable: String? = nil) {
+        checks.append(Check(area: area, status: status, detail: detail, variable: variable))
     }
 }

@@ -6,7 +6,8 @@ public import ReconPostgres
 import ReconStatements
 import StatementReader
 
-/// What one file's import did.
+/// What one file's import did. Its JSON keys are the property names in snake_case, as `JSONRendering` writes every
+/// summary.
 public struct StatementFileImport: Sendable, Codable, Equatable {
     public var file: String
     public var sha256: String
@@ -20,21 +21,9 @@ public struct StatementFileImport: Sendable, Codable, Equatable {
     public var paidIn: Money
     public var withdrawn: Money
     public var balanceCheck: String
-
-    enum CodingKeys: String, CodingKey {
-        case file, sha256, format, lines
-        case importID = "import_id"
-        case newLines = "new_lines"
-        case skippedDuplicates = "skipped_duplicates"
-        case openingBalance = "opening_balance"
-        case closingBalance = "closing_balance"
-        case paidIn = "paid_in"
-        case withdrawn
-        case balanceCheck = "balance_check"
-    }
 }
 
-/// What `statement import` did for the files of one call; the `--json` output.
+/// What `statement import` did for the files of one call; the `--json` output, its keys in snake_case.
 public struct StatementImportSummary: Sendable, Codable, Equatable {
     public var files: [StatementFileImport] = []
     /// Every transaction line read, charges and sweeps included.
@@ -57,21 +46,6 @@ public struct StatementImportSummary: Sendable, Codable, Equatable {
     public var linesByClass: [String: Int] = [:]
 
     public init() {}
-
-    enum CodingKeys: String, CodingKey {
-        case files, lines, matched, ambiguous
-        case receiptsFilled = "receipts_filled"
-        case statementOnly = "statement_only"
-        case missingFromStatement = "missing_from_statement"
-        case amountMismatches = "amount_mismatches"
-        case refundMissingFromStatement = "refund_missing_from_statement"
-        case skippedDuplicates = "skipped_duplicates"
-        case openingBalance = "opening_balance"
-        case closingBalance = "closing_balance"
-        case balanceCheck = "balance_check"
-        case customerLinesTieOut = "customer_lines_tie_out"
-        case linesByClass = "lines_by_class"
-    }
 }
 
 /// Imports Org Portal statement files (one transaction per file: a bad file leaves nothing behind) and then runs the

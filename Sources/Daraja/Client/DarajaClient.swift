@@ -37,14 +37,11 @@ public final class DarajaClient: Sendable {
             return try await tokens.token(now: now(), margin: margin) {
                 let basic = Data("\(configuration.consumerKey):\(configuration.consumerSecret)".utf8)
                     .base64EncodedString()
-                var request = HTTPRequest.get(
-                    configuration.baseURL + "/oauth/v1/generate?grant_type=client_credentials",
-                    headers: [HTTPHeader(name: "Authorization", value: "Basic \(basic)")])
-                request.connectTimeout = configuration.connectTimeout
-                request.totalTimeout = configuration.requestTimeout
                 let response: HTTPResponse
                 do {
-                    response = try await http.send(request)
+                    response = try await configuration.send(
+                        .get(configuration.baseURL + "/oauth/v1/generate?grant_type=client_credentials"),
+                        authorization: "Basic \(basic)", over: http)
                 } catch {
                     throw DarajaError(
                         .transport, field: nil, reason: "transport failure reaching the token endpoint: \(error)")
@@ -75,14 +72,10 @@ public final class DarajaClient: Sendable {
                 if error.code == .transport { return .failure(.tokenUnreachable(error.reason)) }
                 return .failure(.noToken(error.description))
             }
-            var request = HTTPRequest.postJSON(
-                configuration.baseURL + path, body: body,
-                headers: [HTTPHeader(name: "Authorization", value: "Bearer \(token)")])
-            request.connectTimeout = configuration.connectTimeout
-            request.totalTimeout = configuration.requestTimeout
             let response: HTTPResponse
             do {
-                response = try await http.send(request)
+                response = try await configuration.send(
+                    .postJSON(configuration.baseURL + path, body: body), authorization: "Bearer \(token)", over: http)
             } catch {
                 let sent = error.requestMayHaveBeenSent
                 return .failure(.transport("transport failure: \(error.description)", requestMayHaveBeenSent: sent))
@@ -102,6 +95,11 @@ public final class DarajaClient: Sendable {
 
     // MARK: STK Push
 
+    /// The Lipa na M-Pesa password of a request sent now.
+    private func password() -> DarajaPassword {
+        DarajaPassword(shortcode: configuration.shortcode, passkey: configuration.passkey, date: now())
+    }
+
     /// Sends an STK Push for `amount` to `phone`; validates first (whole shillings 1…250 000, reference ≤ 12).
     public func stkPush(
         phone: MSISDN, amount: Money, accountReference: String, description: String
@@ -110,8 +108,7 @@ public final class DarajaClient: Sendable {
         do {
             request = try StkPushRequest(
                 businessShortCode: configuration.shortcode,
-                password: DarajaPassword(
-                    shortcode: configuration.shortcode, passkey: configuration.passkey, date: now()),
+                password: password(),
                 transactionType: configuration.transactionType, amount: amount, phone: phone,
                 partyB: configuration.partyB, callbackURL: configuration.callbackURL,
                 accountReference: accountReference, transactionDesc: description)
@@ -164,8 +161,7 @@ public final class DarajaClient: Sendable {
         do {
             request = try StkQueryRequest(
                 businessShortCode: configuration.shortcode,
-                password: DarajaPassword(
-                    shortcode: configuration.shortcode, passkey: configuration.passkey, date: now()),
+                password: password(),
                 checkoutRequestID: checkoutRequestID)
         } catch {
             return .notUnderstood("query not sent: \(error.description)")
@@ -272,5 +268,19 @@ enum DarajaCallFailure: Error, CustomStringConvertible {
         case .tokenUnreachable(let reason): reason
         case .transport(let reason, _): reason
         }
+    }
+}
+
+extension DarajaClientConfiguration {
+    /// Sends `request` to Daraja with an `Authorization` header (appended to the others) and this
+    /// configuration's timeouts.
+    fileprivate func send(
+        _ request: HTTPRequest, authorization: String, over http: HTTPClient
+    ) async throws(HTTPClientError) -> HTTPResponse {
+        var request = request
+        request.headers.append(HTTPHeader(name: "Authorization", value: authorization))
+        request.connectTimeout = connectTimeout
+        request.totalTimeout = requestTimeout
+        return try await http.send(request)
     }
 }

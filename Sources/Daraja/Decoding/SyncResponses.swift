@@ -1,13 +1,22 @@
 public import ReconCore
 
+/// A synchronous 2xx answer Daraja accepted: decoding checked that its `ResponseCode` is `0`.
+public protocol DarajaAcceptedAnswer {
+    /// `ResponseDescription` as sent.
+    var responseDescription: String { get }
+}
+
+extension DarajaAcceptedAnswer {
+    /// `ResponseCode`: always `"0"`, as a body with any other code does not decode.
+    public var responseCode: String { "0" }
+}
+
 /// The synchronous answer to an accepted STK Push: the request was queued, its outcome comes later.
-public struct StkPushAccepted: Sendable, Equatable {
+public struct StkPushAccepted: DarajaAcceptedAnswer, Sendable, Equatable {
     /// `MerchantRequestID`, when sent.
     public let merchantRequestID: String?
     /// `CheckoutRequestID`: opaque, the key of the payment from now on.
     public let checkoutRequestID: String
-    /// `ResponseCode`, always `"0"` here.
-    public let responseCode: String
     /// `ResponseDescription` as sent.
     public let responseDescription: String
     /// `CustomerMessage` as sent.
@@ -16,7 +25,6 @@ public struct StkPushAccepted: Sendable, Equatable {
     /// Decodes a 2xx STK Push body; throws ``DarajaError/Code/notAccepted`` when `ResponseCode` is not `0`.
     public init(json body: some Collection<UInt8>) throws(DarajaError) {
         let root = try Fields.acceptedObject(body)
-        responseCode = "0"
         checkoutRequestID = try Fields.requiredText(root, "CheckoutRequestID")
         merchantRequestID = Fields.text(root["MerchantRequestID"])
         responseDescription = root["ResponseDescription"]?.scalarText ?? ""
@@ -134,20 +142,17 @@ public struct OAuthToken: Sendable, Equatable, CustomStringConvertible, CustomDe
 }
 
 /// The synchronous answer to an accepted B2C or Transaction Status request; the result comes later by callback.
-public struct B2CAccepted: Sendable, Equatable {
+public struct B2CAccepted: DarajaAcceptedAnswer, Sendable, Equatable {
     /// `ConversationID` assigned by Daraja (`AG_…`).
     public let conversationID: String
     /// `OriginatorConversationID` echoed back (ours on B2C v3).
     public let originatorConversationID: String?
-    /// `ResponseCode`, always `"0"` here.
-    public let responseCode: String
     /// `ResponseDescription` as sent.
     public let responseDescription: String
 
     /// Decodes a 2xx body; throws ``DarajaError/Code/notAccepted`` when `ResponseCode` is not `0`.
     public init(json body: some Collection<UInt8>) throws(DarajaError) {
         let root = try Fields.acceptedObject(body)
-        responseCode = "0"
         conversationID = try Fields.requiredText(root, "ConversationID")
         originatorConversationID = Fields.text(root["OriginatorConversationID"])
         responseDescription = root["ResponseDescription"]?.scalarText ?? ""

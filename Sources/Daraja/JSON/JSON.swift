@@ -174,17 +174,33 @@ private struct Parser {
         guard depth <= JSON.maximumDepth else { throw failure("the JSON is nested too deeply") }
     }
 
+    /// Consumes `closer` when it comes next, leaving the object or array it ends.
+    private mutating func leave(at closer: Unicode.Scalar) -> Bool {
+        guard index < bytes.count, bytes[index] == UInt8(ascii: closer) else { return false }
+        index += 1
+        depth -= 1
+        return true
+    }
+
+    /// After a member or element: a `,` means another follows (false); `closer` ends the `container` (true).
+    private mutating func ends(at closer: Unicode.Scalar, of container: String) throws(DarajaError) -> Bool {
+        skipWhitespace()
+        guard index < bytes.count else { throw failure("the \(container) is not closed") }
+        if bytes[index] == UInt8(ascii: ",") {
+            index += 1
+            return false
+        }
+        guard leave(at: closer) else { throw failure("expected ',' or '\(closer)'") }
+        return true
+    }
+
     private mutating func parseObject() throws(DarajaError) -> JSON {
         try enter()
         index += 1
         var members: [JSON.Member] = []
         var seen: Set<String> = []
         skipWhitespace()
-        if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
-            index += 1
-            depth -= 1
-            return .object(members)
-        }
+        if leave(at: "}") { return .object(members) }
         while true {
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw failure("expected a key") }
@@ -196,16 +212,7 @@ private struct Parser {
             index += 1
             skipWhitespace()
             members.append(JSON.Member(key: key, value: try parseValue()))
-            skipWhitespace()
-            guard index < bytes.count else { throw failure("the object is not closed") }
-            if bytes[index] == UInt8(ascii: ",") {
-                index += 1
-                continue
-            }
-            guard bytes[index] == UInt8(ascii: "}") else { throw failure("expected ',' or '}'") }
-            index += 1
-            depth -= 1
-            return .object(members)
+            if try ends(at: "}", of: "object") { return .object(members) }
         }
     }
 
@@ -214,24 +221,11 @@ private struct Parser {
         index += 1
         var elements: [JSON] = []
         skipWhitespace()
-        if index < bytes.count, bytes[index] == UInt8(ascii: "]") {
-            index += 1
-            depth -= 1
-            return .array(elements)
-        }
+        if leave(at: "]") { return .array(elements) }
         while true {
             skipWhitespace()
             elements.append(try parseValue())
-            skipWhitespace()
-            guard index < bytes.count else { throw failure("the array is not closed") }
-            if bytes[index] == UInt8(ascii: ",") {
-                index += 1
-                continue
-            }
-            guard bytes[index] == UInt8(ascii: "]") else { throw failure("expected ',' or ']'") }
-            index += 1
-            depth -= 1
-            return .array(elements)
+            if try ends(at: "]", of: "array") { return .array(elements) }
         }
     }
 

@@ -100,4 +100,14 @@ public enum DarajaText {
         }
         return text
     }
+
+    /// A `SecurityCredential`: the encrypted initiator password, base64, longer than other plain values.
+    static func securityCredential(_ text: String) throws(DarajaError) -> String {
+        try plain(text, field: "SecurityCredential", maximumLength: 4096)
+    }
+
+    /// An optional occasion after sanitising, 1–100 characters; `field` is the key's spelling in the request.
+    static func occasion(_ text: String?, field: String) throws(DarajaError) -> String? {
+        try text.map { (text) throws(DarajaError) in try sanitised(text, length: 1...100, field: field) }
+    }
 }

@@ -131,17 +131,14 @@ public struct B2CPaymentRequest: Sendable, Equatable, CustomStringConvertible {
         try DarajaText.checkCallbackURL(resultURL, field: "ResultURL")
         self.originatorConversationID = originatorConversationID
         self.initiatorName = try DarajaText.plain(initiatorName, field: "InitiatorName")
-        self.securityCredential = try DarajaText.plain(
-            securityCredential, field: "SecurityCredential", maximumLength: 4096)
+        self.securityCredential = try DarajaText.securityCredential(securityCredential)
         self.amount = amount
         self.partyA = partyA
         self.partyB = partyB
         self.remarks = try DarajaText.sanitised(remarks, length: 2...100, field: "Remarks")
         self.queueTimeOutURL = queueTimeOutURL
         self.resultURL = resultURL
-        self.occasion = try occasion.map { (text) throws(DarajaError) in
-            try DarajaText.sanitised(text, length: 1...100, field: "Occassion")
-        }
+        self.occasion = try DarajaText.occasion(occasion, field: "Occassion")
     }
 
     /// The JSON body. The v3 key really is spelled `Occassion` (REFERENCE §5).
@@ -207,16 +204,13 @@ public struct TransactionStatusRequest: Sendable, Equatable, CustomStringConvert
         try DarajaText.checkCallbackURL(resultURL, field: "ResultURL")
         try DarajaText.checkCallbackURL(queueTimeOutURL, field: "QueueTimeOutURL")
         self.initiator = try DarajaText.plain(initiator, field: "Initiator")
-        self.securityCredential = try DarajaText.plain(
-            securityCredential, field: "SecurityCredential", maximumLength: 4096)
+        self.securityCredential = try DarajaText.securityCredential(securityCredential)
         self.target = target
         self.partyA = partyA
         self.resultURL = resultURL
         self.queueTimeOutURL = queueTimeOutURL
         self.remarks = try DarajaText.sanitised(remarks, length: 1...100, field: "Remarks")
-        self.occasion = try occasion.map { (text) throws(DarajaError) in
-            try DarajaText.sanitised(text, length: 1...100, field: "Occasion")
-        }
+        self.occasion = try DarajaText.occasion(occasion, field: "Occasion")
     }
 
     /// The JSON body: `CommandID` `TransactionStatusQuery`, `IdentifierType` `"4"`, and only the key of the target.

@@ -123,29 +123,21 @@ public struct RefundTransition: Sendable, Equatable {
 public enum RefundStateMachine {
     /// Applies one event to a refund.
     public static func apply(_ event: RefundEvent, to current: RefundState) -> RefundTransition {
-        var next = current
-        func done(
-            _ summary: String, _ effect: RefundEffect, check: StatusCheckPlan = .unchanged,
-            finding: PaymentFinding? = nil, attempt: Bool = false
-        ) -> RefundTransition {
-            RefundTransition(
-                next: effect == .applied ? next : current, effect: effect, statusCheck: check, finding: finding,
-                countsSendAttempt: attempt, summary: summary)
-        }
+        var step = RefundStep(current)
 
         switch event {
         case .claim(let freshID):
             switch current.status {
             case .approved:
-                next.status = .sending
-                next.originatorConversationID = freshID
-                next.resendDue = false
-                return done("sending with a fresh id", .applied, check: .afterTimeout, attempt: true)
+                step.next.status = .sending
+                step.next.originatorConversationID = freshID
+                step.next.resendDue = false
+                return step.done("sending with a fresh id", .applied, check: .afterTimeout, attempt: true)
             case .sending where current.resendDue && current.originatorConversationID != nil:
-                next.resendDue = false
-                return done("sending again with the same id", .applied, check: .afterTimeout, attempt: true)
+                step.next.resendDue = false
+                return step.done("sending again with the same id", .applied, check: .afterTimeout, attempt: true)
             default:
-                return done("not claimable", .refused)
+                return step.done("not claimable", .refused)
             }
 
         case .sendAnswered(let verdict):
@@ -161,61 +153,54 @@ public enum RefundStateMachine {
 
         case .queueTimeout:
             guard current.status == .sending || current.status == .sent else {
-                return done("queue timeout ignored", .ignored)
+                return step.done("queue timeout ignored", .ignored)
             }
-            next.note = "queue timeout: to be resolved with Transaction Status"
-            return done("queue timeout", .applied, check: .now)
+            step.next.note = "queue timeout: to be resolved with Transaction Status"
+            return step.done("queue timeout", .applied, check: .now)
 
         case .statusChecksExhausted(let count):
-            guard current.status.isInFlight, !current.resendDue else { return done("nothing to give up", .ignored) }
-            next.status = .unknown
-            next.note = "no verdict after \(count) Transaction Status checks: a person decides"
-            return done(
-                "gave up asking", .applied, check: .never,
-                finding: PaymentFinding(
-                    kind: .unresolved,
-                    detail: "refund: Transaction Status gave no verdict after \(count) checks; a person decides"))
+            guard current.status.isInFlight, !current.resendDue else {
+                return step.done("nothing to give up", .ignored)
+            }
+            return step.personDecides(
+                "gave up asking", note: "no verdict after \(count) Transaction Status checks: a person decides",
+                finding: "refund: Transaction Status gave no verdict after \(count) checks; a person decides")
         }
     }
 
     private static func sendAnswered(_ verdict: B2CSendVerdict, current: RefundState) -> RefundTransition {
-        var next = current
-        func done(_ summary: String, _ effect: RefundEffect, check: StatusCheckPlan = .unchanged) -> RefundTransition {
-            RefundTransition(
-                next: effect == .applied ? next : current, effect: effect, statusCheck: check, finding: nil,
-                countsSendAttempt: false, summary: summary)
-        }
+        var step = RefundStep(current)
         guard current.status == .sending, !current.resendDue else {
             // A result raced ahead of the send's own answer: keep the verdict, learn the ConversationID.
             if case .accepted(let conversationID) = verdict, current.conversationID == nil,
                 current.status == .succeeded || current.status == .failed || current.status == .unknown
             {
-                next.conversationID = conversationID
-                return done("late send answer: conversation id noted", .applied)
+                step.next.conversationID = conversationID
+                return step.done("late send answer: conversation id noted", .applied)
             }
-            return done("send answer for a refund no longer sending", .ignored)
+            return step.done("send answer for a refund no longer sending", .ignored)
         }
         switch verdict {
         case .accepted(let conversationID):
-            next.status = .sent
-            next.conversationID = conversationID
-            return done("accepted", .applied, check: .afterTimeout)
+            step.next.status = .sent
+            step.next.conversationID = conversationID
+            return step.done("accepted", .applied, check: .afterTimeout)
         case .alreadyAccepted:
-            next.status = .sent
-            next.note = "500.002.1001: the first send with this id got through"
-            return done("already accepted", .applied, check: .afterTimeout)
+            step.next.status = .sent
+            step.next.note = "500.002.1001: the first send with this id got through"
+            return step.done("already accepted", .applied, check: .afterTimeout)
         case .notSent(let code, let message):
-            next.status = .failed
-            next.resultCode = code
-            next.resultDescription = message
-            return done("refused: nothing sent", .applied, check: .never)
+            step.next.status = .failed
+            step.next.resultCode = code
+            step.next.resultDescription = message
+            return step.done("refused: nothing sent", .applied, check: .never)
         case .throttled(let code):
-            next.resendDue = true
-            next.note = "throttled (\(code)): nothing sent; sent again with the same id"
-            return done("throttled", .applied, check: .never)
+            step.next.resendDue = true
+            step.next.note = "throttled (\(code)): nothing sent; sent again with the same id"
+            return step.done("throttled", .applied, check: .never)
         case .uncertain(let reason):
-            next.note = "no usable answer to the send: \(reason)"
-            return done("uncertain", .applied, check: .afterTimeout)
+            step.next.note = "no usable answer to the send: \(reason)"
+            return step.done("uncertain", .applied, check: .afterTimeout)
         }
     }
 
@@ -223,15 +208,7 @@ public enum RefundStateMachine {
         _ answer: B2CAnswer, code: String, description: String, conversationID: String?, transactionID: String?,
         current: RefundState
     ) -> RefundTransition {
-        var next = current
-        func done(
-            _ summary: String, _ effect: RefundEffect, check: StatusCheckPlan = .unchanged,
-            finding: PaymentFinding? = nil
-        ) -> RefundTransition {
-            RefundTransition(
-                next: effect == .applied ? next : current, effect: effect, statusCheck: check, finding: finding,
-                countsSendAttempt: false, summary: summary)
-        }
+        var step = RefundStep(current)
         let newStatus: RefundStatus
         switch answer {
         case .succeeded: newStatus = .succeeded
@@ -240,62 +217,48 @@ public enum RefundStateMachine {
         }
         switch current.status {
         case .succeeded, .failed:
-            if current.status == newStatus { return done("duplicate result", .duplicate) }
-            if newStatus == .unknown { return done("unclear result after a verdict", .ignored) }
-            return done(
-                "contradicting result", .conflict,
-                finding: PaymentFinding(
-                    kind: .callbackConflict,
-                    detail: "B2C result \(code) for a refund that is already \(current.status.rawValue)"))
+            if current.status == newStatus { return step.done("duplicate result", .duplicate) }
+            if newStatus == .unknown { return step.done("unclear result after a verdict", .ignored) }
+            return step.conflict(
+                "contradicting result",
+                "B2C result \(code) for a refund that is already \(current.status.rawValue)")
         case .unknown where newStatus == .unknown:
-            return done("duplicate unclear result", .duplicate)
+            return step.done("duplicate unclear result", .duplicate)
         case .sending, .sent, .unknown:
-            next.status = newStatus
-            next.resultCode = code
-            next.resultDescription = description
-            if let conversationID { next.conversationID = conversationID }
+            step.next.status = newStatus
+            step.next.resultCode = code
+            step.next.resultDescription = description
+            if let conversationID { step.next.conversationID = conversationID }
             if newStatus == .unknown {
-                next.note = "B2C result not understood: Transaction Status decides"
-                return done("result not understood", .applied, check: .now)
+                step.next.note = "B2C result not understood: Transaction Status decides"
+                return step.done("result not understood", .applied, check: .now)
             }
-            next.resendDue = false
-            if case .succeeded(let details) = answer { next.receipt = details.receipt ?? transactionID }
-            return done(newStatus == .succeeded ? "paid" : "failed", .applied, check: .never)
+            step.next.resendDue = false
+            if case .succeeded(let details) = answer { step.next.receipt = details.receipt ?? transactionID }
+            return step.done(newStatus == .succeeded ? "paid" : "failed", .applied, check: .never)
         case .proposed, .approved, .rejected:
-            return done(
-                "result for a refund never sent", .conflict,
-                finding: PaymentFinding(
-                    kind: .callbackConflict,
-                    detail: "B2C result \(code) for a refund in state \(current.status.rawValue)"))
+            return step.conflict(
+                "result for a refund never sent",
+                "B2C result \(code) for a refund in state \(current.status.rawValue)")
         }
     }
 
     private static func statusAnswered(_ verdict: TransactionStatusVerdict, current: RefundState) -> RefundTransition {
-        var next = current
-        func done(
-            _ summary: String, _ effect: RefundEffect, check: StatusCheckPlan = .unchanged,
-            finding: PaymentFinding? = nil
-        ) -> RefundTransition {
-            RefundTransition(
-                next: effect == .applied ? next : current, effect: effect, statusCheck: check, finding: finding,
-                countsSendAttempt: false, summary: summary)
-        }
+        var step = RefundStep(current)
         switch verdict {
         case .completed(let receipt, let amount):
             switch current.status {
-            case .succeeded: return done("status confirms success", .duplicate)
+            case .succeeded: return step.done("status confirms success", .duplicate)
             case .failed:
-                return done(
-                    "status says paid after failure", .conflict,
-                    finding: PaymentFinding(
-                        kind: .callbackConflict,
-                        detail: "Transaction Status says a refund marked failed was paid: a person must check"))
+                return step.conflict(
+                    "status says paid after failure",
+                    "Transaction Status says a refund marked failed was paid: a person must check")
             case .sending, .sent, .unknown:
-                next.status = .succeeded
-                next.resendDue = false
-                next.resultCode = "0"
-                next.resultDescription = "Transaction Status: Completed"
-                if let receipt { next.receipt = receipt }
+                step.next.status = .succeeded
+                step.next.resendDue = false
+                step.next.resultCode = "0"
+                step.next.resultDescription = "Transaction Status: Completed"
+                if let receipt { step.next.receipt = receipt }
                 let mismatch = amount.flatMap { paid in
                     paid == current.amount
                         ? nil
@@ -304,50 +267,78 @@ public enum RefundStateMachine {
                             detail: "Transaction Status reports \(paid.decimalString) paid for a refund of "
                                 + current.amount.decimalString)
                 }
-                return done("paid (Transaction Status)", .applied, check: .never, finding: mismatch)
+                return step.done("paid (Transaction Status)", .applied, check: .never, finding: mismatch)
             case .proposed, .approved, .rejected:
-                return done("status answer for a refund never sent", .ignored)
+                return step.done("status answer for a refund never sent", .ignored)
             }
         case .failed(let description):
             switch current.status {
-            case .failed: return done("status confirms failure", .duplicate)
+            case .failed: return step.done("status confirms failure", .duplicate)
             case .succeeded:
-                return done(
-                    "status says failed after success", .conflict,
-                    finding: PaymentFinding(
-                        kind: .callbackConflict,
-                        detail: "Transaction Status says a refund marked succeeded failed: a person must check"))
+                return step.conflict(
+                    "status says failed after success",
+                    "Transaction Status says a refund marked succeeded failed: a person must check")
             case .sending, .sent, .unknown:
-                next.status = .failed
-                next.resendDue = false
-                next.resultDescription = "Transaction Status: Failed \(description)"
-                return done("failed (Transaction Status)", .applied, check: .never)
+                step.next.status = .failed
+                step.next.resendDue = false
+                step.next.resultDescription = "Transaction Status: Failed \(description)"
+                return step.done("failed (Transaction Status)", .applied, check: .never)
             case .proposed, .approved, .rejected:
-                return done("status answer for a refund never sent", .ignored)
+                return step.done("status answer for a refund never sent", .ignored)
             }
         case .notFound(let code):
-            guard current.status.isInFlight else { return done("stale not-found answer", .ignored) }
-            if current.resendDue { return done("resend already due", .duplicate) }
+            guard current.status.isInFlight else { return step.done("stale not-found answer", .ignored) }
+            if current.resendDue { return step.done("resend already due", .duplicate) }
             // Only a send that never got any answer may go again. Once Daraja accepted the id (a ConversationID)
             // or a result came, "not found" contradicts what we know: a person decides, nothing is sent.
             guard current.status == .sending, current.conversationID == nil, current.resultCode == nil else {
-                next.status = .unknown
-                next.note = "Transaction Status \(code) for a refund Daraja had accepted: a person decides"
-                return done(
-                    "not found after acceptance: a person decides", .applied, check: .never,
-                    finding: PaymentFinding(
-                        kind: .unresolved,
-                        detail: "refund: Transaction Status says M-Pesa does not know a refund Daraja had accepted; "
-                            + "check before anything is sent again"))
+                return step.personDecides(
+                    "not found after acceptance: a person decides",
+                    note: "Transaction Status \(code) for a refund Daraja had accepted: a person decides",
+                    finding: "refund: Transaction Status says M-Pesa does not know a refund Daraja had accepted; "
+                        + "check before anything is sent again")
             }
-            next.status = .sending
-            next.resendDue = true
-            next.note = "Transaction Status \(code): M-Pesa does not know the id; sent again with the same id"
-            return done("not found: resend with the same id", .applied, check: .never)
+            step.next.status = .sending
+            step.next.resendDue = true
+            step.next.note = "Transaction Status \(code): M-Pesa does not know the id; sent again with the same id"
+            return step.done("not found: resend with the same id", .applied, check: .never)
         case .noVerdict(let code, let description):
-            guard current.status.isInFlight else { return done("status answer without verdict", .ignored) }
-            next.note = "Transaction Status gave no verdict: \(code) \(description)"
-            return done("no verdict", .applied)
+            guard current.status.isInFlight else { return step.done("status answer without verdict", .ignored) }
+            step.next.note = "Transaction Status gave no verdict: \(code) \(description)"
+            return step.done("no verdict", .applied)
         }
+    }
+}
+
+/// One event's work on a refund: the state before the event, the one being built, and how the outcome is told.
+private struct RefundStep {
+    let current: RefundState
+    var next: RefundState
+
+    init(_ current: RefundState) {
+        self.current = current
+        next = current
+    }
+
+    /// The outcome: the built state when the event applied, else the refund as it was.
+    func done(
+        _ summary: String, _ effect: RefundEffect, check: StatusCheckPlan = .unchanged,
+        finding: PaymentFinding? = nil, attempt: Bool = false
+    ) -> RefundTransition {
+        RefundTransition(
+            next: effect == .applied ? next : current, effect: effect, statusCheck: check, finding: finding,
+            countsSendAttempt: attempt, summary: summary)
+    }
+
+    /// An answer that contradicts what is known: the refund is left as it is, a person checks the finding.
+    func conflict(_ summary: String, _ detail: String) -> RefundTransition {
+        done(summary, .conflict, finding: PaymentFinding(kind: .callbackConflict, detail: detail))
+    }
+
+    /// No answer settles the refund: it becomes `unknown`, Transaction Status is no longer asked, a person decides.
+    mutating func personDecides(_ summary: String, note: String, finding detail: String) -> RefundTransition {
+        next.status = .unknown
+        next.note = note
+        return done(summary, .applied, check: .never, finding: PaymentFinding(kind: .unresolved, detail: detail))
     }
 }

@@ -124,25 +124,13 @@ final class Transfer {
         let context = Unmanaged.passUnretained(self).toOpaque()
         try check(
             ccurl_setopt_write(handle) { data, size, count, context in
-                guard let data, let context else { return 0 }
-                let (length, overflow) = size.multipliedReportingOverflow(by: count)
-                guard !overflow else { return 0 }
-                let transfer = Unmanaged<Transfer>.fromOpaque(context).takeUnretainedValue()
-                return transfer.receiveBody(UnsafeRawBufferPointer(start: data, count: length))
-            },
-            target
-        )
+                Transfer.deliver(data, size, count, context) { $0.receiveBody($1) }
+            }, target)
         try check(ccurl_setopt_ptr(handle, CURLOPT_WRITEDATA, context), target)
         try check(
             ccurl_setopt_header(handle) { data, size, count, context in
-                guard let data, let context else { return 0 }
-                let (length, overflow) = size.multipliedReportingOverflow(by: count)
-                guard !overflow else { return 0 }
-                let transfer = Unmanaged<Transfer>.fromOpaque(context).takeUnretainedValue()
-                return transfer.receiveHeader(UnsafeRawBufferPointer(start: data, count: length))
-            },
-            target
-        )
+                Transfer.deliver(data, size, count, context) { $0.receiveHeader($1) }
+            }, target)
         try check(ccurl_setopt_ptr(handle, CURLOPT_HEADERDATA, context), target)
 
         var list = HeaderList()
@@ -169,6 +157,19 @@ final class Transfer {
                     body.withUnsafeBytes { ccurl_setopt_ptr(handle, CURLOPT_COPYPOSTFIELDS, $0.baseAddress) }, target)
             }
         }
+    }
+
+    /// Hands the bytes of a libcurl write or header callback to `receive` on the transfer in `context`, and
+    /// returns what it answers; 0 (which aborts the transfer) when a pointer is missing or the size overflows.
+    private static func deliver(
+        _ data: UnsafeMutablePointer<CChar>?, _ size: Int, _ count: Int, _ context: UnsafeMutableRawPointer?,
+        to receive: (Transfer, UnsafeRawBufferPointer) -> Int
+    ) -> Int {
+        guard let data, let context else { return 0 }
+        let (length, overflow) = size.multipliedReportingOverflow(by: count)
+        guard !overflow else { return 0 }
+        let transfer = Unmanaged<Transfer>.fromOpaque(context).takeUnretainedValue()
+        return receive(transfer, UnsafeRawBufferPointer(start: data, count: length))
     }
 
     private func receiveBody(_ chunk: UnsafeRawBufferPointer) -> Int {

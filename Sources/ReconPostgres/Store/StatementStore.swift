@@ -17,6 +17,15 @@ public struct ReceiptPendingPayment: Sendable, Equatable {
     public var amount: Money
     public var phone: String
     public var createdAt: Date
+
+    /// A row of `id, course_id, amount, phone, created_at`.
+    init(row: PostgresRow) throws(PostgresError) {
+        id = try row.decode(Int64.self, "id")
+        courseID = try row.decode(Int64.self, "course_id")
+        amount = try row.decode(Money.self, "amount")
+        phone = try row.decode(String.self, "phone")
+        createdAt = try row.decode(Date.self, "created_at")
+    }
 }
 
 /// A statement line no payment or refund claims yet.
@@ -217,12 +226,7 @@ public enum StatementStore {
             WHERE status <> 'completed' AND mpesa_receipt IS NULL AND created_at >= \(from) AND created_at <= \(to)
             ORDER BY id
             """
-        ).map { row throws(PostgresError) in
-            ReceiptPendingPayment(
-                id: try row.decode(Int64.self, "id"), courseID: try row.decode(Int64.self, "course_id"),
-                amount: try row.decode(Money.self, "amount"), phone: try row.decode(String.self, "phone"),
-                createdAt: try row.decode(Date.self, "created_at"))
-        }
+        ).map(ReceiptPendingPayment.init(row:))
     }
 
     /// Completed payments whose receipt is still pending.
@@ -236,12 +240,7 @@ public enum StatementStore {
             SELECT id, course_id, amount, phone, created_at FROM payments
             WHERE status = 'completed' AND mpesa_receipt IS NULL ORDER BY id
             """
-        ).map { row throws(PostgresError) in
-            ReceiptPendingPayment(
-                id: try row.decode(Int64.self, "id"), courseID: try row.decode(Int64.self, "course_id"),
-                amount: try row.decode(Money.self, "amount"), phone: try row.decode(String.self, "phone"),
-                createdAt: try row.decode(Date.self, "created_at"))
-        }
+        ).map(ReceiptPendingPayment.init(row:))
     }
 
     /// Payment and refund lines nobody claims, oldest first.

@@ -10,3 +10,18 @@ extension Presentable {
         try JSONRendering.render(self)
     }
 }
+
+/// A view whose JSON is one value it shows as it is (a summary, a record, a bare array); its text is its own.
+public protocol JSONValueView: Presentable {
+    associatedtype JSONValue: Encodable
+    /// What the JSON encodes.
+    var jsonValue: JSONValue { get }
+}
+
+extension JSONValueView {
+    /// Encodes as ``jsonValue`` itself.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(jsonValue)
+    }
+}

@@ -52,7 +52,7 @@ public struct ExceptionView: Sendable, Encodable, Equatable {
 }
 
 /// Exceptions as a table fitted to 80 columns (`--wide`: whole cells), or a JSON array.
-public struct ExceptionListView: Presentable {
+public struct ExceptionListView: JSONValueView {
     public var exceptions: [ExceptionView]
     /// Whole cells, however wide.
     public var wide: Bool
@@ -77,15 +77,12 @@ public struct ExceptionListView: Presentable {
         ).render(fittingIn: wide ? nil : 80, shrinkable: [1, 5])
     }
 
-    /// The bare array.
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(exceptions)
-    }
+    /// The JSON: the bare array.
+    public var jsonValue: [ExceptionView] { exceptions }
 }
 
 /// One exception with everything about it.
-public struct ExceptionDetailView: Presentable {
+public struct ExceptionDetailView: JSONValueView {
     public var exception: ExceptionView
 
     /// The view of one exception.
@@ -107,11 +104,8 @@ public struct ExceptionDetailView: Presentable {
         return lines.joined(separator: "\n")
     }
 
-    /// The exception itself.
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(exception)
-    }
+    /// The JSON: the exception itself.
+    public var jsonValue: ExceptionView { exception }
 }
 
 /// A payment as people and machines see it; the phone is masked.
@@ -168,7 +162,7 @@ public struct PaymentView: Sendable, Encodable, Equatable {
 }
 
 /// Payments as a table fitted to 80 columns (`--wide`: whole cells), or a JSON array.
-public struct PaymentListView: Presentable {
+public struct PaymentListView: JSONValueView {
     public var payments: [PaymentView]
     /// Whole cells, however wide.
     public var wide: Bool
@@ -193,15 +187,12 @@ public struct PaymentListView: Presentable {
         ).render(fittingIn: wide ? nil : 80, shrinkable: [5, 6])
     }
 
-    /// The bare array.
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(payments)
-    }
+    /// The JSON: the bare array.
+    public var jsonValue: [PaymentView] { payments }
 }
 
 /// One payment with everything about it.
-public struct PaymentDetailView: Presentable {
+public struct PaymentDetailView: JSONValueView {
     public var payment: PaymentView
 
     /// The view of one payment.
@@ -230,11 +221,8 @@ public struct PaymentDetailView: Presentable {
         return lines.joined(separator: "\n")
     }
 
-    /// The payment itself.
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(payment)
-    }
+    /// The JSON: the payment itself.
+    public var jsonValue: PaymentView { payment }
 }
 
 /// What `payments decide` did.

@@ -1,7 +1,7 @@
 public import ReconJobs
 
 /// What a settlement run did.
-public struct SettleView: Presentable {
+public struct SettleView: JSONValueView {
     /// The job's summary.
     public var summary: SettleSummary
 
@@ -18,15 +18,12 @@ public struct SettleView: Presentable {
             + "\(s.throttled) throttled, \(s.backoffs) back-offs in \(s.elapsedMilliseconds) ms"
     }
 
-    /// Encodes as the summary itself.
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(summary)
-    }
+    /// The JSON: the summary itself.
+    public var jsonValue: SettleSummary { summary }
 }
 
 /// What a reconciliation run did.
-public struct ReconcileView: Presentable {
+public struct ReconcileView: JSONValueView {
     /// The job's summary.
     public var summary: ReconcileSummary
 
@@ -44,15 +41,12 @@ public struct ReconcileView: Presentable {
             + "\(s.enrolled) enrolled, \(s.refundsProposed) refund(s) proposed in \(s.elapsedMilliseconds) ms"
     }
 
-    /// Encodes as the summary itself.
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(summary)
-    }
+    /// The JSON: the summary itself.
+    public var jsonValue: ReconcileSummary { summary }
 }
 
 /// What a refund dispatch run did.
-public struct RefundDispatchView: Presentable {
+public struct RefundDispatchView: JSONValueView {
     /// The job's summary.
     public var summary: RefundDispatchSummary
 
@@ -70,15 +64,12 @@ public struct RefundDispatchView: Presentable {
             + "\(s.handedToPerson) handed to a person"
     }
 
-    /// Encodes as the summary itself.
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(summary)
-    }
+    /// The JSON: the summary itself.
+    public var jsonValue: RefundDispatchSummary { summary }
 }
 
 /// What `run` did: callbacks, settle, reconcile, refunds, reports.
-public struct RunView: Presentable {
+public struct RunView: JSONValueView {
     /// The run's summary.
     public var summary: RunJob.Summary
 
@@ -122,9 +113,6 @@ public struct RunView: Presentable {
         return parts.isEmpty ? "" : ", " + parts.joined(separator: ", ")
     }
 
-    /// Encodes as the summary itself.
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(summary)
-    }
+    /// The JSON: the summary itself.
+    public var jsonValue: RunJob.Summary { summary }
 }

@@ -3,7 +3,7 @@ import ReconCore
 public import ReconJobs
 
 /// Refunds as a list: a table for people, an array for machines.
-public struct RefundListView: Presentable {
+public struct RefundListView: JSONValueView {
     /// The refunds, in the order shown.
     public var refunds: [RefundView]
     /// Every cell whole (`--wide`); otherwise the table fits 80 columns and cut text ends with `…`.
@@ -38,15 +38,12 @@ public struct RefundListView: Presentable {
             })
     }
 
-    /// Encodes as the bare array of refunds.
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(refunds)
-    }
+    /// The JSON: the bare array of refunds.
+    public var jsonValue: [RefundView] { refunds }
 }
 
 /// One refund with its approvals, ids and result.
-public struct RefundDetailView: Presentable {
+public struct RefundDetailView: JSONValueView {
     /// The refund.
     public var refund: RefundView
 
@@ -92,9 +89,6 @@ public struct RefundDetailView: Presentable {
         ISO8601DateFormatter().string(from: date)
     }
 
-    /// Encodes as the refund itself.
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(refund)
-    }
+    /// The JSON: the refund itself.
+    public var jsonValue: RefundView { refund }
 }

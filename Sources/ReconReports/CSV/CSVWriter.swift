@@ -223,8 +223,5 @@ public struct CSVWriter: ~Copyable {
 public func withCSVWriter<Result>(
     at path: String, options: CSVOptions = CSVOptions(), _ body: (inout CSVWriter) throws -> Result
 ) throws -> Result {
-    var writer = try CSVWriter(path: path, options: options)
-    let result = try body(&writer)
-    try writer.close()
-    return result
+    try withClosing(CSVWriter(path: path, options: options), body)
 }

@@ -341,8 +341,5 @@ public struct XLSXWorkbook: ~Copyable {
 public func withXLSXWorkbook<Result>(
     at path: String, options: XLSXOptions = XLSXOptions(), _ body: (inout XLSXWorkbook) throws -> Result
 ) throws -> Result {
-    var workbook = try XLSXWorkbook(path: path, options: options)
-    let result = try body(&workbook)
-    try workbook.close()
-    return result
+    try withClosing(XLSXWorkbook(path: path, options: options), body)
 }

@@ -8,33 +8,25 @@ struct PendingRow: ReportRowModel, Hashable {
     var status: String
     var checkoutRequestID: String?
     var createdAt: Date
-    var learnerID: Int64
-    var learner: String
-    var courseID: Int64
-    var course: String
-    var amount: Money
-    var phone: String
+    /// Who paid how much for which course.
+    var payment: CoursePayment
     var checkAttempts: Int64
     var lastAnswer: String?
     var nextCheckAt: Date?
 
     static let sheet = ReportSheet.pending
 
-    static let columns: [ReportColumn] = [
-        .paymentID,
-        ReportColumn("status", "Status", .text, width: 9),
-        .checkoutRequestID,
-        ReportColumn("created_at_eat", "Created (EAT)", .dateTime, width: 20),
-        .learnerID,
-        .learner,
-        .courseID,
-        .course,
-        .amount,
-        .phone,
-        ReportColumn("check_attempts", "Attempts", .integer, width: 9),
-        ReportColumn("last_answer", "Last answer", .text, width: 40, wide: true),
-        ReportColumn("next_check_at_eat", "Next check (EAT)", .dateTime, width: 20),
-    ]
+    static let columns: [ReportColumn] =
+        [
+            .paymentID,
+            ReportColumn("status", "Status", .text, width: 9),
+            .checkoutRequestID,
+            ReportColumn("created_at_eat", "Created (EAT)", .dateTime, width: 20),
+        ] + CoursePayment.columns + [
+            ReportColumn("check_attempts", "Attempts", .integer, width: 9),
+            ReportColumn("last_answer", "Last answer", .text, width: 40, wide: true),
+            ReportColumn("next_check_at_eat", "Next check (EAT)", .dateTime, width: 20),
+        ]
 
     static func query(_ scope: ReportScope) -> SQLQuery {
         ReportQueries.pendingRows(scope.period.end)
@@ -45,22 +37,14 @@ struct PendingRow: ReportRowModel, Hashable {
         status = try reader.next("status", String.self)
         checkoutRequestID = try reader.optional("checkout_request_id", String.self)
         createdAt = try reader.next("created_at", Date.self)
-        learnerID = try reader.next("learner_id", Int64.self)
-        learner = try reader.next("learner", String.self)
-        courseID = try reader.next("course_id", Int64.self)
-        course = try reader.next("course", String.self)
-        amount = try reader.next("amount", Money.self)
-        phone = try reader.next("phone", String.self)
+        payment = try CoursePayment(&reader)
         checkAttempts = try reader.next("check_attempts", Int64.self)
         lastAnswer = try reader.optional("last_answer", String.self)
         nextCheckAt = try reader.optional("next_check_at", Date.self)
     }
 
     func values(_ scope: ReportScope) -> [ReportValue] {
-        [
-            .integer(paymentID), .text(status), .text(checkoutRequestID), .dateTime(createdAt), .integer(learnerID),
-            .text(learner), .integer(courseID), .text(course), .money(amount), scope.phone(phone),
-            .integer(checkAttempts), scope.freeText(lastAnswer), .dateTime(nextCheckAt),
-        ]
+        [.integer(paymentID), .text(status), .text(checkoutRequestID), .dateTime(createdAt)] + payment.values(scope)
+            + [.integer(checkAttempts), scope.freeText(lastAnswer), .dateTime(nextCheckAt)]
     }
 }

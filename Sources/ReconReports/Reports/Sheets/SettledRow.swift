@@ -8,13 +8,9 @@ struct SettledRow: ReportRowModel, Hashable {
     /// When M-Pesa says it was paid, or for a payment settled by query (no time given) when it was settled.
     var paidAt: Date
     var paymentID: Int64
-    var learnerID: Int64
-    var learner: String
-    var courseID: Int64
-    var course: String
-    /// What M-Pesa reported as paid, or the amount asked when it reported none (settled by query).
-    var amount: Money
-    var phone: String
+    /// Who paid how much for which course; the amount is what M-Pesa reported as paid, or the amount asked
+    /// when it reported none (settled by query).
+    var payment: CoursePayment
     var checkoutRequestID: String?
     var settledVia: String
     var enrollmentID: Int64?
@@ -22,21 +18,17 @@ struct SettledRow: ReportRowModel, Hashable {
 
     static let sheet = ReportSheet.settled
 
-    static let columns: [ReportColumn] = [
-        ReportColumn("receipt", "M-Pesa receipt", .text, width: 14),
-        ReportColumn("paid_at_eat", "Paid at (EAT)", .dateTime, width: 20),
-        .paymentID,
-        .learnerID,
-        .learner,
-        .courseID,
-        .course,
-        .amount,
-        .phone,
-        .checkoutRequestID,
-        ReportColumn("settled_via", "Settled via", .text, width: 11),
-        ReportColumn("enrollment_id", "Enrollment", .integer, width: 11),
-        ReportColumn("enrollment_status", "Enrollment status", .text, width: 17),
-    ]
+    static let columns: [ReportColumn] =
+        [
+            ReportColumn("receipt", "M-Pesa receipt", .text, width: 14),
+            ReportColumn("paid_at_eat", "Paid at (EAT)", .dateTime, width: 20),
+            .paymentID,
+        ] + CoursePayment.columns + [
+            .checkoutRequestID,
+            ReportColumn("settled_via", "Settled via", .text, width: 11),
+            ReportColumn("enrollment_id", "Enrollment", .integer, width: 11),
+            ReportColumn("enrollment_status", "Enrollment status", .text, width: 17),
+        ]
 
     static func query(_ scope: ReportScope) -> SQLQuery {
         ReportQueries.settledRows(scope.period.start, scope.period.end)
@@ -46,12 +38,7 @@ struct SettledRow: ReportRowModel, Hashable {
         receipt = try reader.optional("receipt", String.self)
         paidAt = try reader.next("paid_at", Date.self)
         paymentID = try reader.next("payment_id", Int64.self)
-        learnerID = try reader.next("learner_id", Int64.self)
-        learner = try reader.next("learner", String.self)
-        courseID = try reader.next("course_id", Int64.self)
-        course = try reader.next("course", String.self)
-        amount = try reader.next("amount", Money.self)
-        phone = try reader.next("phone", String.self)
+        payment = try CoursePayment(&reader)
         checkoutRequestID = try reader.optional("checkout_request_id", String.self)
         settledVia = try reader.next("settled_via", String.self)
         enrollmentID = try reader.optional("enrollment_id", Int64.self)
@@ -59,10 +46,8 @@ struct SettledRow: ReportRowModel, Hashable {
     }
 
     func values(_ scope: ReportScope) -> [ReportValue] {
-        [
-            .text(receipt ?? "pending"), .dateTime(paidAt), .integer(paymentID), .integer(learnerID), .text(learner),
-            .integer(courseID), .text(course), .money(amount), scope.phone(phone), .text(checkoutRequestID),
-            .text(settledVia), .integer(enrollmentID), .text(enrollmentStatus ?? "none"),
+        [.text(receipt ?? "pending"), .dateTime(paidAt), .integer(paymentID)] + payment.values(scope) + [
+            .text(checkoutRequestID), .text(settledVia), .integer(enrollmentID), .text(enrollmentStatus ?? "none"),
         ]
     }
 }
