@@ -45,6 +45,7 @@ summary=$root/Benchmarks/out/api.summary.tsv
 mkdir -p "$out"
 rm -rf "${out:?}"/* "$summary"
 
+load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 log() { echo "== $*" >&2; }
 die() { echo "api benchmark: $*" >&2; exit 1; }
 
@@ -67,10 +68,13 @@ if ! python3 -c 'import django, rest_framework, rest_framework_simplejwt, jwt, g
     python3 -m pip install -q "${python_packages[@]}" 2>/dev/null \
         || python3 -m pip install -q --break-system-packages "${python_packages[@]}"
 fi
-versions=$(python3 -c 'import django, rest_framework, gunicorn, psycopg, jwt, importlib.metadata as m
-print(f"Django {django.get_version()}, djangorestframework {rest_framework.VERSION}, "
-      f"djangorestframework-simplejwt {m.version(\"djangorestframework-simplejwt\")}, gunicorn {gunicorn.__version__}, "
-      f"psycopg {psycopg.__version__}, Python {__import__(\"platform\").python_version()}")')
+versions=$(python3 - <<'EOF'
+import platform
+from importlib.metadata import version
+names = ["Django", "djangorestframework", "djangorestframework-simplejwt", "gunicorn", "psycopg", "PyJWT"]
+print(", ".join(f"{name} {version(name)}" for name in names) + f", Python {platform.python_version()}")
+EOF
+)
 
 log "swift build -c $build --product mpesa-recon"
 swift build -c "$build" --product mpesa-recon >"$out/build.log" 2>&1 || { tail -30 "$out/build.log" >&2; die "build failed"; }
@@ -170,7 +174,7 @@ log "$check"
 
 # Peak memory of each server's whole process tree (gunicorn: the arbiter and every worker), sampled twice a second.
 rss_tree() { # pid → KiB of it and its children
-    { ps -o rss= -p "$1"; ps -o rss= --ppid "$1"; } 2>/dev/null | awk '{ s += $1 } END { print s + 0 }'
+    { ps -o rss= -p "$1" || true; ps -o rss= --ppid "$1" || true; } 2>/dev/null | awk '{ s += $1 } END { print s + 0 }'
 }
 (
     peak_ours=0 peak_django=0
@@ -211,6 +215,7 @@ for endpoint in my status; do
         log "${rate[$endpoint-$stack]} requests/s, p50 ${p50[$endpoint-$stack]} ms, p99 ${p99[$endpoint-$stack]} ms"
     done
 done
+[ -s "$out/rss.peak" ] || die "the memory sampler wrote nothing"
 read -r peak_ours peak_django <"$out/rss.peak"
 kill -TERM "$sampler_pid" 2>/dev/null || true
 wait "$sampler_pid" 2>/dev/null || true
@@ -274,12 +279,12 @@ if [ "${BENCH_NO_README:-0}" != 1 ]; then
         cat <<EOF
 ## Payments API
 
-\`Benchmarks/api/run.sh\` — $(date -u '+%Y-%m-%d %H:%M UTC'), ${cores} cores shared with other work (load average ${load} at the end), PostgreSQL ${pg_version} on loopback (\`scripts/pg.sh\`; the same server, database and rows for both sides), ${build} build.
+\`Benchmarks/api/run.sh\` — $(date -u '+%Y-%m-%d %H:%M UTC'), ${cores} cores shared with other work (load average ${load_start} at the start, ${load} at the end), PostgreSQL ${pg_version} on loopback (\`scripts/pg.sh\`; the same server, database and rows for both sides), ${build} build.
 
 ${table}
 
 - **Data:** ${learners} learners with ${per} payments each ($((learners * per)) payments on 10 courses: completed with receipts, some paid from another phone, failed, pending), seeded by \`Benchmarks/api/seed.sql\` after \`mpesa-recon migrate\`. One SimpleJWT access token per learner, minted with PyJWT as SimpleJWT 5.5 writes them (HS256; \`token_type\`, \`exp\`, \`iat\`, \`jti\`, \`user_id\` as a string) with the signing key both stacks share (\`Benchmarks/api/tokens.py\`).
-- **Load:** \`wrk -t ${threads} -c ${connections} -d ${duration}s\` with \`Benchmarks/api/api.lua\`, after a ${warmup} s warm-up, one stack at a time (both stay up). Each wrk thread goes round half the learners request after request, so every connection sends many learners' tokens; \`/status/\` asks for each learner's own payments in turn. Latency is wrk's, from request written to response read. Peak memory is the sum over each server's process tree, sampled twice a second.
+- **Load:** \`wrk -t ${threads} -c ${connections} -d ${duration}s\` with \`Benchmarks/api/api.lua\`, after a ${warmup} s warm-up, one stack at a time (both stay up). Each wrk thread goes round half the learners request after request, so every connection sends many learners' tokens; \`/status/\` asks for each learner's own payments in turn. Latency is wrk's, from request written to response read. Peak memory is the sum of RSS over each server's process tree, sampled twice a second (pages gunicorn's forked workers share with the arbiter count once per process, so its figure overstates what it takes).
 - **Per request, both stacks:** parse the bearer token, verify its HS256 signature, \`exp\` and \`token_type\`; load the learner (one query: active?); query the payments (\`/my/\`: the learner's newest 50 with the course title, one join; \`/status/\`: one payment, 404 unless it is the learner's own); serialize JSON.
 - **Ours:** \`mpesa-recon serve --routes callbacks,api\` (Hummingbird, one process, a pool of 16 PostgreSQL connections), environment as \`scripts/api-fuzz.sh\` sets it.
 - **Baseline:** the LMS guide's own stack, \`Benchmarks/api/django/\`: Django with an unmanaged custom user model over \`users\` and unmanaged \`Course\`/\`Payment\` models over the same tables, DRF \`ModelSerializer\`s with the guide's fields, function views with \`rest_framework_simplejwt.authentication.JWTAuthentication\` and \`IsAuthenticated\`, \`DEBUG = False\`, persistent connections (\`CONN_MAX_AGE = None\`), JSON renderer only; ${gunicorn_desc} (\`gunicorn.conf.py\`: 2 × cores + 1 workers, keep-alive 5 s, no access log). ${versions}.
