@@ -7,11 +7,13 @@
 #   Benchmarks/run-all.sh        (after scripts/setup.sh; exits non-zero as soon as one benchmark fails)
 #
 # Never in parallel: the benchmarks share the PostgreSQL clusters of scripts/pg.sh and the machine's cores.
-# Sizes, chosen to finish in about 15 minutes on 2 cores (each can be overridden from the environment):
+# Sizes, chosen to finish in about 20 minutes on 2 cores (each can be overridden from the environment):
 #   N=1000000                     settled payments for reports (reports/run.sh)
 #   RUNS=3                        repetitions of each reconcile measurement over 1,000,000 payments (reconcile/run.sh)
 #   BENCH_SETTLE_PAYMENTS=5000    due payments per settle run (settle/run.sh)
 #   BENCH_DURATION=20             seconds of callbacks from 32 connections (callbacks/run.sh)
+#   BENCH_API_DURATION=15         seconds per endpoint and stack at 32 connections (api/run.sh)
+#   BENCH_STATEMENT_LINES=500000  lines of the imported statement (statement/run.sh)
 # BENCHES="settle reports" runs a subset; the summary then holds only those.
 # Each run.sh writes its own section of Benchmarks/README.md and Benchmarks/out/<name>.summary.tsv, which this
 # script gathers; each one's output is also kept in Benchmarks/out/run-all/<name>.log.
@@ -26,7 +28,9 @@ export N=${N:-1000000}
 export RUNS=${RUNS:-3}
 export BENCH_SETTLE_PAYMENTS=${BENCH_SETTLE_PAYMENTS:-5000}
 export BENCH_DURATION=${BENCH_DURATION:-20}
-read -r -a benches <<<"${BENCHES:-callbacks settle reconcile reports}"
+export BENCH_API_DURATION=${BENCH_API_DURATION:-15}
+export BENCH_STATEMENT_LINES=${BENCH_STATEMENT_LINES:-500000}
+read -r -a benches <<<"${BENCHES:-callbacks api settle reconcile reports statement}"
 
 out=$root/Benchmarks/out
 logs=$out/run-all
