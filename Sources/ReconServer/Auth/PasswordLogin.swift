@@ -1,7 +1,7 @@
 import Foundation
-import ReconPostgres
 import ReconCore
 import ReconIdentity
+import ReconPostgres
 
 /// How failed logins are throttled, the same for the API and the console.
 public struct LoginThrottle: Sendable {
