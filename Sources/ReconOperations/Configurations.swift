@@ -1,6 +1,10 @@
+public import Daraja
 import Foundation
+public import Logging
 public import ReconCore
+import ReconHTTP
 internal import ReconIdentity
+public import ReconJobs
 import ReconPostgres
 
 /// What `config add` stores: plain settings and the secrets to seal.
@@ -108,6 +112,74 @@ public enum Configurations {
             }
         }
         guard found else { throw AccountRefusal("no configuration named \(name)") }
+    }
+
+    /// The Daraja client of one stored configuration (STK Push and STK Query; B2C stays the environment's).
+    static func client(
+        _ record: MpesaConfigurationRecord, secretsKey: String, logger: Logger
+    ) throws -> DarajaClient {
+        guard
+            let baseURL = record.baseURL
+                ?? DarajaEnvironment(rawValue: record.environment).flatMap(\.defaultBaseURL)
+        else {
+            throw AccountRefusal("configuration \(record.name) has no base URL for environment \(record.environment)")
+        }
+        let open = { (sealed: String) throws -> String in
+            try openSecret(sealed, name: record.name, secretsKey: secretsKey)
+        }
+        let till = record.partyType == "till"
+        let configuration = DarajaClientConfiguration(
+            baseURL: baseURL, consumerKey: try open(record.consumerKeySealed),
+            consumerSecret: try open(record.consumerSecretSealed), shortcode: record.shortcode,
+            passkey: try open(record.passkeySealed),
+            transactionType: till ? .customerBuyGoodsOnline : .customerPayBillOnline,
+            partyB: till ? record.tillNumber : nil, callbackURL: record.callbackURL)
+        return DarajaClient(configuration: configuration, http: HTTPClient(), logger: logger)
+    }
+
+    /// The active configuration named `name` and its client, for `pay --config`.
+    public static func pushClient(
+        _ settings: DatabaseSettings, name: String, secretsKey: String?, logger: Logger
+    ) async throws -> (id: Int64, client: DarajaClient) {
+        guard let secretsKey else {
+            throw AccountRefusal("RECON_SECRETS_KEY is not set: stored configurations cannot be opened")
+        }
+        let record = try await withConnectionPool(settings) { pool in
+            try await pool.withConnection { db in
+                try await db.run { db throws(PostgresError) in try ConfigurationStore.load(db, name: name) }
+            }
+        }
+        guard let record, record.isActive else { throw AccountRefusal("no active configuration named \(name)") }
+        return (record.id, try client(record, secretsKey: secretsKey, logger: logger))
+    }
+
+    /// A client for every configuration payments were pushed with, for settle and run; disabled ones too, since
+    /// their pending payments still need an answer. Without `RECON_SECRETS_KEY` none (the environment's client asks
+    /// about the rest); a configuration whose secrets do not open is left out and logged.
+    public static func queryClients(
+        _ settings: DatabaseSettings, secretsKey: String?, logger: Logger
+    ) async throws -> [Int64: any StkQuerying] {
+        let records = try await withConnectionPool(settings) { pool in
+            try await pool.withConnection { db in
+                try await db.run { db throws(PostgresError) in try ConfigurationStore.list(db) }
+            }
+        }
+        guard !records.isEmpty else { return [:] }
+        guard let secretsKey else {
+            logger.warning("RECON_SECRETS_KEY is not set: payments pushed with stored configurations wait")
+            return [:]
+        }
+        var clients: [Int64: any StkQuerying] = [:]
+        for record in records {
+            do {
+                clients[record.id] = try client(record, secretsKey: secretsKey, logger: logger)
+            } catch {
+                logger.error(
+                    "a stored M-Pesa configuration cannot be opened; its payments wait",
+                    metadata: ["recon.configuration": "\(record.name)"])
+            }
+        }
+        return clients
     }
 
     /// Opens one sealed secret of a stored configuration (for the Daraja client that uses it).

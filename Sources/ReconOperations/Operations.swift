@@ -28,13 +28,15 @@ public enum Operations {
 
     /// Settles due pending payments, recorded as a `settle` job.
     public static func settle(
-        _ settings: DatabaseSettings, client: any StkQuerying, options: SettleOptions, logger: Logger,
-        progress: (@Sendable (Int, Int) -> Void)? = nil
+        _ settings: DatabaseSettings, client: any StkQuerying, configured: [Int64: any StkQuerying] = [:],
+        options: SettleOptions, logger: Logger, progress: (@Sendable (Int, Int) -> Void)? = nil
     ) async throws -> SettleSummary {
         try await withConnectionPool(settings, maxConnections: options.concurrency + 1) { pool in
             try await JobRecorder.record("settle", pool: pool) {
-                try await SettleJob(pool: pool, client: client, options: options, logger: logger)
-                    .run(progress: progress)
+                try await SettleJob(
+                    pool: pool, client: client, configured: configured, options: options, logger: logger
+                )
+                .run(progress: progress)
             }
         }
     }
@@ -81,8 +83,9 @@ public enum Operations {
     ///
     /// Throws ``RunLockHeld`` at once when another run holds the lock.
     public static func run(
-        _ settings: DatabaseSettings, queries: any StkQuerying, gateway: (any RefundGateway)?, options: RunJob.Options,
-        logger: Logger, progress: (@Sendable (Int, Int) -> Void)? = nil
+        _ settings: DatabaseSettings, queries: any StkQuerying, configuredQueries: [Int64: any StkQuerying] = [:],
+        gateway: (any RefundGateway)?, options: RunJob.Options, logger: Logger,
+        progress: (@Sendable (Int, Int) -> Void)? = nil
     ) async throws -> RunJob.Summary {
         guard let lock = try await RunLock.acquire(settings) else { throw RunLockHeld() }
         do {
@@ -90,7 +93,9 @@ public enum Operations {
                 pool in
                 try await JobRecorder.record("run", pool: pool) {
                     try await RunJob(
-                        pool: pool, lock: lock, queries: queries, gateway: gateway, options: options, logger: logger
+                        pool: pool, lock: lock, queries: queries, configuredQueries: configuredQueries,
+                        gateway: gateway,
+                        options: options, logger: logger
                     ).run(progress: progress)
                 }
             }

@@ -23,6 +23,8 @@ from selenium.common.exceptions import NoSuchElementException
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions
+from selenium.webdriver.support.ui import WebDriverWait
 
 BASE = os.environ["CONSOLE_BASE"]
 BIN = os.environ["CONSOLE_BIN"]
@@ -81,6 +83,13 @@ def browser():
     return driver
 
 
+def submit(driver, element):
+    """Clicks a button that submits a form and waits for the next page (every POST answers with a redirect)."""
+    page = driver.find_element(By.TAG_NAME, "html")
+    element.click()
+    WebDriverWait(driver, 20).until(expected_conditions.staleness_of(page))
+
+
 def shot(driver, name):
     driver.save_screenshot(os.path.join(SHOTS, f"{name}.png"))
 
@@ -90,11 +99,11 @@ def login(driver, email):
     driver.get(BASE + "/console/login")
     driver.find_element(By.NAME, "email").send_keys(email)
     driver.find_element(By.NAME, "password").send_keys(PASSWORD)
-    driver.find_element(By.CSS_SELECTOR, "section.login button[type=submit]").click()
+    submit(driver, driver.find_element(By.CSS_SELECTOR, "section.login button[type=submit]"))
 
 
 def logout(driver):
-    driver.find_element(By.CSS_SELECTOR, "form.logout button").click()
+    submit(driver, driver.find_element(By.CSS_SELECTOR, "form.logout button"))
 
 
 def session_cookie(driver):
@@ -158,7 +167,7 @@ def main():
         check("Collected" in driver.page_source and "KES" in driver.page_source, "the overview shows money")
         shot(driver, "02-overview")
         driver.get(BASE + "/console/reports")
-        driver.find_element(By.CSS_SELECTOR, "form.inline button[type=submit]").click()
+        submit(driver, driver.find_element(By.CSS_SELECTOR, "form.inline button[type=submit]"))
         check("is being written" in driver.page_source, "the report request is acknowledged at once")
         shot(driver, "03-reports-requested")
 
@@ -198,7 +207,7 @@ def main():
         amount.clear()
         amount.send_keys("1500")
         driver.find_element(By.NAME, "reason").send_keys("course started late")
-        driver.find_element(By.XPATH, "//button[text()='Propose refund']").click()
+        submit(driver, driver.find_element(By.XPATH, "//button[text()='Propose refund']"))
         match = re.search(r"/console/refunds/(\d+)", driver.current_url)
         check(match is not None, "proposing lands on the refund's page")
         refund = match.group(1) if match else "0"
@@ -220,7 +229,7 @@ def main():
 
         login(driver, "bob@example.com")
         driver.get(BASE + f"/console/refunds/{refund}")
-        driver.find_element(By.ID, "approve").click()
+        submit(driver, driver.find_element(By.ID, "approve"))
         check(driver.find_element(By.ID, "refund-status").text == "approved", "admin B's approval approves it")
         cli("run", "--no-reports")
 
@@ -240,7 +249,7 @@ def main():
         driver.get(BASE + f"/console/exceptions/{finding}")
         shot(driver, "11-exception")
         driver.find_element(By.NAME, "note").send_keys("learner moved to the new cohort by hand")
-        driver.find_element(By.XPATH, "//button[text()='Resolve']").click()
+        submit(driver, driver.find_element(By.XPATH, "//button[text()='Resolve']"))
         check(f"/console/exceptions/{finding}\"" not in driver.page_source, "the finding left the open list")
         driver.get(BASE + "/console/audit")
         audit = driver.find_element(By.ID, "audit").text

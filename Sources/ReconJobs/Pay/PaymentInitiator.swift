@@ -56,13 +56,20 @@ public struct PaymentInitiator: Sendable {
     let client: any StkPushing
     let schedule: RetrySchedule
     let logger: Logger
+    /// The `mpesa_configurations` row `client` pushes with, recorded on each payment so settle asks with it too;
+    /// `nil`: the `MPESA_*` environment's configuration.
+    let configurationID: Int64?
 
     /// An initiator.
-    public init(pool: ConnectionPool, client: any StkPushing, schedule: RetrySchedule, logger: Logger) {
+    public init(
+        pool: ConnectionPool, client: any StkPushing, schedule: RetrySchedule, logger: Logger,
+        configurationID: Int64? = nil
+    ) {
         self.pool = pool
         self.client = client
         self.schedule = schedule
         self.logger = logger
+        self.configurationID = configurationID
     }
 
     /// Creates the payment and sends the push. `amount` defaults to the course price.
@@ -78,6 +85,7 @@ public struct PaymentInitiator: Sendable {
         description: String? = nil, refusePending: Bool = false
     ) async throws -> StartedPayment {
         let created = Date()
+        let configurationID = self.configurationID
         let (paymentID, price) = try await pool.withConnection { db in
             try await db.withTransaction { db in
                 guard try CatalogStore.learnerExists(db, id: userID) else {
@@ -103,7 +111,8 @@ public struct PaymentInitiator: Sendable {
                     throw PayError(message: "the amount must be whole shillings from 1 to 250,000", isUsage: true)
                 }
                 let id = try PaymentStore.create(
-                    db, userID: userID, courseID: courseID, amount: charge, phone: phone, now: created)
+                    db, userID: userID, courseID: courseID, amount: charge, phone: phone, now: created,
+                    configurationID: configurationID)
                 return (id, charge)
             }
         }

@@ -43,18 +43,21 @@ public struct RunJob: Sendable {
     let pool: ConnectionPool
     let lock: RunLock
     let queries: any StkQuerying
+    let configuredQueries: [Int64: any StkQuerying]
     let gateway: (any RefundGateway)?
     let options: Options
     let logger: Logger
 
     /// A run over a pool, under a lock the caller took.
     public init(
-        pool: ConnectionPool, lock: RunLock, queries: any StkQuerying, gateway: (any RefundGateway)?, options: Options,
+        pool: ConnectionPool, lock: RunLock, queries: any StkQuerying,
+        configuredQueries: [Int64: any StkQuerying] = [:], gateway: (any RefundGateway)?, options: Options,
         logger: Logger
     ) {
         self.pool = pool
         self.lock = lock
         self.queries = queries
+        self.configuredQueries = configuredQueries
         self.gateway = gateway
         self.options = options
         self.logger = logger
@@ -69,7 +72,7 @@ public struct RunJob: Sendable {
         }
         try await lock.verify()
         summary.settle = try await SettleJob(
-            pool: pool, client: queries, options: options.settle, logger: logger
+            pool: pool, client: queries, configured: configuredQueries, options: options.settle, logger: logger
         ).run(progress: progress)
         if let problem = RunProblem.settle(summary.settle) { summary.problems.append(problem) }
         try await lock.verify()

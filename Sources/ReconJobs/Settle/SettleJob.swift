@@ -76,15 +76,36 @@ public struct SettleSummary: Sendable, Codable, Equatable {
 public struct SettleJob: Sendable {
     let pool: ConnectionPool
     let client: any StkQuerying
+    let configured: [Int64: any StkQuerying]
     let options: SettleOptions
     let logger: Logger
 
-    /// A job over a connection pool and a Daraja client.
-    public init(pool: ConnectionPool, client: any StkQuerying, options: SettleOptions, logger: Logger) {
+    /// A job over a connection pool and a Daraja client; a payment pushed with a stored `mpesa_configurations` row
+    /// is asked about with that configuration's client in `configured` (never with another shortcode's).
+    public init(
+        pool: ConnectionPool, client: any StkQuerying, configured: [Int64: any StkQuerying] = [:],
+        options: SettleOptions, logger: Logger
+    ) {
         self.pool = pool
         self.client = client
+        self.configured = configured
         self.options = options
         self.logger = logger
+    }
+
+    /// STK Query with the client of the configuration the payment was pushed with. A configuration that is not
+    /// loaded (disabled, or its secrets cannot be opened) asks nobody: the payment waits, as after a lost answer.
+    static func ask(
+        _ claim: SettleClaim, standard: any StkQuerying, configured: [Int64: any StkQuerying]
+    ) async -> StkAnswer {
+        guard let id = claim.configurationID else {
+            return await standard.stkQuery(checkoutRequestID: claim.checkoutRequestID)
+        }
+        guard let client = configured[id] else {
+            return .transportFailure(
+                "M-Pesa configuration \(id) is not loaded (disabled, or RECON_SECRETS_KEY missing)")
+        }
+        return await client.stkQuery(checkoutRequestID: claim.checkoutRequestID)
     }
 
     /// Runs until nothing is due (or `limit` is reached); `progress` gets (done, claimed so far).
@@ -146,7 +167,7 @@ public struct SettleJob: Sendable {
                     inFlight += 1
                     group.addTask {
                         await limiter.acquire()
-                        let answer = await client.stkQuery(checkoutRequestID: claim.checkoutRequestID)
+                        let answer = await Self.ask(claim, standard: client, configured: configured)
                         if case .throttled = answer { await limiter.throttled() }
                         return (try await apply(answer, claim: claim), answer)
                     }

@@ -146,13 +146,16 @@ public enum PaymentStore {
 
     /// Creates a `pending` payment (and its first event) before its STK Push is sent; returns its id.
     public static func create(
-        _ db: isolated PostgresConnection, userID: Int64, courseID: Int64, amount: Money, phone: MSISDN, now: Date
+        _ db: isolated PostgresConnection, userID: Int64, courseID: Int64, amount: Money, phone: MSISDN, now: Date,
+        configurationID: Int64? = nil
     ) throws(PostgresError) -> Int64 {
         guard
             let id = try db.query(
                 """
-                INSERT INTO payments (user_id, course_id, amount, phone, status, created_at, updated_at)
-                VALUES (\(userID), \(courseID), \(amount), \(phone.digits), 'pending', \(now), \(now))
+                INSERT INTO payments (user_id, course_id, amount, phone, status, created_at, updated_at,
+                                      configuration_id)
+                VALUES (\(userID), \(courseID), \(amount), \(phone.digits), 'pending', \(now), \(now),
+                        \(configurationID))
                 RETURNING id
                 """
             ).first?.decode(Int64.self, "id")
@@ -244,6 +247,8 @@ public struct SettleClaim: Sendable, Equatable {
     public var paymentID: Int64
     public var checkoutRequestID: String
     public var leaseEnd: Date
+    /// The `mpesa_configurations` row the payment was pushed with; `nil`: the `MPESA_*` environment's.
+    public var configurationID: Int64?
 }
 
 extension PaymentStore {
@@ -262,13 +267,14 @@ extension PaymentStore {
                 FOR UPDATE SKIP LOCKED)
             UPDATE payments p SET next_check_at = \(leaseEnd)
             FROM due WHERE p.id = due.id
-            RETURNING p.id, p.checkout_request_id, p.next_check_at
+            RETURNING p.id, p.checkout_request_id, p.next_check_at, p.configuration_id
             """
         ).map { row throws(PostgresError) in
             SettleClaim(
                 paymentID: try row.decode(Int64.self, "id"),
                 checkoutRequestID: try row.decode(String.self, "checkout_request_id"),
-                leaseEnd: try row.decode(Date.self, "next_check_at"))
+                leaseEnd: try row.decode(Date.self, "next_check_at"),
+                configurationID: try row.decode(Int64?.self, "configuration_id"))
         }.sorted { $0.paymentID < $1.paymentID }
     }
 }

@@ -21,6 +21,12 @@ struct PayCommand: AsyncParsableCommand {
     @Option(help: "The course's courses.id.") var course: Int64
     @Option(help: "The paying phone: 07XXXXXXXX, 01XXXXXXXX, 2547XXXXXXXX or 2541XXXXXXXX.") var phone: String
     @Option(help: "Amount in KES (default: the course price).") var amount: String?
+    @Option(
+        help: """
+            Push with this stored M-Pesa configuration (mpesa-recon config list; RECON_SECRETS_KEY opens it) \
+            instead of the MPESA_* environment; settle asks about the payment with the same one.
+            """)
+    var config: String?
 
     func run() async throws {
         let env = try Context.environment(common, needs: [.database, .daraja, .schedule])
@@ -38,13 +44,24 @@ struct PayCommand: AsyncParsableCommand {
                 throw CLIError(message: "--amount: \(error.description)", exitCode: ExitCodes.usage)
             }
         }
-        let client = try Wiring.darajaClient(env)
+        let logger = Logger(label: "mpesa-recon.pay")
+        var client: any StkPushing = try Wiring.darajaClient(env)
+        var configurationID: Int64?
+        if let config {
+            do {
+                (configurationID, client) = try await Configurations.pushClient(
+                    try Context.database(env), name: config, secretsKey: env.optional("RECON_SECRETS_KEY"),
+                    logger: logger)
+            } catch let refusal as AccountRefusal {
+                throw CLIError(message: "--config: \(refusal)", exitCode: ExitCodes.usage)
+            }
+        }
         let schedule = try RetrySchedule.load(from: env)
         let payment: StartedPayment
         do {
             payment = try await withConnectionPool(try Context.database(env), maxConnections: 2) { pool in
                 try await PaymentInitiator(
-                    pool: pool, client: client, schedule: schedule, logger: Logger(label: "mpesa-recon.pay")
+                    pool: pool, client: client, schedule: schedule, logger: logger, configurationID: configurationID
                 ).start(userID: user, courseID: course, phone: msisdn, amount: money)
             }
         } catch let error as PayError {

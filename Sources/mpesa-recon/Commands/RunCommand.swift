@@ -39,9 +39,14 @@ struct RunCommand: AsyncParsableCommand {
             dispatch: refundsConfigured ? try dispatch.options() : nil,
             reports: noReports ? nil : ReportOptions(period: try .today(), outputDirectory: reportsDir))
         let client = try Wiring.darajaClient(env, b2c: refundsConfigured)
+        let logger = Logger(label: "mpesa-recon.run")
+        let database = try Context.database(env)
         let summary = try await Operations.run(
-            try Context.database(env), queries: client, gateway: refundsConfigured ? client : nil, options: options,
-            logger: Logger(label: "mpesa-recon.run"), progress: Wiring.progressPrinter("settle"))
+            database, queries: client,
+            configuredQueries: try await Configurations.queryClients(
+                database, secretsKey: env.optional("RECON_SECRETS_KEY"), logger: logger),
+            gateway: refundsConfigured ? client : nil, options: options, logger: logger,
+            progress: Wiring.progressPrinter("settle"))
         Wiring.endProgress()
         let view = RunView(summary: summary)
         try Context.show(view, json: common.json)

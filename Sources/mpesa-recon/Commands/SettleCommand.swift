@@ -41,9 +41,13 @@ struct SettleCommand: AsyncParsableCommand {
     func run() async throws {
         let env = try Context.environment(common, needs: [.database, .daraja, .schedule])
         let options = try settle.options(env)
+        let logger = Logger(label: "mpesa-recon.settle")
+        let database = try Context.database(env)
         let summary = try await Operations.settle(
-            try Context.database(env), client: try Wiring.darajaClient(env), options: options,
-            logger: Logger(label: "mpesa-recon.settle"), progress: Wiring.progressPrinter("settle"))
+            database, client: try Wiring.darajaClient(env),
+            configured: try await Configurations.queryClients(
+                database, secretsKey: env.optional("RECON_SECRETS_KEY"), logger: logger),
+            options: options, logger: logger, progress: Wiring.progressPrinter("settle"))
         Wiring.endProgress()
         try Context.show(SettleView(summary: summary), json: common.json)
     }
