@@ -94,7 +94,7 @@ SELECT 1 + k % $learners, 1 + k % 50, 1000 + 100 * (1 + k % 50), '2547' || lpad(
        now() - (k % 86400) * interval '1 minute' / 24
 FROM generate_series(1, $payments) k;
 INSERT INTO refunds (payment_id, amount, reason, status, proposed_by, proposed_at, updated_at)
-SELECT k * 97, 100, 'bench', 'proposed', 'mpesa-recon', now() - k * interval '1 minute', now()
+SELECT k * 100 + 1, 100, 'bench', 'proposed', 'mpesa-recon', now() - k * interval '1 minute', now()
 FROM generate_series(1, 2000) k;
 INSERT INTO reconciliation_exceptions (kind, key, payment_id, status)
 SELECT (ARRAY['underpaid', 'overpaid', 'unresolved', 'paid_not_enrolled'])[1 + k % 4], 'bench:' || k, k * 89, 'open'

@@ -328,7 +328,7 @@ extension PaymentsAPI {
 
     // MARK: Refunds (maker-checker; nothing is sent from here)
 
-    func proposeRefund(_ request: Request) async -> Response {
+    func proposeRefund(_ request: Request, origin: String?) async -> Response {
         let account: Account
         switch await authenticate(request) {
         case .failure(let response): return response
@@ -346,7 +346,7 @@ extension PaymentsAPI {
         let desk = RefundDesk(pool: pool, settings: configuration.approvals)
         do {
             let refund = try await desk.propose(
-                paymentID: paymentID, amount: amount, reason: reason, who: .id(account.id), via: .api)
+                paymentID: paymentID, amount: amount, reason: reason, who: .id(account.id), via: .api, origin: origin)
             return APIResponse.json(
                 .accepted,
                 [
@@ -362,7 +362,7 @@ extension PaymentsAPI {
         }
     }
 
-    func decideRefund(_ request: Request, id: Int64?, approve: Bool) async -> Response {
+    func decideRefund(_ request: Request, id: Int64?, approve: Bool, origin: String?) async -> Response {
         let account: Account
         switch await authenticate(request) {
         case .failure(let response): return response
@@ -375,8 +375,9 @@ extension PaymentsAPI {
         do {
             let refund =
                 approve
-                ? try await desk.approve(id, who: .id(account.id), via: .api)
-                : try await desk.reject(id, who: .id(account.id), reason: (body["reason"] as? String) ?? "", via: .api)
+                ? try await desk.approve(id, who: .id(account.id), via: .api, origin: origin)
+                : try await desk.reject(
+                    id, who: .id(account.id), reason: (body["reason"] as? String) ?? "", via: .api, origin: origin)
             let message: String
             switch refund.status {
             case RefundStatus.approved.rawValue: message = "Refund approved; it is sent on the next run"

@@ -100,9 +100,9 @@ public final class PaymentsAPI: Sendable {
         case .mine: return await mine(request)
         case .admin: return await adminList(request)
         case .status: return await status(request, id: id)
-        case .propose: return await proposeRefund(request)
-        case .approve: return await decideRefund(request, id: id, approve: true)
-        case .reject: return await decideRefund(request, id: id, approve: false)
+        case .propose: return await proposeRefund(request, origin: Self.origin(context))
+        case .approve: return await decideRefund(request, id: id, approve: true, origin: Self.origin(context))
+        case .reject: return await decideRefund(request, id: id, approve: false, origin: Self.origin(context))
         }
     }
 
@@ -116,6 +116,9 @@ public final class PaymentsAPI: Sendable {
         guard let object = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any] else { return nil }
         return (bytes, object)
     }
+
+    /// Where a decision came from, for the audit log: the client's address.
+    static func origin(_ context: ReconRequestContext) -> String? { context.remoteAddress?.ipAddress }
 
     static var badJSON: Response { APIResponse.detail(.badRequest, "JSON parse error.", code: "parse_error") }
 

@@ -9,14 +9,16 @@ import ReconPresentation
 extension Console {
     // MARK: Login and logout
 
-    func loginPage(_ request: Request, _ context: ReconRequestContext, error: String?) async -> Response {
+    func loginPage(
+        _ request: Request, _ context: ReconRequestContext, error: String?, email: String? = nil
+    ) async -> Response {
         if let session = try? await session(request), Self.mayEnter(session.account) {
             return Self.redirect("/console/")
         }
         let token = Self.randomToken()
         let next = Self.safeNext(request.uri.queryParameters.get("next"))
         var values: [String: Any] = ["login_csrf": token, "next": next]
-        if let email = request.uri.queryParameters.get("email") { values["email"] = email }
+        if let email { values["email"] = email }
         var headers: HTTPFields = [:]
         headers.append(
             FieldName.field(
@@ -49,7 +51,7 @@ extension Console {
         let password = fields["password"] ?? ""
         let address = Self.address(context)
         guard !email.isEmpty, !password.isEmpty else {
-            return await loginPage(request, context, error: "Enter your email and password.")
+            return await loginPage(request, context, error: "Enter your email and password.", email: email)
         }
         let door = PasswordLogin(pool: pool, throttle: configuration.throttle)
         do {
@@ -59,11 +61,11 @@ extension Console {
             case .throttled(let seconds):
                 return await loginPage(
                     request, context,
-                    error: "Too many failed sign-ins. Try again in \(seconds / 60) minutes.")
+                    error: "Too many failed sign-ins. Try again in \(seconds / 60) minutes.", email: email)
             case .refused:
                 return await loginPage(
                     request, context,
-                    error: "Email or password is wrong, or this account may not use the console.")
+                    error: "Email or password is wrong, or this account may not use the console.", email: email)
             case .account(let account):
                 let id = Self.randomToken()
                 let csrf = Self.randomToken()
