@@ -38,5 +38,7 @@ CREATE INDEX payments_phone_reversed_idx ON payments (reverse(phone) text_patter
 CREATE INDEX payments_user_newest_idx ON payments (user_id, id DESC);
 CREATE INDEX payments_course_newest_idx ON payments (course_id, id DESC);
 CREATE INDEX payments_pending_created_idx ON payments (created_at) WHERE status = 'pending';
-CREATE INDEX payments_completed_paid_idx ON payments (coalesce(paid_at, updated_at)) WHERE status = 'completed';
+CREATE INDEX payments_completed_paid_idx ON payments (coalesce(paid_at, updated_at)) INCLUDE (amount, paid_amount)
+    WHERE status = 'completed';
+CREATE INDEX payments_unknown_idx ON payments (id) WHERE status = 'unknown';
 CREATE INDEX users_email_pattern_idx ON users (lower(email) text_pattern_ops);

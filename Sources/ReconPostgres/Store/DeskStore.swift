@@ -120,36 +120,87 @@ public enum DeskStore {
         ).first.map(overview)
     }
 
+    /// What a search text looks like, so only the lookups that can match it run (each one an index).
+    enum SearchShape: Equatable {
+        /// 8–12 letters and digits with both: a receipt (or a CheckoutRequestID).
+        case reference
+        /// Only digits, at least 4: the end of a phone number (or a receipt-free reference).
+        case phoneDigits
+        /// Has an `@`: the start of a learner's email.
+        case email
+        /// Anything else: a learner's name or a course title, or a CheckoutRequestID (`ws_CO_…`).
+        case words
+
+        init(_ text: String) {
+            if text.contains("@") {
+                self = .email
+            } else if text.count >= 4, text.allSatisfy(\.isASCIIDigit) {
+                self = .phoneDigits
+            } else if (8...12).contains(text.count), text.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }),
+                text.contains(where: \.isNumber), text.contains(where: \.isLetter)
+            {
+                self = .reference
+            } else {
+                self = .words
+            }
+        }
+    }
+
     /// Payments whose receipt or CheckoutRequestID is `text` (whole, any case), whose learner's email starts with it
     /// or name contains it, whose course title contains it, or whose phone ends with it (digits only, at least 4);
-    /// newest first. Each way in is an index (sql/008_console.sql), so a million payments answer in milliseconds.
+    /// newest first. Only the lookups the text's shape allows run, each through an index (sql/008_console.sql), so a
+    /// million payments answer in milliseconds.
     public static func searchPayments(
         _ db: isolated PostgresConnection, text: String, limit: Int
     ) throws(PostgresError) -> [PaymentOverview] {
-        let digits = text.allSatisfy(\.isASCIIDigit) && text.count >= 4 ? text : nil
-        return try db.query(
-            """
-            WITH hits AS (
-                SELECT id FROM payments WHERE mpesa_receipt = upper(\(text))
-                UNION SELECT id FROM payments WHERE checkout_request_id = \(text)
-                UNION SELECT id FROM (
-                    SELECT id FROM payments
-                    WHERE \(digits)::text IS NOT NULL AND reverse(phone) LIKE reverse(\(digits)::text) || '%'
-                    ORDER BY id DESC LIMIT \(limit)) by_phone
-                UNION SELECT id FROM (
+        var ids: Set<Int64> = []
+        func collect(_ rows: PostgresRows) throws(PostgresError) {
+            for row in rows { ids.insert(try row.decode(Int64.self, "id")) }
+        }
+        // A receipt or a CheckoutRequestID, whatever the shape: two unique indexes.
+        try collect(
+            db.query(
+                "SELECT id FROM payments WHERE mpesa_receipt = upper(\(text)) OR checkout_request_id = \(text)"))
+        switch SearchShape(text) {
+        case .reference:
+            break
+        case .phoneDigits:
+            try collect(
+                db.query(
+                    """
+                    SELECT id FROM payments WHERE reverse(phone) LIKE reverse(\(text)::text) || '%'
+                    ORDER BY id DESC LIMIT \(limit)
+                    """))
+        case .email:
+            try collect(
+                db.query(
+                    """
                     SELECT p.id FROM users u CROSS JOIN LATERAL (
                         SELECT id FROM payments WHERE user_id = u.id ORDER BY id DESC LIMIT \(limit)) p
-                    WHERE lower(u.email) LIKE replace(replace(lower(\(text)), '%', ''), '_', '\\_') || '%'
-                       OR strpos(lower(u.full_name), lower(\(text))) > 0) by_learner
-                UNION SELECT id FROM (
+                    WHERE lower(u.email) LIKE replace(replace(replace(lower(\(text)), '\\', '\\\\'), '%', '\\%'),
+                                                      '_', '\\_') || '%'
+                    """))
+        case .words:
+            try collect(
+                db.query(
+                    """
+                    SELECT p.id FROM users u CROSS JOIN LATERAL (
+                        SELECT id FROM payments WHERE user_id = u.id ORDER BY id DESC LIMIT \(limit)) p
+                    WHERE strpos(lower(u.full_name), lower(\(text))) > 0
+                    UNION
                     SELECT p.id FROM courses c CROSS JOIN LATERAL (
                         SELECT id FROM payments WHERE course_id = c.id ORDER BY id DESC LIMIT \(limit)) p
-                    WHERE strpos(lower(c.title), lower(\(text))) > 0) by_course
-            )
+                    WHERE strpos(lower(c.title), lower(\(text))) > 0
+                    """))
+        }
+        guard !ids.isEmpty else { return [] }
+        let newest = ids.sorted(by: >).prefix(limit).map(String.init)
+        return try db.query(
+            """
             SELECT \(unescaped: overviewColumns)
-            FROM hits h JOIN payments p ON p.id = h.id
-            LEFT JOIN users u ON u.id = p.user_id LEFT JOIN courses c ON c.id = p.course_id
-            ORDER BY p.id DESC LIMIT \(limit)
+            FROM payments p LEFT JOIN users u ON u.id = p.user_id LEFT JOIN courses c ON c.id = p.course_id
+            WHERE p.id = ANY(\(SQLArray(Array(newest)))::bigint[])
+            ORDER BY p.id DESC
             """
         ).map(overview)
     }

@@ -131,8 +131,11 @@ extension Console {
 
     func dashboard(_ session: ConsoleSession) async throws -> PageResult {
         let now = Date()
-        let board = try await pool.withConnection { db in
-            try await db.run { db throws(PostgresError) in try ConsoleStore.dashboard(db, now: now) }
+        let pool = self.pool
+        let (board, computedAt) = try await dashboardCache.board {
+            try await pool.withConnection { db in
+                try await db.run { db throws(PostgresError) in try ConsoleStore.dashboard(db, now: Date()) }
+            }
         }
         func net(_ collected: Money, _ refunded: Money) -> String {
             (collected.subtracting(refunded) ?? .zero).description
@@ -145,7 +148,7 @@ extension Console {
         return .html(
             title: "Overview", template: "dashboard",
             values: [
-                "now": Display.time(now),
+                "now": Display.time(computedAt),
                 "today": [
                     "collected": board.collectedToday.description, "refunded": board.refundedToday.description,
                     "net": net(board.collectedToday, board.refundedToday),

@@ -68,7 +68,7 @@ enum ConsoleTemplates {
         """
 
     static let dashboard = """
-        <h1>Overview <span class="muted">{{now}}</span></h1>
+        <h1>Overview <span class="muted">figures as of {{now}}</span></h1>
         <div class="cards">
           <div class="card"><h2>Today</h2>
             <dl><dt>Collected</dt><dd class="amount">{{today.collected}}</dd>
