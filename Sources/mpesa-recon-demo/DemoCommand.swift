@@ -46,7 +46,10 @@ struct DemoCommand: AsyncParsableCommand {
             adminURL: adminURL, database: database, migrationsDirectory: migrations, reportsDirectory: reportsDir)
         print("mpesa-recon demo: a day of course payments through M-Pesa, on this machine only.")
         let started = Date()
-        let result = try await DemoRunner.run(options) { line in print(line) }
+        let result = try await DemoRunner.run(options) { line in
+            print(line)
+            fflush(stdout)
+        }
         print(String(format: "Done in %.0f s.", Date().timeIntervalSince(started)))
         guard result.check.mismatches.isEmpty else {
             FileHandle.standardError.write(
@@ -54,7 +57,10 @@ struct DemoCommand: AsyncParsableCommand {
             throw ExitCode.failure
         }
         if console ?? (isatty(STDIN_FILENO) == 1 && isatty(STDOUT_FILENO) == 1) {
-            try await DemoConsole.serve(options, port: consolePort) { line in print(line) }
+            try await DemoConsole.serve(options, port: consolePort) { line in
+                print(line)
+                fflush(stdout)
+            }
         } else {
             print("The console: make console-demo (or mpesa-recon-demo --console) serves it with two demo logins.")
         }
