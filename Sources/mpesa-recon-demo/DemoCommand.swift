@@ -33,6 +33,11 @@ struct DemoCommand: AsyncParsableCommand {
     var console: Bool?
     @Option(help: "The console's port.") var consolePort = 8080
 
+    /// One line of the story on stdout, written at once (no buffering), so the console's URL shows when piped.
+    static func say(_ line: String) {
+        FileHandle.standardOutput.write(Data((line + "\n").utf8))
+    }
+
     func run() async throws {
         LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
         let env = Environment(dotEnv: nil, process: ProcessInfo.processInfo.environment)
@@ -44,25 +49,19 @@ struct DemoCommand: AsyncParsableCommand {
         }
         let options = DemoOptions(
             adminURL: adminURL, database: database, migrationsDirectory: migrations, reportsDirectory: reportsDir)
-        print("mpesa-recon demo: a day of course payments through M-Pesa, on this machine only.")
+        Self.say("mpesa-recon demo: a day of course payments through M-Pesa, on this machine only.")
         let started = Date()
-        let result = try await DemoRunner.run(options) { line in
-            print(line)
-            fflush(stdout)
-        }
-        print(String(format: "Done in %.0f s.", Date().timeIntervalSince(started)))
+        let result = try await DemoRunner.run(options) { line in Self.say(line) }
+        Self.say(String(format: "Done in %.0f s.", Date().timeIntervalSince(started)))
         guard result.check.mismatches.isEmpty else {
             FileHandle.standardError.write(
                 Data("mpesa-recon-demo: the database does not match the simulator's ledger\n".utf8))
             throw ExitCode.failure
         }
         if console ?? (isatty(STDIN_FILENO) == 1 && isatty(STDOUT_FILENO) == 1) {
-            try await DemoConsole.serve(options, port: consolePort) { line in
-                print(line)
-                fflush(stdout)
-            }
+            try await DemoConsole.serve(options, port: consolePort) { line in Self.say(line) }
         } else {
-            print("The console: make console-demo (or mpesa-recon-demo --console) serves it with two demo logins.")
+            Self.say("The console: make console-demo (or mpesa-recon-demo --console) serves it with two demo logins.")
         }
     }
 }
