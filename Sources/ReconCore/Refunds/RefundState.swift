@@ -66,46 +66,32 @@ public struct RefundState: Sendable, Equatable {
     }
 }
 
-/// Why a refund action was refused: a value the rules return, thrown to the person who asked.
-///
-/// `description` names the rule and the refund, never a phone number or a secret.
-public struct RefundRefusal: Error, Sendable, Equatable, CustomStringConvertible {
-    /// Which rule refused.
-    public struct Code: Sendable, Hashable, CustomStringConvertible {
-        let raw: String
-        /// The account is unknown, disabled, or not an admin.
-        public static let notAdmin = Code(raw: "not an admin")
-        /// The system's own name was given by a person.
-        public static let reservedName = Code(raw: "reserved name")
-        /// The proposer tried to approve or reject their own refund.
-        public static let ownRefund = Code(raw: "own refund")
-        /// The first approver tried to give the second approval too.
-        public static let sameApprover = Code(raw: "same approver")
-        /// The refund is not in a state that allows the action.
-        public static let wrongStatus = Code(raw: "wrong status")
-        /// The amount is not a whole number of shillings from 1 up.
-        public static let invalidAmount = Code(raw: "invalid amount")
-        /// A reason is required and was empty.
-        public static let missingReason = Code(raw: "missing reason")
-        /// The refunds of the payment would exceed what it paid (the database refused).
-        public static let overRefund = Code(raw: "over-refund")
-        /// Only a completed payment can be refunded.
-        public static let paymentNotCompleted = Code(raw: "payment not completed")
-        /// No such refund or payment.
-        public static let notFound = Code(raw: "not found")
-        public var description: String { raw }
-    }
+/// Why a refund action (or another person's decision) was refused: a value the rules return, thrown to the person
+/// who asked. `description` names the rule and the subject, never a phone number or a secret.
+public typealias RefundRefusal = CodedError<RefundRefusalCodes>
 
-    /// The rule that refused.
-    public var code: Code
-    /// What to tell the person, safe to print.
-    public var message: String
+/// The codes of ``RefundRefusal``.
+public enum RefundRefusalCodes {}
 
-    /// A refusal.
-    public init(_ code: Code, _ message: String) {
-        self.code = code
-        self.message = message
-    }
-
-    public var description: String { message }
+extension CodedError.Code where Domain == RefundRefusalCodes {
+    /// The account is unknown, disabled, or not an admin.
+    public static var notAdmin: Self { Self(raw: "not an admin") }
+    /// The system's own name was given by a person.
+    public static var reservedName: Self { Self(raw: "reserved name") }
+    /// The proposer tried to approve or reject their own refund.
+    public static var ownRefund: Self { Self(raw: "own refund") }
+    /// The first approver tried to give the second approval too.
+    public static var sameApprover: Self { Self(raw: "same approver") }
+    /// The refund is not in a state that allows the action.
+    public static var wrongStatus: Self { Self(raw: "wrong status") }
+    /// The amount is not a whole number of shillings from 1 up.
+    public static var invalidAmount: Self { Self(raw: "invalid amount") }
+    /// A reason is required and was empty.
+    public static var missingReason: Self { Self(raw: "missing reason") }
+    /// The refunds of the payment would exceed what it paid (the database refused).
+    public static var overRefund: Self { Self(raw: "over-refund") }
+    /// Only a completed payment can be refunded.
+    public static var paymentNotCompleted: Self { Self(raw: "payment not completed") }
+    /// No such refund or payment.
+    public static var notFound: Self { Self(raw: "not found") }
 }

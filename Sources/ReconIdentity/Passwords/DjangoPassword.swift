@@ -1,5 +1,6 @@
 internal import COpenSSL
 import Foundation
+public import ReconCore
 
 /// Django's password hashes, `pbkdf2_sha256$<iterations>$<salt>$<base64 hash>`, so the LMS's accounts log in
 /// here unchanged. Other algorithms (and Django's unusable `!…` passwords) never verify.
@@ -68,29 +69,16 @@ public func constantTimeEqual(_ lhs: [UInt8], _ rhs: [UInt8]) -> Bool {
 }
 
 /// The identity module's error: a code and a message safe to print (never a password or a token).
-public struct IdentityError: Error, Sendable, Equatable, CustomStringConvertible {
-    /// What went wrong.
-    public struct Code: Sendable, Hashable, CustomStringConvertible {
-        let raw: String
-        /// A cryptographic primitive failed.
-        public static let crypto = Code(raw: "crypto")
-        /// A key or setting is unusable.
-        public static let configuration = Code(raw: "configuration")
-        /// A token was refused.
-        public static let token = Code(raw: "token")
-        public var description: String { raw }
-    }
+public typealias IdentityError = CodedError<IdentityErrorCodes>
 
-    /// The code.
-    public var code: Code
-    /// Safe text.
-    public var message: String
+/// The codes of `IdentityError`.
+public enum IdentityErrorCodes {}
 
-    /// An error value.
-    public init(_ code: Code, _ message: String) {
-        self.code = code
-        self.message = message
-    }
-
-    public var description: String { message }
+extension CodedError.Code where Domain == IdentityErrorCodes {
+    /// A cryptographic primitive failed.
+    public static var crypto: Self { Self(raw: "crypto") }
+    /// A key or setting is unusable.
+    public static var configuration: Self { Self(raw: "configuration") }
+    /// A token was refused.
+    public static var token: Self { Self(raw: "token") }
 }

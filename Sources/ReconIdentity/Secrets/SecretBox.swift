@@ -1,5 +1,6 @@
 internal import COpenSSL
 import Foundation
+public import ReconCore
 
 /// AES-256-GCM for secrets at rest (`mpesa_configurations`), with the key from `RECON_SECRETS_KEY`.
 ///

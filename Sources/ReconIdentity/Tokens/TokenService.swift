@@ -1,5 +1,6 @@
 public import Foundation
 import JWTKit
+public import ReconCore
 
 /// SimpleJWT's token types.
 public enum TokenType: String, Sendable, Codable {

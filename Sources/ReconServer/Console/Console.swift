@@ -4,6 +4,7 @@ public import Hummingbird
 public import Logging
 import NIOCore
 public import ReconCore
+import ReconIdentity
 import ReconJobs
 public import ReconPostgres
 
@@ -207,12 +208,7 @@ public final class Console: Sendable {
     }
 
     static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
-        let x = Array(a.utf8)
-        let y = Array(b.utf8)
-        guard x.count == y.count else { return false }
-        var difference: UInt8 = 0
-        for index in x.indices { difference |= x[index] ^ y[index] }
-        return difference == 0
+        ReconIdentity.constantTimeEqual(Array(a.utf8), Array(b.utf8))
     }
 
     static func cookieValue(_ request: Request, _ name: String) -> String? {
