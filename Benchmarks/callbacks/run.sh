@@ -101,7 +101,9 @@ CREATE SEQUENCE pgbench_callback_inbox_id_seq OWNED BY pgbench_callback_inbox.id
 ALTER TABLE pgbench_callback_inbox
     ALTER COLUMN id SET DEFAULT nextval('pgbench_callback_inbox_id_seq'),
     ALTER COLUMN received_at SET DEFAULT now(),
-    ALTER COLUMN headers SET DEFAULT '{}'::jsonb;
+    ALTER COLUMN headers SET DEFAULT '{}'::jsonb,
+    ALTER COLUMN sweep_attempts SET DEFAULT 0,
+    ALTER COLUMN next_sweep_at SET DEFAULT '-infinity';
 VACUUM ANALYZE;
 SQL
 
