@@ -156,11 +156,19 @@ warm_ok=$(($(field requests "$warm") - $(field status_errors "$warm")))
 run_ok=$((requests - status_errors))
 
 metrics=$(curl -s "$base/metrics")
-metric() { awk -v name="mpesa_recon_$1" '$1 == name { print $2; found = 1 } END { if (!found) print 0 }' <<<"$metrics"; }
-received=$(metric callbacks_received_total)
-stored=$(metric callbacks_stored_total)
-spooled=$(metric callbacks_spooled_total)
-lost=$(metric callbacks_lost_total)
+# The Prometheus series `mpesa_recon_callbacks_received_total{route="…",outcome="…"}`, summed over routes (and
+# outcomes unless one is named).
+received_total() {
+    awk -v outcome="${1:-}" '
+        index($1, "mpesa_recon_callbacks_received_total{") == 1 && (outcome == "" || index($1, "outcome=\"" outcome "\"") > 0) {
+            sum += $NF
+        }
+        END { printf "%d", sum }' <<<"$metrics"
+}
+received=$(received_total)
+stored=$(received_total stored)
+spooled=$(received_total spooled)
+lost=$(received_total lost)
 
 log "stopping serve (SIGTERM, graceful)"
 pkill -TERM -P "$time_pid" || true
