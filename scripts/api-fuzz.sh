@@ -19,7 +19,7 @@ examples=${API_FUZZ_EXAMPLES:-25}
 db=mpesa_recon_api_fuzz
 out=$root/.build/api-fuzz
 mkdir -p "$out"
-rm -f "$out"/*.log "$out"/sim.port
+rm -f "$out"/*.log
 
 log() { echo "== api-fuzz: $*" >&2; }
 die() { echo "api-fuzz: $*" >&2; exit 1; }
@@ -28,37 +28,10 @@ command -v schemathesis >/dev/null 2>&1 || die "schemathesis is not installed (s
 bindir=$(swift build --show-bin-path)
 [ -x "$bindir/mpesa-recon" ] && [ -x "$bindir/daraja-sim" ] || die "build first (swift build --build-tests)"
 
-admin=$(scripts/pg.sh start "$pg_port")
-url="postgresql://postgres@127.0.0.1:$pg_port/$db"
-psql -qX "$admin" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" -c "CREATE DATABASE $db" >/dev/null
-
-sim_pid=""
-serve_pid=""
-cleanup() {
-    local status=$?
-    for pid in $serve_pid $sim_pid; do
-        if kill -0 "$pid" 2>/dev/null; then
-            kill -TERM "$pid" 2>/dev/null || true
-            wait "$pid" 2>/dev/null || true
-        fi
-    done
-    psql -qX "$admin" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1 || true
-    exit "$status"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-
-(cd "$out" && exec "$bindir/daraja-sim" --host 127.0.0.1 --port 0 --port-file "$out/sim.port" >"$out/sim.log" 2>&1) &
-sim_pid=$!
-for _ in $(seq 1 200); do
-    [ -s "$out/sim.port" ] && break
-    kill -0 "$sim_pid" 2>/dev/null || { cat "$out/sim.log" >&2; die "daraja-sim exited"; }
-    sleep 0.1
-done
-[ -s "$out/sim.port" ] || die "daraja-sim did not report its port"
-sim="http://127.0.0.1:$(tr -d '[:space:]' <"$out/sim.port")"
+# shellcheck source=lib/local-stack.sh
+. "$root/scripts/lib/local-stack.sh"
+stack_fresh_db "$pg_port" "$db"
+stack_start_sim
 
 port=$(free_port)
 base="http://127.0.0.1:$port"
@@ -90,14 +63,7 @@ for who in learner:none admin:admin finance:finance; do
         || { cat "$out/users.log" >&2; die "set-password failed"; }
 done
 
-"$bindir/mpesa-recon" serve --host 127.0.0.1 --port "$port" --routes callbacks,api >"$out/serve.log" 2>&1 &
-serve_pid=$!
-for _ in $(seq 1 100); do
-    curl -fs "$base/healthz" >/dev/null 2>&1 && break
-    kill -0 "$serve_pid" 2>/dev/null || { cat "$out/serve.log" >&2; die "serve exited"; }
-    sleep 0.2
-done
-curl -fs "$base/healthz" >/dev/null || die "serve did not answer /healthz"
+stack_start_serve "$base" --host 127.0.0.1 --port "$port" --routes callbacks,api
 
 token_for() { # email → an access token from /api/auth/login/
     curl -sS -H 'Content-Type: application/json' \

@@ -29,37 +29,10 @@ python3 -c 'import selenium, openpyxl' 2>/dev/null || die "selenium or openpyxl 
 bindir=$(swift build --show-bin-path)
 [ -x "$bindir/mpesa-recon" ] && [ -x "$bindir/daraja-sim" ] || die "build first (swift build --build-tests)"
 
-admin=$(scripts/pg.sh start "$pg_port")
-url="postgresql://postgres@127.0.0.1:$pg_port/$db"
-psql -qX "$admin" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" -c "CREATE DATABASE $db" >/dev/null 2>&1
-
-sim_pid=""
-serve_pid=""
-cleanup() {
-    local status=$?
-    for pid in $serve_pid $sim_pid; do
-        if kill -0 "$pid" 2>/dev/null; then
-            kill -TERM "$pid" 2>/dev/null || true
-            wait "$pid" 2>/dev/null || true
-        fi
-    done
-    psql -qX "$admin" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1 || true
-    exit "$status"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-
-(cd "$out" && exec "$bindir/daraja-sim" --host 127.0.0.1 --port 0 --port-file "$out/sim.port" >"$out/sim.log" 2>&1) &
-sim_pid=$!
-for _ in $(seq 1 200); do
-    [ -s "$out/sim.port" ] && break
-    kill -0 "$sim_pid" 2>/dev/null || { cat "$out/sim.log" >&2; die "daraja-sim exited"; }
-    sleep 0.1
-done
-[ -s "$out/sim.port" ] || die "daraja-sim did not report its port"
-sim="http://127.0.0.1:$(tr -d '[:space:]' <"$out/sim.port")"
+# shellcheck source=lib/local-stack.sh
+. "$root/scripts/lib/local-stack.sh"
+stack_fresh_db "$pg_port" "$db"
+stack_start_sim
 curl -fs "$sim/sim/certificate" >"$out/cert.pem" || die "the simulator served no certificate"
 
 port=$(free_port)
@@ -83,15 +56,7 @@ INSERT INTO courses (id, title, price, is_active) VALUES
 SELECT setval('courses_id_seq', 2);
 SQL
 
-"$bindir/mpesa-recon" serve --host 127.0.0.1 --port "$port" --routes callbacks,console --reports-dir "$out/reports" \
-    >"$out/serve.log" 2>&1 &
-serve_pid=$!
-for _ in $(seq 1 100); do
-    curl -fs "$base/healthz" >/dev/null 2>&1 && break
-    kill -0 "$serve_pid" 2>/dev/null || { cat "$out/serve.log" >&2; die "serve exited"; }
-    sleep 0.2
-done
-curl -fs "$base/healthz" >/dev/null || die "serve did not answer /healthz"
+stack_start_serve "$base" --host 127.0.0.1 --port "$port" --routes callbacks,console --reports-dir "$out/reports"
 
 log "running the browser scenarios (headless Chromium)"
 CONSOLE_BASE=$base CONSOLE_BIN=$bindir/mpesa-recon CONSOLE_DB=$url CONSOLE_SHOTS=$shots CONSOLE_OUT=$out \
