@@ -259,6 +259,7 @@ public enum DemoRunner {
         // 8. run #2 sends them through B2C; results come back to the callback endpoint.
         let second = try await runOnce(settings: settings, pool: pool, client: client, options: options, logger: logger)
         await simulator.waitForCallbacks()
+        await endpoint.caughtUp()
         try await endpoint.sweep()
         _ = try await runOnce(settings: settings, pool: pool, client: client, options: options, logger: logger)
         let refunds = try await tallies(pool, TallyStore.refundsByStatus)

@@ -37,6 +37,12 @@ public struct CallbackServerConfiguration: Sendable {
     public var headerTimeout: Duration
     /// A request's body must arrive within this of its head (30 s).
     public var bodyTimeout: Duration
+    /// At most this many bodies are stored with one INSERT and one commit (group commit; 256).
+    public var storeBatchSize: Int
+    /// At most this many batches are being stored at once (2).
+    public var storeWriters: Int
+    /// The applier takes at most this many stored callbacks per transaction (500).
+    public var applyBatchSize: Int
 
     /// A configuration with the documented defaults.
     public init(
@@ -45,7 +51,8 @@ public struct CallbackServerConfiguration: Sendable {
         spoolDirectory: URL, maxBodyBytes: Int = 64 * 1024, schedule: RetrySchedule = .standard,
         sweepIntervalSeconds: Int = 5, sweepBatchSize: Int = 500, routes: [RouteGroup] = [.callbacks],
         idleTimeout: Duration = .seconds(60), headerTimeout: Duration = .seconds(10),
-        bodyTimeout: Duration = .seconds(30)
+        bodyTimeout: Duration = .seconds(30), storeBatchSize: Int = 256, storeWriters: Int = 2,
+        applyBatchSize: Int = 500
     ) {
         self.host = host
         self.port = port
@@ -60,6 +67,9 @@ public struct CallbackServerConfiguration: Sendable {
         self.idleTimeout = idleTimeout
         self.headerTimeout = headerTimeout
         self.bodyTimeout = bodyTimeout
+        self.storeBatchSize = storeBatchSize
+        self.storeWriters = storeWriters
+        self.applyBatchSize = applyBatchSize
     }
 
     /// The per-connection deadlines of the HTTP server.
@@ -85,6 +95,9 @@ public struct ReconRequestContext: RequestContext, RemoteAddressRequestContext {
 }
 
 /// The callback endpoint (DESIGN §6 "Callbacks"): store every body first, apply it once, lose none.
+///
+/// A request is answered once its body is committed (with the others that arrived meanwhile: ``InboxWriter``);
+/// applying it to its payment happens right after, off the request path (``CallbackApplier``).
 public final class CallbackEndpoint: Sendable {
     let configuration: CallbackServerConfiguration
     let pool: ConnectionPool
@@ -92,6 +105,8 @@ public final class CallbackEndpoint: Sendable {
     /// What the endpoint counted.
     public let metrics: CallbackMetrics
     let logger: Logger
+    let writer: InboxWriter
+    let applier: CallbackApplier
 
     /// An endpoint over a connection pool.
     public init(
@@ -103,6 +118,22 @@ public final class CallbackEndpoint: Sendable {
         self.spool = CallbackSpool(directory: configuration.spoolDirectory)
         self.metrics = metrics
         self.logger = logger
+        let applier = CallbackApplier(
+            pool: pool, batchSize: configuration.applyBatchSize, schedule: configuration.schedule, metrics: metrics,
+            logger: logger)
+        self.applier = applier
+        self.writer = InboxWriter(
+            pool: pool, maxBatch: configuration.storeBatchSize, maxWriters: configuration.storeWriters
+        ) { _ in
+            metrics.storedBatch()
+            applier.wake()
+        }
+    }
+
+    /// Returns once every callback answered before the call has been through the applier (applied, or left for the
+    /// sweep after a database error): tests and benchmarks read the outcome after it.
+    public func caughtUp() async {
+        await applier.caughtUp()
     }
 
     static let accepted = #"{"ResultCode":0,"ResultDesc":"Accepted"}"#
@@ -184,14 +215,17 @@ public final class CallbackEndpoint: Sendable {
         }
         var headers: [String: String] = [:]
         for field in request.headers { headers[field.name.canonicalName] = field.value }
-        let received = SpooledCallback(
-            kind: kind.rawValue, receivedAt: Date(), remoteAddress: client, headers: headers, body: Data(body))
+        let receivedAt = Date()
         do {
-            let id = try await store(received)
+            try await writer.store(
+                InboxArrival(
+                    kind: kind, receivedAt: receivedAt, remoteAddress: client, headersJSON: JSONText.object(headers),
+                    body: body))
             metrics.received(.stored, route: kind)
-            await process(inboxID: id, kind: kind)
         } catch {
             // PostgreSQL is unreachable: keep the body on disk; Daraja still gets its 200.
+            let received = SpooledCallback(
+                kind: kind.rawValue, receivedAt: receivedAt, remoteAddress: client, headers: headers, body: Data(body))
             do {
                 try await spool.appendOffEventLoop(received)
                 metrics.received(.spooled, route: kind)

@@ -94,7 +94,7 @@ struct APITests {
             let id = try #require(started.object["payment_id"] as? Int)
 
             // Receive STK Push on phone, complete payment with PIN, receive callback from M-Pesa.
-            await stack.simulator.waitForCallbacks()
+            await stack.waitForCallbacks()
             #expect(await stack.simulator.ledger().stk.contains { $0.checkoutRequestID == checkout })
 
             // Payment status updates to "completed"; can check payment status via API.

@@ -28,6 +28,7 @@ struct CallbackFuzzTests {
                 #expect(response.status == 200)
                 sent.append(mutated)
             }
+            await stack.endpoint.caughtUp()
             let stored = try await stack.db.query(
                 "SELECT encode(body, 'hex') AS hex, outcome, processed_at IS NOT NULL AS done FROM callback_inbox ORDER BY id"
             )

@@ -62,7 +62,7 @@ struct ChaosTests {
 
     /// Waits for every callback, applies what is stored, and compares with the ledger.
     static func finish(_ stack: Stack) async throws -> LedgerCheck {
-        await stack.simulator.waitForCallbacks()
+        await stack.waitForCallbacks()
         try await stack.endpoint.sweep()
         let check = try await LedgerCheck.compare(stack.db, ledger: stack.simulator.ledger())
         let faults = await stack.simulator.ledger().faults
@@ -211,7 +211,7 @@ struct ChaosTests {
                 "SELECT count(*) FROM refunds WHERE status IN ('approved', 'sending', 'sent', 'unknown')")
             if open == 0 { break }
             _ = try await dispatcher.run()
-            await stack.simulator.waitForCallbacks()
+            await stack.waitForCallbacks()
             try await stack.endpoint.sweep()
             try await Task.sleep(for: .milliseconds(1_100))
         }

@@ -100,7 +100,7 @@ struct OpenAPITests {
             _ = try await observe(
                 "POST", initiate, initiate, token: other, json: body,
                 headers: [HTTPHeader(name: "Idempotency-Key", value: "k1")])
-            await stack.simulator.waitForCallbacks()
+            await stack.waitForCallbacks()
             let id = started.object["payment_id"] as? Int ?? 0
 
             let status = "/api/payments/{id}/status/"

@@ -19,7 +19,7 @@ struct ProcessTests {
             #expect(ledger.stk.map(\.checkoutRequestID) == [checkoutID])
             #expect(ledger.stk.first?.amount == 5000 && ledger.stk.first?.phone == "254708374149")
             #expect(ledger.stk.first?.accountReference == "COURSE\(started.courseID)")
-            await stack.simulator.waitForCallbacks()
+            await stack.waitForCallbacks()
             let payment = try #require(try await stack.payment(started.id))
             #expect(payment.state.status == .completed && payment.state.receipt == ledger.stk.first?.receipt)
         }

@@ -46,7 +46,7 @@ struct RefundCrashTests {
             // Restarted: the second refund is sent; the first is only asked about, never sent blind.
             let restart = try await cli.run(["refunds", "send", "--stuck-after", "0", "--json"])
             #expect(restart.status == 0, "\(restart.stderr)")
-            await stack.simulator.waitForCallbacks()
+            await stack.waitForCallbacks()
             #expect(await stack.payouts(first.state.originatorConversationID).isEmpty)
             let due = try #require(try await stack.refund(ids[0]))
             #expect(due.state.status == .sending && due.state.resendDue)
@@ -54,7 +54,7 @@ struct RefundCrashTests {
             // Next run: M-Pesa did not know the id, so it is sent again with the same id.
             let resend = try await cli.run(["refunds", "send"])
             #expect(resend.status == 0, "\(resend.stderr)")
-            await stack.simulator.waitForCallbacks()
+            await stack.waitForCallbacks()
             #expect(
                 try await stack.refund(ids[0])?.state.originatorConversationID == first.state.originatorConversationID)
             try await expectOnePayoutEach(stack, ids)
@@ -71,7 +71,7 @@ struct RefundCrashTests {
             defer { cli.cleanUp() }
             let killed = try await cli.crash(after: "b2c")
             #expect(killed.signalled && killed.status == SIGKILL)
-            await stack.simulator.waitForCallbacks()
+            await stack.waitForCallbacks()
             let first = try #require(try await stack.refund(ids[0]))
             #expect(first.state.status == .sending)
             let paidOnce = await stack.payouts(first.state.originatorConversationID)
@@ -80,14 +80,14 @@ struct RefundCrashTests {
             // A restart before the stuck timeout sends the other refund and leaves this one alone.
             let restart = try await cli.run(["refunds", "send"])
             #expect(restart.status == 0, "\(restart.stderr)")
-            await stack.simulator.waitForCallbacks()
+            await stack.waitForCallbacks()
             #expect(try await stack.refund(ids[0])?.state.status == .sending)
             #expect(await stack.payouts(first.state.originatorConversationID).first?.requests == 1)
 
             // Past the stuck timeout: Transaction Status says Completed.
             let check = try await cli.run(["refunds", "send", "--stuck-after", "0"])
             #expect(check.status == 0, "\(check.stderr)")
-            await stack.simulator.waitForCallbacks()
+            await stack.waitForCallbacks()
             try await expectOnePayoutEach(stack, ids)
             #expect(await stack.payouts(first.state.originatorConversationID).first?.requests == 1)
         }
@@ -101,12 +101,12 @@ struct RefundCrashTests {
             defer { cli.cleanUp() }
             let killed = try await cli.crash(after: "b2c")
             #expect(killed.signalled)
-            await stack.simulator.waitForCallbacks()
+            await stack.waitForCallbacks()
             #expect(try await stack.refund(ids[0])?.state.status == .succeeded)
             for _ in 0..<2 {
                 let again = try await cli.run(["refunds", "send", "--stuck-after", "0"])
                 #expect(again.status == 0, "\(again.stderr)")
-                await stack.simulator.waitForCallbacks()
+                await stack.waitForCallbacks()
             }
             try await expectOnePayoutEach(stack, ids)
             for payout in await stack.simulator.ledger().payouts { #expect(payout.requests == 1) }
@@ -121,7 +121,7 @@ struct RefundCrashTests {
             defer { cli.cleanUp() }
             let sent = try await cli.run(["refunds", "send"], extra: ["RECON_TEST_CRASH_AFTER": "sending"])
             #expect(!sent.signalled && sent.status == 0, "\(sent.stderr)")
-            await stack.simulator.waitForCallbacks()
+            await stack.waitForCallbacks()
             try await expectOnePayoutEach(stack, ids)
         }
     }

@@ -29,7 +29,7 @@ struct RefundRunTests {
             let second = try await cli.run(["run", "--json"])
             #expect(second.status == 0, "\(second.stderr)")
             #expect(second.stdout.contains(#""accepted" : 1"#) && second.stdout.contains(#""refunds_proposed" : 0"#))
-            await stack.simulator.waitForCallbacks()
+            await stack.waitForCallbacks()
             let paid = try #require(try await stack.refund(refund.id))
             #expect(paid.state.status == .succeeded)
             #expect(await stack.simulator.ledger().payouts.count == 1)

@@ -44,7 +44,7 @@ struct SimulatorStatementTests {
             var started: [StartedPayment] = []
             for _ in 0..<3 { started.append(try await stack.pay()) }
             try await Task.sleep(for: .milliseconds(400))
-            await stack.simulator.waitForCallbacks()
+            await stack.waitForCallbacks()
             try await stack.endpoint.sweep()
             #expect(try await stack.count("SELECT count(*) FROM payments WHERE status = 'completed'") == 2)
             let refund = try await stack.desk.propose(
@@ -52,7 +52,7 @@ struct SimulatorStatementTests {
                 by: "alice@example.com")
             _ = try await stack.desk.approve(refund.id, by: "bob@example.com")
             _ = try await stack.dispatcher().run()
-            await stack.simulator.waitForCallbacks()
+            await stack.waitForCallbacks()
             try await stack.endpoint.sweep()
             #expect(try await stack.count("SELECT count(*) FROM refunds WHERE status = 'succeeded'") == 1)
 
@@ -101,7 +101,7 @@ struct SimulatorStatementTests {
             await stack.simulator.enqueue([StkPlan(outcome: .paid), StkPlan(outcome: .paid), StkPlan(outcome: .paid)])
             for _ in 0..<3 { _ = try await stack.pay() }
             try await Task.sleep(for: .milliseconds(400))
-            await stack.simulator.waitForCallbacks()
+            await stack.waitForCallbacks()
             let receipts = await stack.simulator.ledger().stk.compactMap(\.receipt)
             #expect(receipts.count == 3)
             var anomalies = StatementAnomalies()

@@ -178,7 +178,16 @@ struct Stack {
         -> HTTPResponse
     {
         let query = token.map { "?token=\($0)" } ?? ""
-        return try await http.send(.postJSON(callbackServer.baseURL + path + query, body: Array(body.utf8)))
+        let response = try await http.send(.postJSON(callbackServer.baseURL + path + query, body: Array(body.utf8)))
+        // The answer means "stored"; applying follows off the request path, so wait for it before looking.
+        await endpoint.caughtUp()
+        return response
+    }
+
+    /// Waits until the simulator's callbacks were answered and the endpoint applied them.
+    func waitForCallbacks() async {
+        await simulator.waitForCallbacks()
+        await endpoint.caughtUp()
     }
 
     /// Makes every pending payment due now (instead of waiting for the schedule).

@@ -38,12 +38,9 @@ public enum CallbackProcessor {
             guard
                 let applied = try PaymentStore.apply(
                     db, paymentID: payment.id, answer: callback.answer, source: .callback, now: now,
-                    schedule: schedule, detail: ["inbox_id": String(entry.id), "result_code": callback.resultCode])
+                    schedule: schedule, detail: eventDetail(entry, callback))
             else { return (.unmatched, reference) }
-            let transition = applied.transition
-            if transition.recordsEvent { return (.applied, reference) }
-            if transition.finding != nil { return (.conflict, reference) }
-            return (.duplicate, reference)
+            return (outcome(applied.transition), reference)
 
         case .b2cResult:
             // Transaction Status results arrive on the same URL and look like B2C results at the top level, where
@@ -87,6 +84,18 @@ public enum CallbackProcessor {
         }
     }
 
+    /// What a callback's payment event says besides the transition: the inbox row and Daraja's result code.
+    private static func eventDetail(_ entry: InboxEntry, _ callback: StkCallback) -> [String: String] {
+        ["inbox_id": String(entry.id), "result_code": callback.resultCode]
+    }
+
+    /// A callback applied to its payment: a change, a contradiction (a finding), or a repeat.
+    private static func outcome(_ transition: PaymentTransition) -> CallbackOutcome {
+        if transition.recordsEvent { return .applied }
+        if transition.finding != nil { return .conflict }
+        return .duplicate
+    }
+
     private static func outcome(_ effect: RefundStore.ResultEffect) -> CallbackOutcome {
         switch effect {
         case .applied: .applied
@@ -118,6 +127,94 @@ public enum CallbackProcessor {
             }
             return .conflict
         }
+    }
+
+    /// What one pass of ``applyNext(_:limit:now:schedule:)`` did.
+    public struct BatchReport: Sendable, Equatable {
+        /// How many never-processed callbacks the pass took (0: none were left that nobody else held).
+        public var claimed: Int
+        /// The outcome of each callback it processed, with its route.
+        public var outcomes: [(kind: CallbackKind, outcome: CallbackOutcome?)]
+        /// Whether the batch was refused as a whole and its callbacks were processed one by one.
+        public var fellBack: Bool
+
+        public static func == (lhs: BatchReport, rhs: BatchReport) -> Bool {
+            lhs.claimed == rhs.claimed && lhs.fellBack == rhs.fellBack
+                && lhs.outcomes.elementsEqual(rhs.outcomes) { $0.kind == $1.kind && $0.outcome == $1.outcome }
+        }
+    }
+
+    /// Claims up to `limit` never-processed callbacks (skipping those another applier holds) and applies the STK
+    /// ones together in one transaction: one statement per table for all of them, the same rules and outcomes as
+    /// ``process(_:inboxID:now:schedule:)``. B2C results and timeouts are then processed one by one. If the database
+    /// refuses the batch (a receipt already on another payment, …), each of its callbacks is processed in its own
+    /// transaction instead, so one bad callback never holds back the others. Lost connections are rethrown.
+    public static func applyNext(
+        _ db: PostgresConnection, limit: Int, now: Date, schedule: RetrySchedule
+    ) async throws -> BatchReport {
+        let batch: StkBatch
+        do {
+            batch = try await db.withTransaction { db in
+                try applyStkBatch(db, limit: limit, now: now, schedule: schedule)
+            }
+        } catch let error as PostgresError
+            where !error.isConnectionLoss && (error.code == .server || error.code == .invalidText)
+        {
+            let ids = try await db.run { db throws(PostgresError) in
+                try InboxStore.unprocessedEntries(db, limit: limit)
+            }
+            var outcomes: [(kind: CallbackKind, outcome: CallbackOutcome?)] = []
+            for (id, kind) in ids {
+                outcomes.append((kind, try await processIsolated(db, inboxID: id, now: now, schedule: schedule)))
+            }
+            return BatchReport(claimed: ids.count, outcomes: outcomes, fellBack: true)
+        }
+        var outcomes = batch.outcomes
+        for (id, kind) in batch.others {
+            outcomes.append((kind, try await processIsolated(db, inboxID: id, now: now, schedule: schedule)))
+        }
+        return BatchReport(claimed: batch.claimed, outcomes: outcomes, fellBack: false)
+    }
+
+    struct StkBatch: Sendable {
+        var claimed: Int
+        var outcomes: [(kind: CallbackKind, outcome: CallbackOutcome?)]
+        /// B2C callbacks claimed but left for one-by-one processing (id, route).
+        var others: [(Int64, CallbackKind)]
+    }
+
+    private static func applyStkBatch(
+        _ db: isolated PostgresConnection, limit: Int, now: Date, schedule: RetrySchedule
+    ) throws(PostgresError) -> StkBatch {
+        let entries = try InboxStore.claimUnprocessed(db, limit: limit)
+        var processed: [InboxStore.Processed] = []
+        var answered: [(entry: InboxEntry, reference: String)] = []
+        var answers: [CheckoutAnswer] = []
+        var others: [(Int64, CallbackKind)] = []
+        for entry in entries {
+            guard entry.kind == .stk else {
+                others.append((entry.id, entry.kind))
+                continue
+            }
+            guard let callback = try? StkCallback(json: entry.body) else {
+                processed.append(.init(id: entry.id, outcome: .malformed, reference: nil))
+                continue
+            }
+            answered.append((entry, callback.checkoutRequestID))
+            answers.append(
+                CheckoutAnswer(
+                    checkoutRequestID: callback.checkoutRequestID, answer: callback.answer,
+                    detail: eventDetail(entry, callback)))
+        }
+        let applied = try PaymentStore.apply(db, answers: answers, source: .callback, now: now, schedule: schedule)
+        for (index, item) in answered.enumerated() {
+            let result = applied[index].map { outcome($0.transition) } ?? CallbackOutcome.unmatched
+            processed.append(.init(id: item.entry.id, outcome: result, reference: item.reference))
+        }
+        processed.sort { $0.id < $1.id }
+        try InboxStore.markProcessed(db, processed, now: now)
+        return StkBatch(
+            claimed: entries.count, outcomes: processed.map { (CallbackKind.stk, $0.outcome) }, others: others)
     }
 
     /// Processes stored callbacks that were never processed and unmatched ones whose retry is due (a payment

@@ -33,6 +33,29 @@ public struct InboxEntry: Sendable, Equatable {
     public var outcome: CallbackOutcome?
 }
 
+/// A body as received, before it is stored.
+public struct InboxArrival: Sendable, Equatable {
+    /// Which route it came on.
+    public var kind: CallbackKind
+    /// When it arrived.
+    public var receivedAt: Date
+    /// The client's address, as the address policy sees it.
+    public var remoteAddress: String?
+    /// The request headers as a JSON object.
+    public var headersJSON: String
+    /// The body, byte for byte.
+    public var body: [UInt8]
+
+    /// A received body.
+    public init(kind: CallbackKind, receivedAt: Date, remoteAddress: String?, headersJSON: String, body: [UInt8]) {
+        self.kind = kind
+        self.receivedAt = receivedAt
+        self.remoteAddress = remoteAddress
+        self.headersJSON = headersJSON
+        self.body = body
+    }
+}
+
 /// Stores every callback body exactly as received, before anything else happens (DESIGN §6).
 public enum InboxStore {
     /// Inserts a received body in its own statement (autocommit) and returns its id. With a `spoolID` the
@@ -57,6 +80,27 @@ public enum InboxStore {
         return try existing.decode(Int64.self, "id")
     }
 
+    /// Stores received bodies in one statement (one commit for all, in arrival order); returns how many.
+    /// The group commit of `serve`: a request is answered once the statement holding its body committed.
+    @discardableResult
+    public static func store(_ db: isolated PostgresConnection, _ arrivals: [InboxArrival]) throws(PostgresError) -> Int
+    {
+        guard !arrivals.isEmpty else { return 0 }
+        return try db.query(
+            """
+            INSERT INTO callback_inbox (kind, received_at, remote_addr, headers, body)
+            SELECT a.kind, a.received_at, a.remote_addr, a.headers::jsonb, a.body
+            FROM unnest(\(SQLArray(arrivals.map(\.kind.rawValue)))::text[],
+                        \(SQLArray(arrivals.map(\.receivedAt.sqlText)))::timestamptz[],
+                        \(SQLArray(arrivals.map(\.remoteAddress)))::text[],
+                        \(SQLArray(arrivals.map(\.headersJSON)))::text[],
+                        \(SQLArray(arrivals.map { SQLBytes($0.body).sqlText }))::bytea[])
+                WITH ORDINALITY AS a(kind, received_at, remote_addr, headers, body, n)
+            ORDER BY a.n
+            """
+        ).affected
+    }
+
     static func entry(_ row: PostgresRow) throws(PostgresError) -> InboxEntry {
         let kindText = try row.decode(String.self, "kind")
         guard let kind = CallbackKind(rawValue: kindText) else {
@@ -77,16 +121,55 @@ public enum InboxStore {
         try db.query(SQLQuery(unsafeSQL: select + " WHERE id = $1 FOR UPDATE", binds: [id])).first.map(entry)
     }
 
+    /// Locks and loads up to `limit` never-processed entries, oldest first, skipping those another applier holds.
+    public static func claimUnprocessed(
+        _ db: isolated PostgresConnection, limit: Int
+    ) throws(PostgresError) -> [InboxEntry] {
+        try db.query(
+            SQLQuery(
+                unsafeSQL: select + " WHERE processed_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED",
+                binds: [max(0, limit)])
+        ).map(entry)
+    }
+
+    /// What processing one entry led to, for ``markProcessed(_:_:now:)``.
+    public struct Processed: Sendable, Equatable {
+        /// The inbox id.
+        public var id: Int64
+        /// The outcome.
+        public var outcome: CallbackOutcome
+        /// The id the body names, when it could be read.
+        public var reference: String?
+
+        /// A processed entry.
+        public init(id: Int64, outcome: CallbackOutcome, reference: String?) {
+            self.id = id
+            self.outcome = outcome
+            self.reference = reference
+        }
+    }
+
+    /// Records what processing several entries led to, in one statement.
+    public static func markProcessed(
+        _ db: isolated PostgresConnection, _ entries: [Processed], now: Date
+    ) throws(PostgresError) {
+        guard !entries.isEmpty else { return }
+        try db.query(
+            """
+            UPDATE callback_inbox c SET processed_at = \(now), outcome = o.outcome,
+                reference = coalesce(o.reference, c.reference)
+            FROM unnest(\(SQLArray(entries.map { String($0.id) }))::bigint[],
+                        \(SQLArray(entries.map(\.outcome.rawValue)))::text[],
+                        \(SQLArray(entries.map(\.reference)))::text[]) AS o(id, outcome, reference)
+            WHERE c.id = o.id
+            """)
+    }
+
     /// Records what processing an entry led to.
     public static func markProcessed(
         _ db: isolated PostgresConnection, id: Int64, outcome: CallbackOutcome, reference: String?, now: Date
     ) throws(PostgresError) {
-        try db.query(
-            """
-            UPDATE callback_inbox SET processed_at = \(now), outcome = \(outcome.rawValue),
-                reference = coalesce(\(reference), reference)
-            WHERE id = \(id)
-            """)
+        try markProcessed(db, [Processed(id: id, outcome: outcome, reference: reference)], now: now)
     }
 
     /// Ids of entries never processed (a crash or a database error after storing), oldest first.
@@ -96,6 +179,17 @@ public enum InboxStore {
         try db.query(
             "SELECT id FROM callback_inbox WHERE processed_at IS NULL ORDER BY id LIMIT \(limit)"
         ).map { row throws(PostgresError) in try row.decode(Int64.self, "id") }
+    }
+
+    /// Ids and routes of entries never processed, oldest first (no locks: each is locked when it is processed).
+    public static func unprocessedEntries(
+        _ db: isolated PostgresConnection, limit: Int
+    ) throws(PostgresError) -> [(Int64, CallbackKind)] {
+        try db.query(
+            "SELECT id, kind FROM callback_inbox WHERE processed_at IS NULL ORDER BY id LIMIT \(max(0, limit))"
+        ).map { row throws(PostgresError) in
+            (try row.decode(Int64.self, "id"), CallbackKind(rawValue: try row.decode(String.self, "kind")) ?? .stk)
+        }
     }
 
     /// Ids of unmatched entries naming `reference`, to retry at once now that a payment or refund claims it.

@@ -20,6 +20,75 @@ public struct AppliedAnswer: Sendable, Equatable {
     public var transition: PaymentTransition
 }
 
+/// An answer about the payment with a CheckoutRequestID, for ``PaymentStore/apply(_:answers:source:now:schedule:)``.
+public struct CheckoutAnswer: Sendable, Equatable {
+    /// The payment's CheckoutRequestID.
+    public var checkoutRequestID: String
+    /// The classified answer.
+    public var answer: StkAnswer
+    /// What the event should say besides the summary, result code and receipt.
+    public var detail: [String: String]
+
+    /// An answer.
+    public init(checkoutRequestID: String, answer: StkAnswer, detail: [String: String] = [:]) {
+        self.checkoutRequestID = checkoutRequestID
+        self.answer = answer
+        self.detail = detail
+    }
+}
+
+/// One decided change of a payment: the row as it was, what the state machine made of it, and who caused it.
+struct PaymentWrite {
+    var payment: PaymentRecord
+    var transition: PaymentTransition
+    var source: PaymentEventSource
+    var detail: [String: String]
+    var push: (checkoutRequestID: String, merchantRequestID: String?)?
+
+    /// The row of a payment to write: its last state, and the push ids of its last write that has any.
+    struct Row {
+        var paymentID: Int64
+        var state: PaymentState
+        var push: (checkoutRequestID: String, merchantRequestID: String?)?
+    }
+
+    /// One row per payment that changed (or got its push ids), in first-seen order.
+    static func rowsToUpdate(_ writes: [PaymentWrite]) -> [Row] {
+        var order: [Int64] = []
+        var rows: [Int64: Row] = [:]
+        var changed: Set<Int64> = []
+        for write in writes {
+            let id = write.payment.id
+            if rows[id] == nil { order.append(id) }
+            let push = write.push ?? rows[id]?.push
+            rows[id] = Row(paymentID: id, state: write.transition.next, push: push)
+            if write.transition.next != write.payment.state || write.push != nil { changed.insert(id) }
+        }
+        return order.filter(changed.contains).compactMap { rows[$0] }
+    }
+
+    /// Payments whose learner must be enrolled, one per learner and course (the first; a later one would find the
+    /// enrollment active and change nothing).
+    static func enrollments(_ writes: [PaymentWrite]) -> [PaymentRecord] {
+        var seen: Set<[Int64]> = []
+        return writes.filter { $0.transition.enroll && seen.insert([$0.payment.userID, $0.payment.courseID]).inserted }
+            .map(\.payment)
+    }
+
+    /// The trail row this write records, if its transition records one.
+    func event(at now: Date) -> PaymentEvent? {
+        guard transition.recordsEvent else { return nil }
+        let next = transition.next
+        var eventDetail = detail
+        eventDetail["summary"] = transition.summary
+        if let code = next.resultCode { eventDetail["result_code"] = code }
+        if let receipt = next.receipt { eventDetail["receipt"] = receipt }
+        return PaymentEvent(
+            paymentID: payment.id, at: now, source: source, from: payment.state.status, to: next.status,
+            detail: eventDetail)
+    }
+}
+
 /// Reads and writes payments. Every state change goes through ``apply(_:paymentID:answer:source:now:schedule:detail:)``,
 /// which runs the ReconCore state machine under a row lock and writes the row, its event, the enrollment and any
 /// finding together; call it inside one transaction.
@@ -90,57 +159,121 @@ public enum PaymentStore {
         return AppliedAnswer(paymentID: paymentID, from: payment.state.status, transition: transition)
     }
 
+    /// Applies answers to the payments their CheckoutRequestIDs name, in order (a payment named twice sees the first
+    /// answer's result when the second is applied), under row locks taken in id order, with one statement per table
+    /// for all of them. `nil` where no payment has that CheckoutRequestID.
+    public static func apply(
+        _ db: isolated PostgresConnection, answers: [CheckoutAnswer], source: AnswerSource, now: Date,
+        schedule: RetrySchedule
+    ) throws(PostgresError) -> [AppliedAnswer?] {
+        guard !answers.isEmpty else { return [] }
+        let named = Array(Set(answers.map(\.checkoutRequestID)))
+        var payments: [String: PaymentRecord] = [:]
+        for row in try db.query(
+            """
+            SELECT \(unescaped: columns) FROM payments WHERE checkout_request_id = ANY(\(SQLArray(named))::text[])
+            ORDER BY id FOR UPDATE
+            """)
+        {
+            let payment = try record(row)
+            if let id = payment.checkoutRequestID { payments[id] = payment }
+        }
+        var writes: [PaymentWrite] = []
+        var applied: [AppliedAnswer?] = []
+        for answer in answers {
+            guard var payment = payments[answer.checkoutRequestID] else {
+                applied.append(nil)
+                continue
+            }
+            let transition = PaymentStateMachine.apply(
+                answer.answer, source: source, to: payment.state, now: now, schedule: schedule)
+            writes.append(
+                PaymentWrite(
+                    payment: payment, transition: transition, source: PaymentEventSource(source), detail: answer.detail)
+            )
+            applied.append(AppliedAnswer(paymentID: payment.id, from: payment.state.status, transition: transition))
+            payment.state = transition.next
+            payments[answer.checkoutRequestID] = payment
+        }
+        try write(db, writes, now: now)
+        return applied
+    }
+
     /// Writes what a transition decided: the row (with the push's ids when given), its event, the enrollment and any
-    /// finding. The only place a payment's state is written.
+    /// finding.
     static func write(
         _ db: isolated PostgresConnection, payment: PaymentRecord, transition: PaymentTransition,
         source: PaymentEventSource, now: Date, detail: [String: String] = [:],
         push: (checkoutRequestID: String, merchantRequestID: String?)? = nil
     ) throws(PostgresError) {
-        let paymentID = payment.id
-        let next = transition.next
-        if next != payment.state || push != nil {
+        try write(
+            db, [PaymentWrite(payment: payment, transition: transition, source: source, detail: detail, push: push)],
+            now: now)
+    }
+
+    /// Writes what transitions decided, one statement per table however many: the rows (a payment answered several
+    /// times in `writes` gets the state of its last transition), their events, enrollments, then any findings.
+    /// The only place a payment's state is written.
+    static func write(_ db: isolated PostgresConnection, _ writes: [PaymentWrite], now: Date) throws(PostgresError) {
+        let rows = PaymentWrite.rowsToUpdate(writes)
+        if !rows.isEmpty {
+            let states = rows.map(\.state)
             try db.query(
                 """
-                UPDATE payments SET status = \(next.status.rawValue), result_code = \(next.resultCode),
-                    result_desc = \(next.resultDescription), mpesa_receipt = \(next.receipt),
-                    paid_amount = \(next.paidAmount), paid_phone = \(next.paidPhone), paid_at = \(next.paidAt),
-                    settled_via = \(next.settledVia?.rawValue), check_attempts = \(next.checkAttempts),
-                    next_check_at = \(next.nextCheckAt), last_answer = \(next.lastAnswer), updated_at = \(now),
-                    checkout_request_id = coalesce(\(push?.checkoutRequestID), checkout_request_id),
-                    merchant_request_id = coalesce(\(push?.merchantRequestID), merchant_request_id)
-                WHERE id = \(paymentID)
+                UPDATE payments p SET status = u.status, result_code = u.result_code, result_desc = u.result_desc,
+                    mpesa_receipt = u.mpesa_receipt, paid_amount = u.paid_amount, paid_phone = u.paid_phone,
+                    paid_at = u.paid_at, settled_via = u.settled_via, check_attempts = u.check_attempts,
+                    next_check_at = u.next_check_at, last_answer = u.last_answer, updated_at = \(now),
+                    checkout_request_id = coalesce(u.checkout_request_id, p.checkout_request_id),
+                    merchant_request_id = coalesce(u.merchant_request_id, p.merchant_request_id)
+                FROM unnest(\(SQLArray(rows.map { String($0.paymentID) }))::bigint[],
+                            \(SQLArray(states.map(\.status.rawValue)))::text[],
+                            \(SQLArray(states.map(\.resultCode)))::text[],
+                            \(SQLArray(states.map(\.resultDescription)))::text[],
+                            \(SQLArray(states.map(\.receipt)))::text[],
+                            \(SQLArray(states.map { $0.paidAmount?.sqlText }))::numeric[],
+                            \(SQLArray(states.map(\.paidPhone)))::text[],
+                            \(SQLArray(states.map { $0.paidAt?.sqlText }))::timestamptz[],
+                            \(SQLArray(states.map { $0.settledVia?.rawValue }))::text[],
+                            \(SQLArray(states.map { String($0.checkAttempts) }))::integer[],
+                            \(SQLArray(states.map { $0.nextCheckAt?.sqlText }))::timestamptz[],
+                            \(SQLArray(states.map(\.lastAnswer)))::text[],
+                            \(SQLArray(rows.map { $0.push?.checkoutRequestID }))::text[],
+                            \(SQLArray(rows.map { $0.push?.merchantRequestID ?? nil }))::text[])
+                    AS u(id, status, result_code, result_desc, mpesa_receipt, paid_amount, paid_phone, paid_at,
+                         settled_via, check_attempts, next_check_at, last_answer, checkout_request_id,
+                         merchant_request_id)
+                WHERE p.id = u.id
                 """)
         }
-        if transition.recordsEvent {
-            var eventDetail = detail
-            eventDetail["summary"] = transition.summary
-            if let code = next.resultCode { eventDetail["result_code"] = code }
-            if let receipt = next.receipt { eventDetail["receipt"] = receipt }
-            try PaymentEventStore.append(
-                db,
-                PaymentEvent(
-                    paymentID: paymentID, at: now, source: source, from: payment.state.status, to: next.status,
-                    detail: eventDetail))
-        }
-        if transition.enroll {
+        try PaymentEventStore.append(db, writes.compactMap { $0.event(at: now) })
+        let enrollments = PaymentWrite.enrollments(writes)
+        if !enrollments.isEmpty {
             try db.query(
                 """
                 INSERT INTO enrollments (user_id, course_id, payment_id, created_at)
-                VALUES (\(payment.userID), \(payment.courseID), \(paymentID), \(now))
+                SELECT e.user_id, e.course_id, e.payment_id, \(now)
+                FROM unnest(\(SQLArray(enrollments.map { String($0.userID) }))::bigint[],
+                            \(SQLArray(enrollments.map { String($0.courseID) }))::bigint[],
+                            \(SQLArray(enrollments.map { String($0.id) }))::bigint[])
+                    WITH ORDINALITY AS e(user_id, course_id, payment_id, n)
+                ORDER BY e.n
                 ON CONFLICT (user_id, course_id) DO UPDATE SET status = 'active', payment_id = EXCLUDED.payment_id
                 WHERE enrollments.status = 'revoked'
                 """)
         }
-        if let finding = transition.finding {
-            try ExceptionStore.record(
-                db, key: .payment(finding.kind, paymentID), paymentID: paymentID,
-                expected: payment.state.amount, received: next.paidAmount, detail: ["detail": finding.detail],
-                now: now)
-        }
-        if transition.resolvesUnresolved {
-            try ExceptionStore.resolve(
-                db, key: .payment(.unresolved, paymentID), resolution: transition.summary, now: now)
+        for write in writes {
+            let paymentID = write.payment.id
+            if let finding = write.transition.finding {
+                try ExceptionStore.record(
+                    db, key: .payment(finding.kind, paymentID), paymentID: paymentID,
+                    expected: write.payment.state.amount, received: write.transition.next.paidAmount,
+                    detail: ["detail": finding.detail], now: now)
+            }
+            if write.transition.resolvesUnresolved {
+                try ExceptionStore.resolve(
+                    db, key: .payment(.unresolved, paymentID), resolution: write.transition.summary, now: now)
+            }
         }
     }
 

@@ -301,35 +301,3 @@ public enum ReconcileStore {
         ).affected
     }
 }
-
-/// A PostgreSQL array literal bound as one text parameter (cast it in SQL: `$1::bigint[]`); elements are quoted,
-/// so any text is safe, and `nil` is NULL.
-struct SQLArray: SQLBindable {
-    var elements: [String?]
-
-    init(_ elements: [String?]) {
-        self.elements = elements
-    }
-
-    init(_ elements: [String]) {
-        self.elements = elements.map { $0 }
-    }
-
-    var sqlText: String {
-        var out = "{"
-        for (index, element) in elements.enumerated() {
-            if index > 0 { out += "," }
-            guard let element else {
-                out += "NULL"
-                continue
-            }
-            out += "\""
-            for ch in element.unicodeScalars {
-                if ch == "\"" || ch == "\\" { out += "\\" }
-                out.unicodeScalars.append(ch)
-            }
-            out += "\""
-        }
-        return out + "}"
-    }
-}

@@ -35,6 +35,8 @@ public final class CallbackMetrics: Sendable {
     private let lastSuccessfulRun: Gauge
     private let spoolBytes: Gauge
     private let databaseUp: Gauge
+    private let storeBatches: Counter
+    private let applyBatches: Counter
     /// Plain counts by the names tests and the demo read (`callbacks_stored_total`, …).
     private let values = Mutex([String: Int]())
 
@@ -94,6 +96,14 @@ public final class CallbackMetrics: Sendable {
         databaseUp = registry.makeGauge(
             descriptor: Self.name("database_up", help: "1 when the last scrape could read the database gauges, else 0.")
         )
+        storeBatches = registry.makeCounter(
+            descriptor: Self.name(
+                "callback_store_batches", unit: "total",
+                help: "Commits that stored received callbacks; several bodies share one under load (group commit)."))
+        applyBatches = registry.makeCounter(
+            descriptor: Self.name(
+                "callback_apply_batches", unit: "total",
+                help: "Passes of the applier that took stored callbacks and applied them together."))
     }
 
     /// `mpesa_recon_NAME[_UNIT]` with its help text.
@@ -109,6 +119,18 @@ public final class CallbackMetrics: Sendable {
     func processed(_ outcome: String, route: CallbackKind) {
         processed["\(route.rawValue)/\(outcome)"]?.increment()
         count(outcome == "error" ? "callbacks_processing_errors_total" : "callbacks_\(outcome)_total")
+    }
+
+    /// One commit stored a batch of callbacks.
+    func storedBatch() {
+        storeBatches.increment()
+        count("callbacks_store_batches_total")
+    }
+
+    /// One applier pass took callbacks.
+    func appliedBatch() {
+        applyBatches.increment()
+        count("callbacks_apply_batches_total")
     }
 
     func count(_ name: String) { values.withLock { $0[name, default: 0] += 1 } }
