@@ -4,6 +4,8 @@
 # The cluster lives in /tmp/mpesa-recon-pg-PORT (every parent must be traversable by `postgres` when
 # run as root), listens on 127.0.0.1:PORT and a unix socket in the same folder, trust auth.
 # start is idempotent: an initialised cluster is reused, a running one is left alone.
+# Throwaway durability (fsync, synchronous_commit and full_page_writes off) unless RECON_PG_DURABLE=1 at start:
+# then PostgreSQL's production defaults (all three on), for benchmarks that compare both.
 set -euo pipefail
 
 cmd=${1:-status}
@@ -40,9 +42,11 @@ start)
     if ! running; then
         # A stale pid file from a killed server would stop pg_ctl; it is safe to drop when nothing runs.
         rm -f "$data/postmaster.pid"
+        durability="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+        [ "${RECON_PG_DURABLE:-0}" = 1 ] && durability="-c fsync=on -c synchronous_commit=on -c full_page_writes=on"
         as_owner "$bindir/pg_ctl" -D "$data" -l "$log" -w -t 60 start -o \
-            "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$dir -c fsync=off \
-             -c synchronous_commit=off -c full_page_writes=off -c max_connections=300 \
+            "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$dir $durability \
+             -c max_connections=300 \
              -c shared_buffers=256MB -c max_locks_per_transaction=128" >/dev/null \
             || { tail -20 "$log" >&2; exit 1; }
     fi

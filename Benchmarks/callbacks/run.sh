@@ -1,16 +1,20 @@
 #!/usr/bin/env bash
-# Callbacks benchmark (issue 4): `mpesa-recon serve` (release build) receiving real-shaped STK success
-# callbacks from 32 concurrent connections on loopback, each for a different seeded pending payment, so
-# every one is stored in callback_inbox, applied (payment completed) and enrolls the learner; next to
-# pgbench's single-row INSERT transactions into a copy of callback_inbox at the same concurrency and for
-# the same duration, in the same run, on the same PostgreSQL.
+# Callbacks benchmark (issues 4 and 16): `mpesa-recon serve` (release build) receiving real-shaped STK success
+# callbacks from 32 concurrent connections on loopback, each for a different seeded pending payment, so every one
+# is stored in callback_inbox, applied (payment completed), recorded as an event and enrolls the learner; beside,
+# in the same run, on the same PostgreSQL and with the same wrk script:
+#   - the LMS guide's own stack: a Django view (insert the body, complete the payment, enroll, event, inbox
+#     outcome; one transaction) under gunicorn with 2 × cores + 1 sync workers (Benchmarks/api/django/);
+#   - pgbench: one single-row INSERT of the same body per transaction into a copy of callback_inbox.
+# The whole comparison runs twice: with the test cluster's settings (fsync, synchronous_commit and
+# full_page_writes off) and with production durability (all three on: scripts/pg.sh with RECON_PG_DURABLE=1).
 #
 #   Benchmarks/callbacks/run.sh        (from anywhere; exits non-zero when anything fails)
 #
 # Knobs (environment): BENCH_DURATION seconds per measured run (20), BENCH_WARMUP seconds (3),
-# BENCH_CALLBACK_PAYMENTS seeded payments (200000; must exceed what the endpoint can take in the warm-up
-# plus the run), BENCH_PG_PORT port of the benchmark's own PostgreSQL cluster (54339, started with
-# scripts/pg.sh and stopped again if this script started it), BENCH_NO_README=1 to leave README alone.
+# BENCH_CALLBACK_PAYMENTS seeded payments (900000; every run uses fresh ones), BENCH_GUNICORN_WORKERS (2 × cores
+# + 1), BENCH_MODES ("test durable"), BENCH_PG_PORT port of the benchmark's own PostgreSQL cluster (54339, started
+# with scripts/pg.sh and stopped again if this script started it), BENCH_NO_README=1 to leave README alone.
 # Prints a markdown table and replaces the "Callbacks" section of Benchmarks/README.md; the summary rows for
 # Benchmarks/run-all.sh go to Benchmarks/out/callbacks.summary.tsv.
 # Run benchmarks one after another, never two at once: they share that cluster and the machine.
@@ -18,6 +22,7 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
+django_dir=$root/Benchmarks/api/django
 # shellcheck source=../lib/readme-section.sh
 . "$root/Benchmarks/lib/readme-section.sh"
 cd "$root"
@@ -25,8 +30,10 @@ export PATH=/opt/swift/usr/bin:$PATH
 
 duration=${BENCH_DURATION:-20}
 warmup=${BENCH_WARMUP:-3}
-seeded=${BENCH_CALLBACK_PAYMENTS:-200000}
+seeded=${BENCH_CALLBACK_PAYMENTS:-900000}
 pg_port=${BENCH_PG_PORT:-54339}
+modes=${BENCH_MODES:-test durable}
+gunicorn_workers=${BENCH_GUNICORN_WORKERS:-$((2 * $(nproc) + 1))}
 connections=32
 threads=2
 db=mpesa_recon_bench_callbacks
@@ -39,12 +46,15 @@ rm -rf "${out:?}"/* "$summary"
 log() { echo "== $*" >&2; }
 die() { echo "callbacks benchmark: $*" >&2; exit 1; }
 
-# Tools: wrk (load), pgbench and psql (PostgreSQL), GNU time (peak memory). Only what is missing.
+# Tools: wrk (load), pgbench and psql (PostgreSQL), GNU time (peak memory), python3 and pip for the Django
+# peer. Only what is missing.
 need=()
 command -v wrk >/dev/null 2>&1 || need+=(wrk)
 [ -x /usr/bin/time ] || need+=(time)
 command -v curl >/dev/null 2>&1 || need+=(curl)
 ls /usr/lib/postgresql/*/bin/pgbench >/dev/null 2>&1 || need+=(postgresql)
+command -v python3 >/dev/null 2>&1 || need+=(python3 python3-pip)
+python3 -m pip --version >/dev/null 2>&1 || need+=(python3-pip)
 if [ ${#need[@]} -gt 0 ]; then
     log "installing ${need[*]}"
     sudo_cmd=""
@@ -53,6 +63,15 @@ if [ ${#need[@]} -gt 0 ]; then
     DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
 pgbench=$(ls /usr/lib/postgresql/*/bin/pgbench | sort -V | tail -1)
+python_packages=(Django djangorestframework djangorestframework-simplejwt gunicorn 'psycopg[binary]')
+if ! python3 -c 'import django, rest_framework, rest_framework_simplejwt, gunicorn, psycopg' >/dev/null 2>&1; then
+    log "installing ${python_packages[*]} from PyPI"
+    python3 -m pip install -q "${python_packages[@]}" 2>/dev/null \
+        || python3 -m pip install -q --break-system-packages "${python_packages[@]}"
+fi
+versions=$(python3 -c '
+from importlib.metadata import version
+print(", ".join(n + " " + version(n) for n in ["Django", "gunicorn", "psycopg"]))')
 
 log "swift build -c release --product mpesa-recon"
 swift build -c release --product mpesa-recon >"$out/build.log" 2>&1 || { tail -30 "$out/build.log" >&2; die "build failed"; }
@@ -61,17 +80,26 @@ bin=$(swift build -c release --show-bin-path)/mpesa-recon
 # Our own cluster on its own port, so other work on the shared test cluster neither disturbs nor sees us.
 started_pg=0
 if ! scripts/pg.sh status "$pg_port" >/dev/null 2>&1; then started_pg=1; fi
+# Start in the test settings (a cluster left durable by an interrupted run is restarted).
+scripts/pg.sh stop "$pg_port"
 admin=$(scripts/pg.sh start "$pg_port")
 url="postgresql://postgres@127.0.0.1:$pg_port/$db"
 
-time_pid=""
+server_pid=""
+stop_server() {
+    if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
+        pkill -TERM -P "$server_pid" 2>/dev/null || true
+        kill -TERM "$server_pid" 2>/dev/null || true
+        wait "$server_pid" 2>/dev/null || true
+    fi
+    server_pid=""
+}
 cleanup() {
     local status=$?
-    if [ -n "$time_pid" ] && kill -0 "$time_pid" 2>/dev/null; then
-        pkill -TERM -P "$time_pid" 2>/dev/null || true
-        wait "$time_pid" 2>/dev/null || true
-    fi
-    if [ "$started_pg" = 1 ]; then scripts/pg.sh stop "$pg_port" || true; fi
+    stop_server
+    # Leave the cluster as scripts/pg.sh makes it (throwaway settings), or stopped if it was.
+    scripts/pg.sh stop "$pg_port" || true
+    if [ "$started_pg" = 0 ]; then scripts/pg.sh start "$pg_port" >/dev/null || true; fi
     exit "$status"
 }
 trap cleanup EXIT
@@ -108,171 +136,242 @@ VACUUM ANALYZE;
 SQL
 
 q() { psql -qtAX -v ON_ERROR_STOP=1 "$url" -c "$1"; }
-# Transactions the endpoint commits per callback, from PostgreSQL's own counters (flushed when a backend exits).
-xacts() { q "SELECT xact_commit || ' ' || xact_rollback FROM pg_stat_database WHERE datname = current_database()"; }
-read -r commits_before rollbacks_before <<<"$(xacts)"
-
-log "starting mpesa-recon serve (release) on a free loopback port, under /usr/bin/time -v"
-(
-    cd "$out"
-    export DATABASE_URL=$url MPESA_CALLBACK_TOKEN=$token RECON_SPOOL_DIR=$out/spool RECON_LOG_LEVEL=warning
-    exec /usr/bin/time -v -o "$out/serve.time" "$bin" serve --host 127.0.0.1 --port 0 >"$out/serve.log" 2>&1
-) &
-time_pid=$!
-port=""
-for _ in $(seq 1 200); do
-    port=$(sed -n 's|.*listening on http://127\.0\.0\.1:\([0-9]*\).*|\1|p' "$out/serve.log" 2>/dev/null | head -1)
-    [ -n "$port" ] && break
-    kill -0 "$time_pid" 2>/dev/null || { cat "$out/serve.log" >&2; die "serve exited"; }
-    sleep 0.1
-done
-[ -n "$port" ] || die "serve did not report its port"
-base="http://127.0.0.1:$port"
-[ "$(curl -s -o /dev/null -w '%{http_code}' "$base/healthz")" = 200 ] || die "serve is not healthy"
-
-wrk_run() { # seconds offset → RESULT line
-    wrk -t "$threads" -c "$connections" -d "${1}s" --timeout 10s -s "$here/callbacks.lua" "$base" \
-        -- "$token" "$2" "$threads" >"$out/wrk-$3.txt" 2>&1 || { cat "$out/wrk-$3.txt" >&2; die "wrk failed"; }
-    grep '^RESULT ' "$out/wrk-$3.txt" || die "wrk printed no RESULT line"
-}
 field() { sed -n "s/.* $1=\([0-9.]*\).*/\1/p" <<<" $2"; }
-
-log "warm-up: ${warmup}s of callbacks"
-warm=$(wrk_run "$warmup" 0 warmup)
-offset=$(field top "$warm")
-log "measured: ${duration}s of callbacks, $connections connections, $threads wrk threads"
-result=$(wrk_run "$duration" "$offset" run)
-top=$(field top "$result")
-[ "$top" -le "$seeded" ] || die "wrk posted for payment $top but only $seeded are seeded: raise BENCH_CALLBACK_PAYMENTS"
-
-requests=$(field requests "$result")
-duration_us=$(field duration_us "$result")
-status_errors=$(field status_errors "$result")
-socket_errors=$(($(field connect_errors "$result") + $(field read_errors "$result") + $(field write_errors "$result") + $(field timeouts "$result")))
-ours_rate=$(awk -v n="$requests" -v us="$duration_us" 'BEGIN { printf "%.0f", n / (us / 1e6) }')
-ours_p99=$(awk -v us="$(field p99_us "$result")" 'BEGIN { printf "%.2f", us / 1000 }')
-ours_p50=$(awk -v us="$(field p50_us "$result")" 'BEGIN { printf "%.2f", us / 1000 }')
-warm_ok=$(($(field requests "$warm") - $(field status_errors "$warm")))
-run_ok=$((requests - status_errors))
-
-metrics=$(curl -s "$base/metrics")
-# The Prometheus series `mpesa_recon_callbacks_received_total{route="…",outcome="…"}`, summed over routes (and
-# outcomes unless one is named).
-received_total() {
-    awk -v outcome="${1:-}" '
-        index($1, "mpesa_recon_callbacks_received_total{") == 1 && (outcome == "" || index($1, "outcome=\"" outcome "\"") > 0) {
-            sum += $NF
-        }
-        END { printf "%d", sum }' <<<"$metrics"
-}
-received=$(received_total)
-stored=$(received_total stored)
-spooled=$(received_total spooled)
-lost=$(received_total lost)
-
-log "stopping serve (SIGTERM, graceful)"
-pkill -TERM -P "$time_pid" || true
-wait "$time_pid" || die "serve did not exit cleanly (see $out/serve.log)"
-time_pid=""
-ours_rss_mib=$(awk -F': ' '/Maximum resident set size/ { printf "%.1f", $2 / 1024 }' "$out/serve.time")
-
-log "checking the database: every body stored, applied once, learner enrolled"
-read -r commits_after rollbacks_after <<<"$(xacts)"
-inbox=$(q "SELECT count(*) FROM callback_inbox WHERE kind = 'stk'")
-inbox_applied=$(q "SELECT count(*) FROM callback_inbox WHERE kind = 'stk' AND outcome = 'applied'")
-inbox_distinct=$(q "SELECT count(DISTINCT reference) FROM callback_inbox WHERE kind = 'stk'")
-completed=$(q "SELECT count(*) FROM payments WHERE status = 'completed' AND settled_via = 'callback' AND mpesa_receipt IS NOT NULL")
-enrolled=$(q "SELECT count(*) FROM enrollments e JOIN payments p ON p.id = e.payment_id WHERE p.status = 'completed'")
-events=$(q "SELECT count(*) FROM payment_events WHERE source = 'callback' AND to_status = 'completed'")
-answered_ok=$((warm_ok + run_ok))
-# The one xacts() query above and the endpoint's start-up and sweeps are in the difference too: a handful.
-per_callback=$(awk -v c="$((commits_after - commits_before))" -v n="$inbox" 'BEGIN { printf "%.2f", c / n }')
-rollbacks=$((rollbacks_after - rollbacks_before))
+ms() { awk -v us="$1" 'BEGIN { printf "%.2f", us / 1000 }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 problems=()
-[ "$status_errors" = 0 ] && [ "$(field status_errors "$warm")" = 0 ] || problems+=("non-2xx answers")
-[ "$socket_errors" = 0 ] || problems+=("$socket_errors socket errors/timeouts")
-[ "$spooled" = 0 ] && [ "$lost" = 0 ] || problems+=("spooled=$spooled lost=$lost")
-[ "$inbox" = "$stored" ] && [ "$stored" = "$received" ] || problems+=("received=$received stored=$stored inbox=$inbox")
-[ "$inbox" -ge "$answered_ok" ] || problems+=("$answered_ok answered 200 but only $inbox in the inbox")
-[ "$inbox_applied" = "$inbox" ] && [ "$inbox_distinct" = "$inbox" ] || problems+=("inbox: $inbox rows, $inbox_applied applied, $inbox_distinct distinct")
-[ "$completed" = "$inbox" ] && [ "$enrolled" = "$inbox" ] && [ "$events" = "$inbox" ] \
-    || problems+=("completed=$completed enrolled=$enrolled events=$events for $inbox callbacks")
-[ "$rollbacks" = 0 ] || problems+=("$rollbacks transactions rolled back")
-check="$answered_ok callbacks answered 200 (wrk stops with up to $connections in flight, twice: warm-up and run); the server received $received, stored $stored (spooled $spooled, lost $lost); callback_inbox holds $inbox rows, $inbox_applied applied, $inbox_distinct distinct CheckoutRequestIDs; $completed payments completed by callback with a receipt, $enrolled enrollments, $events events; $per_callback commits per callback, $rollbacks rollbacks"
-log "$check"
+offset=0 # payments 1..offset are used
 
-log "baseline: pgbench, single-row INSERT transactions, -c $connections -j $threads, warm-up ${warmup}s, then -T $duration"
-pgbench_run() { # seconds name [extra args]
-    local seconds=$1 name=$2
-    shift 2
-    (cd "$out" && "$pgbench" -n -c "$connections" -j "$threads" -T "$seconds" -f "$here/pgbench-insert.sql" "$@" "$url") \
-        >"$out/pgbench-$name.txt" 2>&1 || { cat "$out/pgbench-$name.txt" >&2; die "pgbench failed"; }
+wrk_run() { # base seconds name → RESULT line; advances offset past the payments it posted for
+    wrk -t "$threads" -c "$connections" -d "${2}s" --timeout 10s -s "$here/callbacks.lua" "$1" \
+        -- "$token" "$offset" "$threads" >"$out/wrk-$3.txt" 2>&1 || { cat "$out/wrk-$3.txt" >&2; die "wrk failed"; }
+    local line
+    line=$(grep '^RESULT ' "$out/wrk-$3.txt") || die "wrk printed no RESULT line"
+    offset=$(field top "$line")
+    [ "$offset" -le "$seeded" ] || die "wrk posted for payment $offset but only $seeded are seeded: raise BENCH_CALLBACK_PAYMENTS"
+    echo "$line"
 }
-pgbench_run "$warmup" warmup
-pgbench_run "$duration" run -l --log-prefix=pgbench
-base_tps=$(sed -n 's/^tps = \([0-9.]*\) (without initial connection time)/\1/p' "$out/pgbench-run.txt" | awk '{ printf "%.0f", $1 }')
-failed_tx=$(sed -n 's/^number of failed transactions: \([0-9]*\).*/\1/p' "$out/pgbench-run.txt")
-[ "${failed_tx:-0}" = 0 ] || problems+=("pgbench: $failed_tx failed transactions")
-# Per-transaction log: "client transaction latency_us script epoch epoch_us"; percentiles over all of them.
-percentile() { cat "$out"/pgbench.* | awk '{ print $3 }' | sort -n | awk -v p="$1" '{ a[NR] = $1 } END { i = int(NR * p / 100 + 0.999999); if (i < 1) i = 1; printf "%.2f", a[i] / 1000 }'; }
-base_p99=$(percentile 99)
-base_p50=$(percentile 50)
-base_rows=$(q "SELECT count(*) FROM pgbench_callback_inbox")
 
-rate_ratio=$(awk -v a="$ours_rate" -v b="$base_tps" 'BEGIN { printf "%.2f", a / b }')
-p99_ratio=$(awk -v a="$ours_p99" -v b="$base_p99" 'BEGIN { printf "%.2f", a / b }')
-p50_ratio=$(awk -v a="$ours_p50" -v b="$base_p50" 'BEGIN { printf "%.2f", a / b }')
-pg_settings=$(q "SELECT string_agg(name || '=' || current_setting(name), ', ' ORDER BY name) FROM pg_settings WHERE name IN ('fsync', 'synchronous_commit', 'shared_buffers', 'max_connections')")
+# Checks what a stack wrote for the inbox rows after id $1: every answered body stored once and applied, each a
+# different payment completed by callback with a receipt, enrolled, with one event. Sets `check`.
+check_work() { # after_id answered_ok name
+    local after=$1 answered=$2 name=$3 line
+    line=$(q "
+        WITH r AS (SELECT id, outcome, reference FROM callback_inbox WHERE id > $after AND kind = 'stk'),
+             p AS (SELECT p.* FROM payments p JOIN r ON p.checkout_request_id = r.reference)
+        SELECT (SELECT count(*) FROM r) || ' ' || (SELECT count(*) FROM r WHERE outcome = 'applied') || ' '
+            || (SELECT count(DISTINCT reference) FROM r) || ' '
+            || (SELECT count(*) FROM p WHERE status = 'completed' AND settled_via = 'callback' AND mpesa_receipt IS NOT NULL) || ' '
+            || (SELECT count(*) FROM enrollments e JOIN p ON p.id = e.payment_id) || ' '
+            || (SELECT count(*) FROM payment_events e JOIN p ON p.id = e.payment_id
+                WHERE e.source = 'callback' AND e.to_status = 'completed')")
+    local inbox applied distinct completed enrolled events
+    read -r inbox applied distinct completed enrolled events <<<"$line"
+    [ "$inbox" -ge "$answered" ] || problems+=("$name: $answered answered 200 but only $inbox in the inbox")
+    [ "$applied" = "$inbox" ] && [ "$distinct" = "$inbox" ] \
+        || problems+=("$name: inbox $inbox rows, $applied applied, $distinct distinct")
+    [ "$completed" = "$inbox" ] && [ "$enrolled" = "$inbox" ] && [ "$events" = "$inbox" ] \
+        || problems+=("$name: completed=$completed enrolled=$enrolled events=$events for $inbox callbacks")
+    check="$answered answered 200; $inbox stored, $applied applied, $distinct distinct payments, $completed completed with a receipt, $enrolled enrolled, $events events"
+}
+
+last_id() { q "SELECT coalesce(max(id), 0) FROM callback_inbox"; }
+
+# Load on one stack: warm-up, then the measured run. Sets rate p50 p99 answered.
+load() { # base name
+    local warm result
+    warm=$(wrk_run "$1" "$warmup" "$2-warmup")
+    result=$(wrk_run "$1" "$duration" "$2-run")
+    local requests status_errors socket_errors
+    requests=$(field requests "$result")
+    status_errors=$(($(field status_errors "$result") + $(field status_errors "$warm")))
+    socket_errors=$(($(field connect_errors "$result") + $(field read_errors "$result") + $(field write_errors "$result") + $(field timeouts "$result")))
+    [ "$status_errors" = 0 ] || problems+=("$2: $status_errors non-2xx answers")
+    [ "$socket_errors" = 0 ] || problems+=("$2: $socket_errors socket errors/timeouts")
+    rate=$(awk -v n="$requests" -v us="$(field duration_us "$result")" 'BEGIN { printf "%.0f", n / (us / 1e6) }')
+    p50=$(ms "$(field p50_us "$result")")
+    p99=$(ms "$(field p99_us "$result")")
+    answered=$(($(field requests "$warm") + requests - status_errors))
+}
+
+measure_ours() { # mode
+    local mode=$1 port after
+    after=$(last_id)
+    log "[$mode] mpesa-recon serve (release) under /usr/bin/time -v"
+    (
+        cd "$out"
+        export DATABASE_URL=$url MPESA_CALLBACK_TOKEN=$token RECON_SPOOL_DIR=$out/spool RECON_LOG_LEVEL=warning
+        exec /usr/bin/time -v -o "$out/serve-$mode.time" "$bin" serve --host 127.0.0.1 --port 0 \
+            >"$out/serve-$mode.log" 2>&1
+    ) &
+    server_pid=$!
+    port=""
+    for _ in $(seq 1 200); do
+        port=$(sed -n 's|.*listening on http://127\.0\.0\.1:\([0-9]*\).*|\1|p' "$out/serve-$mode.log" 2>/dev/null | head -1)
+        [ -n "$port" ] && break
+        kill -0 "$server_pid" 2>/dev/null || { cat "$out/serve-$mode.log" >&2; die "serve exited"; }
+        sleep 0.1
+    done
+    [ -n "$port" ] || die "serve did not report its port"
+    local base="http://127.0.0.1:$port"
+    [ "$(curl -s -o /dev/null -w '%{http_code}' "$base/healthz")" = 200 ] || die "serve is not healthy"
+    load "$base" "ours-$mode"
+    # A 200 means "stored"; the applier completes payments right after, off the request path. Wait for it.
+    local waited=0
+    while [ "$(q "SELECT count(*) FROM callback_inbox WHERE processed_at IS NULL")" != 0 ] && [ "$waited" -lt 1200 ]; do
+        sleep 0.1
+        waited=$((waited + 1))
+    done
+    local metrics
+    metrics=$(curl -s "$base/metrics")
+    sum() { # Prometheus series name, optional label filter
+        awk -v name="$1{" -v filter="${2:-}" '
+            index($1, name) == 1 && (filter == "" || index($1, filter) > 0) { sum += $NF }
+            END { printf "%d", sum }' <<<"$metrics"
+    }
+    local spooled lost commits
+    spooled=$(sum mpesa_recon_callbacks_received_total 'outcome="spooled"')
+    lost=$(sum mpesa_recon_callbacks_received_total 'outcome="lost"')
+    commits=$(awk '$1 == "mpesa_recon_callback_store_batches_total" { print $NF }' <<<"$metrics")
+    [ "$spooled" = 0 ] && [ "$lost" = 0 ] || problems+=("ours-$mode: spooled=$spooled lost=$lost")
+    stop_server
+    check_work "$after" "$answered" "ours-$mode"
+    local stored
+    stored=$(q "SELECT count(*) FROM callback_inbox WHERE id > $after")
+    eval "ours_rate_$mode=$rate ours_p50_$mode=$p50 ours_p99_$mode=$p99"
+    eval "ours_rss_$mode=$(awk -F': ' '/Maximum resident set size/ { printf "%.1f", $2 / 1024 }' "$out/serve-$mode.time")"
+    eval "ours_check_$mode=\"\$check; \$stored bodies in ${commits:-?} store commits\""
+    log "[$mode] ours: $rate callbacks/s, p99 $p99 ms; $check"
+}
+
+measure_django() { # mode
+    local mode=$1 port after
+    after=$(last_id)
+    port=$(free_port)
+    log "[$mode] Django view under gunicorn, $gunicorn_workers sync workers"
+    (
+        cd "$django_dir"
+        export BENCH_DB_NAME=$db BENCH_DB_PORT=$pg_port LMS_JWT_SIGNING_KEY=bench-unused-signing-key \
+            MPESA_CALLBACK_TOKEN=$token BENCH_GUNICORN_CLASS=sync BENCH_GUNICORN_WORKERS=$gunicorn_workers \
+            DJANGO_SETTINGS_MODULE=lms.settings
+        exec python3 -m gunicorn -c gunicorn.conf.py --bind "127.0.0.1:$port" lms.wsgi:application \
+            >"$out/gunicorn-$mode.log" 2>&1
+    ) &
+    server_pid=$!
+    local base="http://127.0.0.1:$port" code=""
+    for _ in $(seq 1 150); do
+        code=$(curl -s -o /dev/null -w '%{http_code}' "$base/api/payments/callback/" || true)
+        [ "$code" = 405 ] && break
+        kill -0 "$server_pid" 2>/dev/null || { cat "$out/gunicorn-$mode.log" >&2; die "gunicorn exited"; }
+        sleep 0.2
+    done
+    [ "$code" = 405 ] || die "gunicorn did not answer"
+    load "$base" "django-$mode"
+    stop_server
+    check_work "$after" "$answered" "django-$mode"
+    eval "django_rate_$mode=$rate django_p50_$mode=$p50 django_p99_$mode=$p99"
+    eval "django_check_$mode=\"\$check\""
+    log "[$mode] Django: $rate callbacks/s, p99 $p99 ms; $check"
+}
+
+measure_pgbench() { # mode
+    local mode=$1 before
+    before=$(q "SELECT count(*) FROM pgbench_callback_inbox")
+    log "[$mode] pgbench, single-row INSERT transactions, -c $connections -j $threads"
+    run_pgbench() { # seconds name [extra args]
+        local seconds=$1 name=$2
+        shift 2
+        (cd "$out" && "$pgbench" -n -c "$connections" -j "$threads" -T "$seconds" -f "$here/pgbench-insert.sql" "$@" "$url") \
+            >"$out/pgbench-$name.txt" 2>&1 || { cat "$out/pgbench-$name.txt" >&2; die "pgbench failed"; }
+    }
+    run_pgbench "$warmup" "$mode-warmup"
+    rm -f "$out"/pgbench-log.*
+    run_pgbench "$duration" "$mode-run" -l --log-prefix=pgbench-log
+    local tps failed rows
+    tps=$(sed -n 's/^tps = \([0-9.]*\) (without initial connection time)/\1/p' "$out/pgbench-$mode-run.txt" | awk '{ printf "%.0f", $1 }')
+    failed=$(sed -n 's/^number of failed transactions: \([0-9]*\).*/\1/p' "$out/pgbench-$mode-run.txt")
+    [ "${failed:-0}" = 0 ] || problems+=("pgbench-$mode: $failed failed transactions")
+    # Per-transaction log: "client transaction latency_us script epoch epoch_us"; percentiles over all of them.
+    local sorted=$out/pgbench-$mode-latencies.txt
+    cat "$out"/pgbench-log.* | awk '{ print $3 }' | sort -n >"$sorted"
+    percentile() { awk -v p="$1" '{ a[NR] = $1 } END { i = int(NR * p / 100 + 0.999999); if (i < 1) i = 1; printf "%.2f", a[i] / 1000 }' "$sorted"; }
+    rows=$(($(q "SELECT count(*) FROM pgbench_callback_inbox") - before))
+    local logged
+    logged=$(wc -l <"$sorted")
+    [ "$rows" -ge "$logged" ] || problems+=("pgbench-$mode: $logged transactions logged, $rows rows inserted")
+    eval "pg_tps_$mode=$tps pg_p50_$mode=$(percentile 50) pg_p99_$mode=$(percentile 99)"
+    log "[$mode] pgbench: $tps transactions/s; $rows rows inserted (warm-up included)"
+}
+
+for mode in $modes; do
+    case "$mode" in
+    test) durable=0 ;;
+    durable) durable=1 ;;
+    *) die "unknown mode $mode (test, durable)" ;;
+    esac
+    log "cluster settings for '$mode' (RECON_PG_DURABLE=$durable)"
+    scripts/pg.sh stop "$pg_port"
+    RECON_PG_DURABLE=$durable scripts/pg.sh start "$pg_port" >/dev/null
+    eval "settings_$mode=\"$(q "SELECT string_agg(name || '=' || current_setting(name), ', ' ORDER BY name) FROM pg_settings WHERE name IN ('fsync', 'synchronous_commit', 'full_page_writes')")\""
+    measure_ours "$mode"
+    measure_django "$mode"
+    measure_pgbench "$mode"
+done
+
 pg_version=$(q "SHOW server_version" | awk '{ print $1 }')
+pg_common=$(q "SELECT string_agg(name || '=' || current_setting(name), ', ' ORDER BY name) FROM pg_settings WHERE name IN ('shared_buffers', 'max_connections')")
 cores=$(nproc)
-load=$(awk '{ print $1 }' /proc/loadavg)
+load_avg=$(awk '{ print $1 }' /proc/loadavg)
 
-table=$(
-    cat <<EOF
-| callbacks, ${connections} connections, ${duration} s | ours: \`mpesa-recon serve\` | baseline: \`pgbench\` single-row INSERT | ratio (ours / baseline) |
-|---|---:|---:|---:|
-| throughput | ${ours_rate} callbacks/s | ${base_tps} transactions/s | ${rate_ratio} |
-| p99 latency | ${ours_p99} ms | ${base_p99} ms | ${p99_ratio} |
-| p50 latency | ${ours_p50} ms | ${base_p50} ms | ${p50_ratio} |
-| peak memory (RSS) | ${ours_rss_mib} MiB | — | — |
-| work per item | HTTP request, token check, store body (1 transaction), decode, apply: payment completed, enrollment, event, inbox outcome (1 transaction) | 1 INSERT of the same body into a copy of \`callback_inbox\` | |
-EOF
-)
+table="| callbacks, ${connections} connections, ${duration} s | cluster | ours: \`mpesa-recon serve\` | peer: Django view, gunicorn ${gunicorn_workers} sync workers | baseline: \`pgbench\` single-row INSERT | ours / Django | ours / pgbench |
+|---|---|---:|---:|---:|---:|---:|"
+notes=""
+command="BENCH_DURATION=$duration Benchmarks/callbacks/run.sh"
+{
+    printf 'benchmark\tmeasure\tours\tbaseline\tbaseline_figure\tratio\tpeak_memory\tcommand\n'
+} >"$summary"
+for mode in $modes; do
+    eval "o_rate=\$ours_rate_$mode o_p50=\$ours_p50_$mode o_p99=\$ours_p99_$mode o_rss=\$ours_rss_$mode"
+    eval "d_rate=\$django_rate_$mode d_p50=\$django_p50_$mode d_p99=\$django_p99_$mode"
+    eval "b_tps=\$pg_tps_$mode b_p50=\$pg_p50_$mode b_p99=\$pg_p99_$mode"
+    eval "settings=\$settings_$mode o_check=\$ours_check_$mode d_check=\$django_check_$mode"
+    table+="
+| throughput | $mode | ${o_rate}/s | ${d_rate}/s | ${b_tps}/s | $(ratio "$o_rate" "$d_rate")× | $(ratio "$o_rate" "$b_tps")× |
+| p99 latency | $mode | ${o_p99} ms | ${d_p99} ms | ${b_p99} ms | $(ratio "$o_p99" "$d_p99") | $(ratio "$o_p99" "$b_p99") |
+| p50 latency | $mode | ${o_p50} ms | ${d_p50} ms | ${b_p50} ms | $(ratio "$o_p50" "$d_p50") | $(ratio "$o_p50" "$b_p50") |"
+    notes+="
+- **Work done, $mode cluster (${settings}):** ours: ${o_check}; Django: ${d_check}. Peak RSS of \`serve\`: ${o_rss} MiB."
+    printf 'callbacks\tthroughput, %s connections, %s s, %s cluster\t%s callbacks/s\tpgbench single-row INSERT\t%s transactions/s\t%s\t%s MiB\t%s\n' \
+        "$connections" "$duration" "$mode" "$o_rate" "$b_tps" "$(ratio "$o_rate" "$b_tps")" "$o_rss" "$command" >>"$summary"
+    printf 'callbacks\tthroughput, %s connections, %s s, %s cluster\t%s callbacks/s\tDjango view, gunicorn %s sync workers\t%s callbacks/s\t%s\t%s MiB\t%s\n' \
+        "$connections" "$duration" "$mode" "$o_rate" "$gunicorn_workers" "$d_rate" "$(ratio "$o_rate" "$d_rate")" "$o_rss" "$command" >>"$summary"
+    printf 'callbacks\tp99 latency, %s connections, %s cluster\t%s ms\tpgbench single-row INSERT\t%s ms\t%s\t%s MiB\t%s\n' \
+        "$connections" "$mode" "$o_p99" "$b_p99" "$(ratio "$o_p99" "$b_p99")" "$o_rss" "$command" >>"$summary"
+done
 echo
 echo "$table"
-echo
-echo "Nothing lost: $check."
-echo "pgbench inserted $base_rows rows (warm-up included)."
+echo "$notes"
 
 if [ ${#problems[@]} -gt 0 ]; then
     printf 'callbacks benchmark FAILED: %s\n' "${problems[@]}" >&2
     exit 1
 fi
 
-command="BENCH_DURATION=$duration Benchmarks/callbacks/run.sh"
-{
-    printf 'benchmark\tmeasure\tours\tbaseline\tbaseline_figure\tratio\tpeak_memory\tcommand\n'
-    printf 'callbacks\tthroughput, %s connections, %s s\t%s callbacks/s\tpgbench single-row INSERT\t%s transactions/s\t%s\t%s MiB\t%s\n' \
-        "$connections" "$duration" "$ours_rate" "$base_tps" "$rate_ratio" "$ours_rss_mib" "$command"
-    printf 'callbacks\tp99 latency, %s connections\t%s ms\tpgbench single-row INSERT\t%s ms\t%s\t%s MiB\t%s\n' \
-        "$connections" "$ours_p99" "$base_p99" "$p99_ratio" "$ours_rss_mib" "$command"
-    printf 'callbacks\tp50 latency, %s connections\t%s ms\tpgbench single-row INSERT\t%s ms\t%s\t%s MiB\t%s\n' \
-        "$connections" "$ours_p50" "$base_p50" "$p50_ratio" "$ours_rss_mib" "$command"
-} >"$summary"
-
 if [ "${BENCH_NO_README:-0}" != 1 ]; then
     section=$(
         cat <<EOF
 ## Callbacks
 
-\`Benchmarks/callbacks/run.sh\` — $(date -u '+%Y-%m-%d %H:%M UTC'), ${cores} cores shared with other work (load average ${load} at the end), PostgreSQL ${pg_version} on loopback (${pg_settings}; the same server and settings for both sides), release build.
+\`Benchmarks/callbacks/run.sh\` — $(date -u '+%Y-%m-%d %H:%M UTC'), ${cores} cores shared by the server, its load generator and PostgreSQL (load average ${load_avg} at the end), PostgreSQL ${pg_version} on loopback (${pg_common}), release build. Ratios are from the same run.
 
 ${table}
-
-- **Ours:** \`wrk -t ${threads} -c ${connections} -d ${duration}s\` with \`Benchmarks/callbacks/callbacks.lua\` posts real-shaped STK success callbacks (REFERENCE.md §4: \`Body.stkCallback\`, \`CallbackMetadata\` items by name, \`Balance\` without a value) to \`POST /api/payments/callback/?token=…\`, each for a different one of ${seeded} seeded pending payments, after a ${warmup} s warm-up on other payments. Latency is wrk's, from request written to response read.
-- **Baseline:** \`pgbench -n -c ${connections} -j ${threads} -T ${duration}\` with \`Benchmarks/callbacks/pgbench-insert.sql\`: one INSERT per transaction of a body of the same shape into \`pgbench_callback_inbox\` (callback_inbox's columns, constraints and indexes), after a ${warmup} s warm-up; p50/p99 from its per-transaction log.
-- **Nothing lost:** ${check}.
-- **Reading the ratio:** a callback costs HTTP, the token check, a decode and the apply on top of the insert, and ${per_callback} commits (store first, then apply) where pgbench makes one. The cluster is the throwaway one of \`scripts/pg.sh\` (fsync and synchronous_commit off) for both sides; durable settings would cost both, ours per commit.
+${notes}
+- **Load:** \`wrk -t ${threads} -c ${connections} -d ${duration}s\` with \`Benchmarks/callbacks/callbacks.lua\` posts real-shaped STK success callbacks (REFERENCE.md §4: \`Body.stkCallback\`, \`CallbackMetadata\` items by name, \`Balance\` without a value) to \`POST /api/payments/callback/?token=…\`, each for a different one of ${seeded} seeded pending payments, after a ${warmup} s warm-up on other payments; the same script for both servers. Latency is wrk's, from request written to response read.
+- **Ours:** answered once the body is committed in \`callback_inbox\` (group commit: the bodies that arrived while the previous INSERT ran share the next one); the applier then completes the payments in batches off the request path (one transaction, one statement per table). The figures count answered requests; the check waits for the applier to finish before it counts.
+- **Peer:** the LMS guide's stack, \`Benchmarks/api/django/lms/views.py\` \`mpesa_callback\`: in one transaction, insert the body, lock and complete the payment, enroll, event, inbox outcome (Django ORM); gunicorn sync workers (2 × cores + 1), ${versions}.
+- **Baseline:** \`pgbench -n -c ${connections} -j ${threads} -T ${duration}\` with \`Benchmarks/callbacks/pgbench-insert.sql\`: one INSERT per transaction of a body of the same shape into \`pgbench_callback_inbox\` (callback_inbox's columns, constraints and indexes); p50/p99 from its per-transaction log.
+- **Clusters:** \`test\` is \`scripts/pg.sh\`'s throwaway cluster (the test suite's settings); \`durable\` is the same cluster restarted with PostgreSQL's production defaults, where every commit waits for its WAL flush, so sharing commits matters.
 EOF
     )
     write_readme_section "$root" callbacks "$section" "$out"

@@ -44,9 +44,51 @@ class Payment(models.Model):
     paid_amount = models.DecimalField(max_digits=12, decimal_places=2, null=True)
     paid_phone = models.TextField(null=True)
     paid_at = models.DateTimeField(null=True)
+    settled_via = models.TextField(null=True)
+    next_check_at = models.DateTimeField(null=True)
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
 
     class Meta:
         managed = False
         db_table = "payments"
+
+
+class CallbackInbox(models.Model):
+    kind = models.TextField()
+    received_at = models.DateTimeField()
+    remote_addr = models.TextField(null=True)
+    headers = models.JSONField(default=dict)
+    body = models.BinaryField()
+    reference = models.TextField(null=True)
+    processed_at = models.DateTimeField(null=True)
+    outcome = models.TextField(null=True)
+
+    class Meta:
+        managed = False
+        db_table = "callback_inbox"
+
+
+class Enrollment(models.Model):
+    user = models.ForeignKey(User, on_delete=models.DO_NOTHING)
+    course = models.ForeignKey(Course, on_delete=models.DO_NOTHING)
+    payment = models.ForeignKey(Payment, on_delete=models.DO_NOTHING, null=True)
+    status = models.TextField(default="active")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        managed = False
+        db_table = "enrollments"
+
+
+class PaymentEvent(models.Model):
+    payment = models.ForeignKey(Payment, on_delete=models.DO_NOTHING)
+    at = models.DateTimeField()
+    source = models.TextField()
+    from_status = models.TextField(null=True)
+    to_status = models.TextField()
+    detail = models.JSONField(default=dict)
+
+    class Meta:
+        managed = False
+        db_table = "payment_events"
