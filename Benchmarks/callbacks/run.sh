@@ -86,17 +86,20 @@ admin=$(scripts/pg.sh start "$pg_port")
 url="postgresql://postgres@127.0.0.1:$pg_port/$db"
 
 server_pid=""
-stop_server() {
+stop_server() { # [child]: stop the server's child (serve under /usr/bin/time, which then writes its figures)
     if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
-        pkill -TERM -P "$server_pid" 2>/dev/null || true
-        kill -TERM "$server_pid" 2>/dev/null || true
+        if [ "${1:-}" = child ]; then
+            pkill -TERM -P "$server_pid" 2>/dev/null || true
+        else
+            kill -TERM "$server_pid" 2>/dev/null || true
+        fi
         wait "$server_pid" 2>/dev/null || true
     fi
     server_pid=""
 }
 cleanup() {
     local status=$?
-    stop_server
+    stop_server child
     # Leave the cluster as scripts/pg.sh makes it (throwaway settings), or stopped if it was.
     scripts/pg.sh stop "$pg_port" || true
     if [ "$started_pg" = 0 ]; then scripts/pg.sh start "$pg_port" >/dev/null || true; fi
@@ -143,14 +146,12 @@ free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1
 problems=()
 offset=0 # payments 1..offset are used
 
-wrk_run() { # base seconds name → RESULT line; advances offset past the payments it posted for
+wrk_run() { # base seconds name → sets `result` to the RESULT line; advances offset past the payments it used
     wrk -t "$threads" -c "$connections" -d "${2}s" --timeout 10s -s "$here/callbacks.lua" "$1" \
         -- "$token" "$offset" "$threads" >"$out/wrk-$3.txt" 2>&1 || { cat "$out/wrk-$3.txt" >&2; die "wrk failed"; }
-    local line
-    line=$(grep '^RESULT ' "$out/wrk-$3.txt") || die "wrk printed no RESULT line"
-    offset=$(field top "$line")
+    result=$(grep '^RESULT ' "$out/wrk-$3.txt") || die "wrk printed no RESULT line"
+    offset=$(field top "$result")
     [ "$offset" -le "$seeded" ] || die "wrk posted for payment $offset but only $seeded are seeded: raise BENCH_CALLBACK_PAYMENTS"
-    echo "$line"
 }
 
 # Checks what a stack wrote for the inbox rows after id $1: every answered body stored once and applied, each a
@@ -180,9 +181,10 @@ last_id() { q "SELECT coalesce(max(id), 0) FROM callback_inbox"; }
 
 # Load on one stack: warm-up, then the measured run. Sets rate p50 p99 answered.
 load() { # base name
-    local warm result
-    warm=$(wrk_run "$1" "$warmup" "$2-warmup")
-    result=$(wrk_run "$1" "$duration" "$2-run")
+    local warm
+    wrk_run "$1" "$warmup" "$2-warmup"
+    warm=$result
+    wrk_run "$1" "$duration" "$2-run"
     local requests status_errors socket_errors
     requests=$(field requests "$result")
     status_errors=$(($(field status_errors "$result") + $(field status_errors "$warm")))
@@ -235,7 +237,7 @@ measure_ours() { # mode
     lost=$(sum mpesa_recon_callbacks_received_total 'outcome="lost"')
     commits=$(awk '$1 == "mpesa_recon_callback_store_batches_total" { print $NF }' <<<"$metrics")
     [ "$spooled" = 0 ] && [ "$lost" = 0 ] || problems+=("ours-$mode: spooled=$spooled lost=$lost")
-    stop_server
+    stop_server child
     check_work "$after" "$answered" "ours-$mode"
     local stored
     stored=$(q "SELECT count(*) FROM callback_inbox WHERE id > $after")
