@@ -39,9 +39,9 @@ public struct CallbackServerConfiguration: Sendable {
     public var bodyTimeout: Duration
     /// At most this many bodies are stored with one INSERT and one commit (group commit; 256).
     public var storeBatchSize: Int
-    /// At most this many batches are being stored at once (2).
+    /// At most this many batches are being stored at once (1: the next batch forms while one commits).
     public var storeWriters: Int
-    /// The applier takes at most this many stored callbacks per transaction (500).
+    /// The applier takes at most this many stored callbacks per transaction (2000).
     public var applyBatchSize: Int
 
     /// A configuration with the documented defaults.
@@ -51,8 +51,8 @@ public struct CallbackServerConfiguration: Sendable {
         spoolDirectory: URL, maxBodyBytes: Int = 64 * 1024, schedule: RetrySchedule = .standard,
         sweepIntervalSeconds: Int = 5, sweepBatchSize: Int = 500, routes: [RouteGroup] = [.callbacks],
         idleTimeout: Duration = .seconds(60), headerTimeout: Duration = .seconds(10),
-        bodyTimeout: Duration = .seconds(30), storeBatchSize: Int = 256, storeWriters: Int = 2,
-        applyBatchSize: Int = 500
+        bodyTimeout: Duration = .seconds(30), storeBatchSize: Int = 256, storeWriters: Int = 1,
+        applyBatchSize: Int = 2000
     ) {
         self.host = host
         self.port = port

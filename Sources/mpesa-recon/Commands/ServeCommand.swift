@@ -22,7 +22,9 @@ struct ServeCommand: AsyncParsableCommand {
             RECON_CALLBACK_ALLOWLIST=safaricom (or a list of CIDRs) turns on the source-address allow-list; \
             RECON_TRUSTED_PROXIES names proxies whose X-Forwarded-For is believed. Connections idle longer than \
             --idle-timeout, or slower than --header-timeout to send a request's head or --body-timeout to send its \
-            body, are closed. Stops gracefully on SIGTERM/SIGINT: the server finishes its requests, then the sweeper \
+            body, are closed. A callback is answered 200 once its body is committed; bodies arriving together share one \
+            INSERT and commit (at most --store-batch, --store-writers batches at once), and an applier completes \
+            their payments right after, --apply-batch callbacks per transaction. Stops gracefully on SIGTERM/SIGINT: the server finishes its requests, then the sweeper \
             its current pass.
             """
     )
@@ -42,6 +44,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Seconds an open connection may stay idle between requests.") var idleTimeout = 60
     @Option(help: "Seconds a client has to send a request's head, from its first byte.") var headerTimeout = 10
     @Option(help: "Seconds a client has to send a request's body, after its head.") var bodyTimeout = 30
+    @Option(help: "At most this many callback bodies are stored with one INSERT and one commit.") var storeBatch = 256
+    @Option(help: "At most this many of those batches are being stored at once.") var storeWriters = 1
+    @Option(help: "The applier applies at most this many stored callbacks per transaction.") var applyBatch = 2000
 
     func validate() throws {
         guard (0...65535).contains(port) else {
@@ -51,6 +56,11 @@ struct ServeCommand: AsyncParsableCommand {
             ("--idle-timeout", idleTimeout), ("--header-timeout", headerTimeout), ("--body-timeout", bodyTimeout),
         ] where value <= 0 {
             throw ValidationError("\(name) must be a positive number of seconds, not \(value).")
+        }
+        for (name, value) in [
+            ("--store-batch", storeBatch), ("--store-writers", storeWriters), ("--apply-batch", applyBatch),
+        ] where value <= 0 {
+            throw ValidationError("\(name) must be a positive number, not \(value).")
         }
         _ = try routeGroups()
     }
@@ -82,7 +92,8 @@ struct ServeCommand: AsyncParsableCommand {
             addressPolicy: try Self.policy(settings), spoolDirectory: URL(fileURLWithPath: settings.spoolDirectory),
             schedule: try RetrySchedule.load(from: env), routes: try routeGroups(env),
             idleTimeout: .seconds(idleTimeout), headerTimeout: .seconds(headerTimeout),
-            bodyTimeout: .seconds(bodyTimeout))
+            bodyTimeout: .seconds(bodyTimeout), storeBatchSize: storeBatch, storeWriters: storeWriters,
+            applyBatchSize: applyBatch)
         let pool = try Wiring.pool(env, connections: 16)
         let endpoint = CallbackEndpoint(configuration: configuration, pool: pool)
         var api: PaymentsAPI?
