@@ -22,8 +22,7 @@ struct ListConfigurations: AsyncParsableCommand {
     @OptionGroup var common: CommonOptions
 
     func run() async throws {
-        let env = try Context.environment(common)
-        let all = try await Configurations.list(try Context.database(env))
+        let all = try await Configurations.list(try Context.database(common))
         if common.json {
             try Context.printJSON(all)
         } else if all.isEmpty {
@@ -89,8 +88,7 @@ struct DisableConfiguration: AsyncParsableCommand {
     @Argument(help: "The configuration's name.") var name: String
 
     func run() async throws {
-        let env = try Context.environment(common)
-        try await refusingAccount { try await Configurations.disable(try Context.database(env), name: name) }
+        try await refusingAccount { try await Configurations.disable(try Context.database(common), name: name) }
         if common.json { try Context.printJSON(["name": name, "active": "false"]) } else { print("Disabled.") }
     }
 }
