@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import ReconCore
 import ReconOperations
+import ReconPostgres
 
 struct ConfigCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -71,11 +72,11 @@ struct AddConfiguration: AsyncParsableCommand {
         let summary = try await refusingAccount {
             try await Configurations.add(
                 try Context.database(env), secretsKey: key,
-                NewMpesaConfiguration(
+                MpesaConfigurationSettings(
                     name: name, environment: environment, baseURL: baseURL, shortcode: shortcode,
                     partyType: partyType, tillNumber: tillNumber, callbackURL: callbackURL, b2cShortcode: b2cShortcode,
-                    b2cInitiatorName: b2cInitiatorName, b2cResultURL: b2cResultURL, b2cTimeoutURL: b2cTimeoutURL,
-                    secrets: secrets))
+                    b2cInitiatorName: b2cInitiatorName, b2cResultURL: b2cResultURL, b2cTimeoutURL: b2cTimeoutURL),
+                secrets: secrets)
         }
         if common.json { try Context.printJSON(summary) } else { print("Configuration \(summary.id) \(name) added.") }
     }
