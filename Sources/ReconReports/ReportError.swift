@@ -60,21 +60,6 @@ public struct ReportError: Error, Sendable, CustomStringConvertible, CustomDebug
     /// Detail that may contain user data (a rejected sheet name); only in `debugDescription`.
     var detail: String?
 
-    /// An error; `detail` goes only to `debugDescription`.
-    public init(
-        code: Code, operation: String, message: String, path: String? = nil, row: UInt32? = nil,
-        column: UInt16? = nil, underlyingCode: Int32? = nil, detail: String? = nil
-    ) {
-        self.code = code
-        self.operation = operation
-        self.message = message
-        self.path = path
-        self.row = row
-        self.column = column
-        self.underlyingCode = underlyingCode
-        self.detail = detail
-    }
-
     public var description: String {
         var text = "report \(operation) failed (\(code)): \(message)"
         if let row, let column { text += " at row \(row), column \(column) (zero-based)" }
