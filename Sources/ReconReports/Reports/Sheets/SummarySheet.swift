@@ -4,7 +4,7 @@ import ReconPostgres
 
 /// One line of the Summary sheet: a section, what is counted, how many, how much.
 struct SummaryLine: Sendable, Hashable {
-    var section: String
+    var section: ReportSummary.Section
     /// Text, or a date for the per-day lines.
     var item: ReportValue
     var count: Int64?
@@ -13,7 +13,7 @@ struct SummaryLine: Sendable, Hashable {
     /// (indexes into the Summary's lines).
     var difference: [Int]?
 
-    init(_ section: String, _ item: ReportValue, count: Int64? = nil, amount: Money? = nil) {
+    init(_ section: ReportSummary.Section, _ item: ReportValue, count: Int64? = nil, amount: Money? = nil) {
         self.section = section
         self.item = item
         self.count = count
@@ -28,7 +28,7 @@ struct SummaryLine: Sendable, Hashable {
         ReportColumn("amount_kes", "Amount (KES)", .money, width: 16),
     ]
 
-    var values: [ReportValue] { [.text(section), item, .integer(count), .money(amount)] }
+    var values: [ReportValue] { [.text(section.rawValue), item, .integer(count), .money(amount)] }
 
     /// The workbook's columns: sections are headings there, so a line is its item, count and amount.
     static let workbookColumns = [
@@ -58,18 +58,18 @@ struct ReportSummary: Sendable {
     ]
 
     /// Section names, in the order a finance reader meets them.
-    enum Section {
-        static let report = "Report"
-        static let money = "Money in the period"
-        static let started = "Payments started in the period, by outcome"
-        static let byCourse = "Collected by course"
-        static let byDay = "Collected by day (EAT)"
-        static let byChannel = "Collected by how it was confirmed"
-        static let receipts = "Receipts pending"
-        static let open = "Awaiting a verdict (Pending sheet)"
-        static let exceptions = "Exceptions (Exceptions sheet)"
-        static let refunds = "Refunds (Refunds sheet)"
-        static let statement = "Balance proof against the M-Pesa statement (Statement sheet)"
+    enum Section: String, Sendable {
+        case report = "Report"
+        case money = "Money in the period"
+        case started = "Payments started in the period, by outcome"
+        case byCourse = "Collected by course"
+        case byDay = "Collected by day (EAT)"
+        case byChannel = "Collected by how it was confirmed"
+        case receipts = "Receipts pending"
+        case open = "Awaiting a verdict (Pending sheet)"
+        case exceptions = "Exceptions (Exceptions sheet)"
+        case refunds = "Refunds (Refunds sheet)"
+        case statement = "Balance proof against the M-Pesa statement (Statement sheet)"
     }
 
     /// Runs the Summary's queries; they use the same conditions as the sheets' queries.
@@ -304,7 +304,7 @@ struct ReportSummary: Sendable {
             amount: try amount("other_amount"))
     }
 
-    mutating func add(_ section: String, _ item: ReportValue, count: Int64? = nil, amount: Money? = nil) {
+    mutating func add(_ section: Section, _ item: ReportValue, count: Int64? = nil, amount: Money? = nil) {
         lines.append(SummaryLine(section, item, count: count, amount: amount))
     }
 
@@ -312,7 +312,7 @@ struct ReportSummary: Sendable {
     /// line when asked; returns the total.
     @discardableResult
     mutating func addFixed(
-        _ section: String, _ keys: [String], _ values: [String: ReportTotal], total: Bool
+        _ section: Section, _ keys: [String], _ values: [String: ReportTotal], total: Bool
     ) throws(ReportError) -> ReportTotal {
         var sum = ReportTotal(count: 0, amount: .zero)
         for key in keys + values.keys.filter({ !keys.contains($0) }).sorted() {
