@@ -274,9 +274,9 @@ public enum DemoRunner {
             try await LedgerCheck.compare(db, ledger: await simulator.ledger())
         }
         say(
-            "10. Checked against the simulator's ledger: \(check.matching)/\(check.transactions) payments right, "
-                + "\(check.receiptsPending) receipt(s) pending where the callback was lost, "
-                + "\(check.payouts) payout(s), refunds paid twice: \(check.refundsPaidTwice), mismatches: \(check.mismatches.count)."
+            "10. Checked against the simulator's ledger: \(check.payments.matching)/\(check.payments.transactions) payments right, "
+                + "\(check.payments.receiptsPending) receipt(s) pending where the callback was lost, "
+                + "\(check.payouts.made) payout(s), refunds paid twice: \(check.payouts.refundsPaidTwice), mismatches: \(check.mismatches.count)."
         )
         for mismatch in check.mismatches { say("    mismatch: \(mismatch)") }
 

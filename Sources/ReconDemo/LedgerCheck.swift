@@ -4,17 +4,28 @@ public import ReconPostgres
 
 /// Compares the database with the simulator's ledger of what really happened (DESIGN §9 "Reliability").
 public struct LedgerCheck: Sendable, Codable, Equatable {
-    /// STK transactions in the ledger.
-    public var transactions = 0
-    /// Payments whose state, receipt and amount match the ledger.
-    public var matching = 0
-    /// Completed payments whose receipt is still pending (allowed only where the callback was lost).
-    public var receiptsPending = 0
-    /// Payments still pending.
-    public var stillPending = 0
-    /// Payouts M-Pesa really made, and those that no refund row explains or that paid one refund twice.
-    public var payouts = 0
-    public var refundsPaidTwice = 0
+    /// The ledger's STK transactions against our payments.
+    public struct Payments: Sendable, Codable, Equatable {
+        /// STK transactions in the ledger.
+        public var transactions = 0
+        /// Payments whose state, receipt and amount match the ledger.
+        public var matching = 0
+        /// Completed payments whose receipt is still pending (allowed only where the callback was lost).
+        public var receiptsPending = 0
+        /// Payments still pending.
+        public var stillPending = 0
+    }
+
+    /// The ledger's B2C payouts against our refunds.
+    public struct Payouts: Sendable, Codable, Equatable {
+        /// Payouts M-Pesa really made.
+        public var made = 0
+        /// Of those, the ones no refund row explains or that paid one refund twice.
+        public var refundsPaidTwice = 0
+    }
+
+    public var payments = Payments()
+    public var payouts = Payouts()
     /// Every difference found, one line each (no phone numbers).
     public var mismatches: [String] = []
 
@@ -25,7 +36,7 @@ public struct LedgerCheck: Sendable, Codable, Equatable {
 
     static func compare(_ db: isolated PostgresConnection, ledger: Ledger) throws -> LedgerCheck {
         var check = LedgerCheck()
-        check.transactions = ledger.stk.count
+        check.payments.transactions = ledger.stk.count
         var rows: [String: PaymentOutcome] = [:]
         for outcome in try OutcomeStore.paymentOutcomes(db) { rows[outcome.checkoutRequestID] = outcome }
         let enrolled = Set(try OutcomeStore.activeEnrollments(db).map { "\($0.userID)/\($0.courseID)" })
@@ -43,7 +54,7 @@ public struct LedgerCheck: Sendable, Codable, Equatable {
             case .undocumentedCode: expected = ["unknown"]
             case .neverResolves: expected = ["pending", "unknown"]
             }
-            if row.status == "pending" { check.stillPending += 1 }
+            if row.status == "pending" { check.payments.stillPending += 1 }
             guard expected.contains(row.status) else {
                 check.mismatches.append("\(id): \(row.status), but the ledger says \(transaction.outcome.rawValue)")
                 continue
@@ -51,7 +62,7 @@ public struct LedgerCheck: Sendable, Codable, Equatable {
             if transaction.outcome == .paid {
                 paidCourses.insert("\(row.userID)/\(row.courseID)")
                 if row.receipt == nil {
-                    check.receiptsPending += 1
+                    check.payments.receiptsPending += 1
                     guard transaction.delivery == .lost else {
                         check.mismatches.append("\(id): receipt pending although its callback was delivered")
                         continue
@@ -71,7 +82,7 @@ public struct LedgerCheck: Sendable, Codable, Equatable {
                     continue
                 }
             }
-            check.matching += 1
+            check.payments.matching += 1
         }
         for id in rows.keys.sorted() { check.mismatches.append("\(id): in payments but not in the ledger") }
 
@@ -81,9 +92,9 @@ public struct LedgerCheck: Sendable, Codable, Equatable {
             refunds[outcome.originatorConversationID] = outcome.status
         }
         for payout in ledger.payouts where payout.paid {
-            check.payouts += 1
+            check.payouts.made += 1
             guard let status = refunds[payout.originatorConversationID] else {
-                check.refundsPaidTwice += 1
+                check.payouts.refundsPaidTwice += 1
                 check.mismatches.append("payout \(payout.originatorConversationID): no refund row explains it")
                 continue
             }

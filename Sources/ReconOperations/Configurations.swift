@@ -5,44 +5,7 @@ public import ReconCore
 import ReconHTTP
 internal import ReconIdentity
 public import ReconJobs
-import ReconPostgres
-
-/// What `config add` stores: plain settings and the secrets to seal.
-public struct NewMpesaConfiguration: Sendable {
-    public var name: String
-    public var environment: String
-    public var baseURL: String?
-    public var shortcode: String
-    public var partyType: String
-    public var tillNumber: String?
-    public var callbackURL: String
-    public var b2cShortcode: String?
-    public var b2cInitiatorName: String?
-    public var b2cResultURL: String?
-    public var b2cTimeoutURL: String?
-    /// Secrets by name: `passkey`, `consumer_key`, `consumer_secret`, optional `initiator_password`.
-    public var secrets: [String: String]
-
-    /// A value.
-    public init(
-        name: String, environment: String, baseURL: String?, shortcode: String, partyType: String,
-        tillNumber: String?, callbackURL: String, b2cShortcode: String?, b2cInitiatorName: String?,
-        b2cResultURL: String?, b2cTimeoutURL: String?, secrets: [String: String]
-    ) {
-        self.name = name
-        self.environment = environment
-        self.baseURL = baseURL
-        self.shortcode = shortcode
-        self.partyType = partyType
-        self.tillNumber = tillNumber
-        self.callbackURL = callbackURL
-        self.b2cShortcode = b2cShortcode
-        self.b2cInitiatorName = b2cInitiatorName
-        self.b2cResultURL = b2cResultURL
-        self.b2cTimeoutURL = b2cTimeoutURL
-        self.secrets = secrets
-    }
-}
+public import ReconPostgres
 
 /// A configuration as `config list` shows it: no secret, only whether each is set.
 public struct MpesaConfigurationSummary: Sendable, Codable, Equatable {
@@ -53,38 +16,46 @@ public struct MpesaConfigurationSummary: Sendable, Codable, Equatable {
     public var partyType: String
     public var active: Bool
     public var hasB2C: Bool
+
+    /// The summary of a stored record (`id`: the one the database gave it).
+    init(id: Int64, _ record: MpesaConfigurationRecord) {
+        self.id = id
+        name = record.name
+        environment = record.environment
+        shortcode = record.shortcode
+        partyType = record.partyType
+        active = record.isActive
+        hasB2C = record.b2cInitiatorPasswordSealed != nil
+    }
 }
 
 /// `config add|list|disable`: the guide's MpesaConfiguration, secrets sealed with `RECON_SECRETS_KEY`.
 public enum Configurations {
-    /// Seals the secrets and stores the configuration.
+    /// Seals the secrets (by name: `passkey`, `consumer_key`, `consumer_secret`, optional `initiator_password`)
+    /// and stores the configuration.
     public static func add(
-        _ settings: DatabaseSettings, secretsKey: String, _ new: NewMpesaConfiguration
+        _ settings: DatabaseSettings, secretsKey: String, _ configuration: MpesaConfigurationSettings,
+        secrets: [String: String]
     ) async throws -> MpesaConfigurationSummary {
         let box = try SecretBox(encodedKey: secretsKey)
-        for required in ["passkey", "consumer_key", "consumer_secret"] where (new.secrets[required] ?? "").isEmpty {
+        for required in ["passkey", "consumer_key", "consumer_secret"] where (secrets[required] ?? "").isEmpty {
             throw AccountRefusal("the secret \(required) is missing (give it on stdin as \(required)=VALUE)")
         }
-        let context = "mpesa_configurations:\(new.name)"
+        let context = "mpesa_configurations:\(configuration.name)"
         let record = MpesaConfigurationRecord(
-            name: new.name, environment: new.environment, baseURL: new.baseURL, shortcode: new.shortcode,
-            partyType: new.partyType, tillNumber: new.tillNumber,
-            passkeySealed: try box.seal(new.secrets["passkey"] ?? "", context: context),
-            consumerKeySealed: try box.seal(new.secrets["consumer_key"] ?? "", context: context),
-            consumerSecretSealed: try box.seal(new.secrets["consumer_secret"] ?? "", context: context),
-            callbackURL: new.callbackURL, b2cShortcode: new.b2cShortcode, b2cInitiatorName: new.b2cInitiatorName,
-            b2cInitiatorPasswordSealed: try new.secrets["initiator_password"].map { password throws(IdentityError) in
+            settings: configuration,
+            passkeySealed: try box.seal(secrets["passkey"] ?? "", context: context),
+            consumerKeySealed: try box.seal(secrets["consumer_key"] ?? "", context: context),
+            consumerSecretSealed: try box.seal(secrets["consumer_secret"] ?? "", context: context),
+            b2cInitiatorPasswordSealed: try secrets["initiator_password"].map { password throws(IdentityError) in
                 try box.seal(password, context: context)
-            },
-            b2cResultURL: new.b2cResultURL, b2cTimeoutURL: new.b2cTimeoutURL)
+            })
         let id = try await withConnectionPool(settings) { pool in
             try await pool.withConnection { db in
                 try await db.run { db throws(PostgresError) in try ConfigurationStore.insert(db, record) }
             }
         }
-        return MpesaConfigurationSummary(
-            id: id, name: new.name, environment: new.environment, shortcode: new.shortcode,
-            partyType: new.partyType, active: true, hasB2C: record.b2cInitiatorPasswordSealed != nil)
+        return MpesaConfigurationSummary(id: id, record)
     }
 
     /// Every configuration.
@@ -92,11 +63,7 @@ public enum Configurations {
         try await withConnectionPool(settings) { pool in
             try await pool.withConnection { db in
                 try await db.run { db throws(PostgresError) in
-                    try ConfigurationStore.list(db).map {
-                        MpesaConfigurationSummary(
-                            id: $0.id, name: $0.name, environment: $0.environment, shortcode: $0.shortcode,
-                            partyType: $0.partyType, active: $0.isActive, hasB2C: $0.b2cInitiatorPasswordSealed != nil)
-                    }
+                    try ConfigurationStore.list(db).map { MpesaConfigurationSummary(id: $0.id, $0) }
                 }
             }
         }

@@ -1,47 +1,9 @@
+public import ReconCore
+
 /// Why a report file could not be written; safe to print (it never carries cell contents).
 public struct ReportError: Error, Sendable, CustomStringConvertible, CustomDebugStringConvertible {
     /// The kind of failure; new kinds may be added.
-    public struct Code: Sendable, Hashable, CustomStringConvertible {
-        private enum Base: String, Sendable {
-            case library = "library error"
-            case io = "I/O error"
-            case invalidSheetName = "invalid sheet name"
-            case foreignSheet = "sheet of another workbook"
-            case rowOutOfOrder = "row out of order"
-            case valueOutOfRange = "value out of range"
-            case invalidArgument = "invalid argument"
-            case inconsistent = "inconsistent report"
-            case tooManyRows = "too many rows"
-        }
-
-        private let base: Base
-
-        private init(_ base: Base) {
-            self.base = base
-        }
-
-        /// libxlsxwriter returned an error; `message` is its own text.
-        public static let library = Code(.library)
-        /// A file could not be opened, written, synced or closed; `message` is the system's text.
-        public static let io = Code(.io)
-        /// A worksheet name Excel would refuse (too long, a forbidden character, empty, or already used).
-        public static let invalidSheetName = Code(.invalidSheetName)
-        /// A sheet handle was used with a workbook other than the one that made it.
-        public static let foreignSheet = Code(.foreignSheet)
-        /// In constant-memory mode a row was written after a later row of the same sheet.
-        public static let rowOutOfOrder = Code(.rowOutOfOrder)
-        /// A number or date that the file format cannot hold exactly.
-        public static let valueOutOfRange = Code(.valueOutOfRange)
-        /// An argument that can never be valid (an embedded NUL, a column width above 255, a bad calendar day).
-        public static let invalidArgument = Code(.invalidArgument)
-
-        /// A sheet's rows disagree with the Summary read in the same snapshot: nothing is published.
-        public static let inconsistent = Code(.inconsistent)
-        /// A sheet has more rows than a worksheet holds (1,048,574 under the header, with the totals row).
-        public static let tooManyRows = Code(.tooManyRows)
-
-        public var description: String { base.rawValue }
-    }
+    public typealias Code = CodedError<ReportErrorCodes>.Code
 
     /// The kind of failure.
     public var code: Code
@@ -60,21 +22,6 @@ public struct ReportError: Error, Sendable, CustomStringConvertible, CustomDebug
     /// Detail that may contain user data (a rejected sheet name); only in `debugDescription`.
     var detail: String?
 
-    /// An error; `detail` goes only to `debugDescription`.
-    public init(
-        code: Code, operation: String, message: String, path: String? = nil, row: UInt32? = nil,
-        column: UInt16? = nil, underlyingCode: Int32? = nil, detail: String? = nil
-    ) {
-        self.code = code
-        self.operation = operation
-        self.message = message
-        self.path = path
-        self.row = row
-        self.column = column
-        self.underlyingCode = underlyingCode
-        self.detail = detail
-    }
-
     public var description: String {
         var text = "report \(operation) failed (\(code)): \(message)"
         if let row, let column { text += " at row \(row), column \(column) (zero-based)" }
@@ -88,4 +35,28 @@ public struct ReportError: Error, Sendable, CustomStringConvertible, CustomDebug
         if let detail { text += " detail=\(detail)" }
         return text
     }
+}
+
+/// The codes of ``ReportError``.
+public enum ReportErrorCodes {}
+
+extension CodedError.Code where Domain == ReportErrorCodes {
+    /// libxlsxwriter returned an error; `message` is its own text.
+    public static var library: Self { Self(raw: "library error") }
+    /// A file could not be opened, written, synced or closed; `message` is the system's text.
+    public static var io: Self { Self(raw: "I/O error") }
+    /// A worksheet name Excel would refuse (too long, a forbidden character, empty, or already used).
+    public static var invalidSheetName: Self { Self(raw: "invalid sheet name") }
+    /// A sheet handle was used with a workbook other than the one that made it.
+    public static var foreignSheet: Self { Self(raw: "sheet of another workbook") }
+    /// In constant-memory mode a row was written after a later row of the same sheet.
+    public static var rowOutOfOrder: Self { Self(raw: "row out of order") }
+    /// A number or date that the file format cannot hold exactly.
+    public static var valueOutOfRange: Self { Self(raw: "value out of range") }
+    /// An argument that can never be valid (an embedded NUL, a column width above 255, a bad calendar day).
+    public static var invalidArgument: Self { Self(raw: "invalid argument") }
+    /// A sheet's rows disagree with the Summary read in the same snapshot: nothing is published.
+    public static var inconsistent: Self { Self(raw: "inconsistent report") }
+    /// A sheet has more rows than a worksheet holds (1,048,574 under the header, with the totals row).
+    public static var tooManyRows: Self { Self(raw: "too many rows") }
 }

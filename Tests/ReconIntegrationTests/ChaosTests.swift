@@ -69,11 +69,11 @@ struct ChaosTests {
         let lost = await stack.simulator.ledger().stk.filter { $0.delivery == .lost }.count
         let doubled = await stack.simulator.ledger().stk.filter { $0.delivery == .twice }.count
         print(
-            "chaos: \(check.transactions) payments, \(lost) callbacks lost, \(doubled) doubled; faults injected: "
+            "chaos: \(check.payments.transactions) payments, \(lost) callbacks lost, \(doubled) doubled; faults injected: "
                 + "\(faults.spikeArrest) spike arrests, \(faults.serverErrors) 5xx, \(faults.malformed) malformed, "
                 + "\(faults.invalidToken) refused tokens; mismatches found = \(check.mismatches.count), "
-                + "receipts pending = \(check.receiptsPending), refunds paid out = \(check.payouts), "
-                + "refunds paid twice = \(check.refundsPaidTwice)")
+                + "receipts pending = \(check.payments.receiptsPending), refunds paid out = \(check.payouts.made), "
+                + "refunds paid twice = \(check.payouts.refundsPaidTwice)")
         return check
     }
 
@@ -95,13 +95,15 @@ struct ChaosTests {
             await stack.simulator.setFaults(Faults())
             let check = try await Self.finish(stack)
             #expect(check.mismatches == [])
-            #expect(check.stillPending == 0 && check.matching == check.transactions && check.transactions == Self.size)
+            #expect(
+                check.payments.stillPending == 0 && check.payments.matching == check.payments.transactions
+                    && check.payments.transactions == Self.size)
             // Every refund ends paid exactly once or refused, as the ledger says.
             let refunds = try await stack.count("SELECT count(*) FROM refunds")
             let succeeded = try await stack.count("SELECT count(*) FROM refunds WHERE status = 'succeeded'")
             let failed = try await stack.count("SELECT count(*) FROM refunds WHERE status = 'failed'")
             #expect(refunds > 0 && succeeded + failed == refunds)
-            #expect(check.payouts == succeeded && check.refundsPaidTwice == 0)
+            #expect(check.payouts.made == succeeded && check.payouts.refundsPaidTwice == 0)
             try await Self.closeTheLoop(stack)
         }
     }
@@ -263,7 +265,7 @@ struct ChaosTests {
             await stack.simulator.setFaults(Faults())
             let check = try await Self.finish(stack)
             #expect(check.mismatches == [])
-            #expect(check.stillPending == 0)
+            #expect(check.payments.stillPending == 0)
         }
     }
 

@@ -19,8 +19,8 @@ struct DemoTests {
         try await TestDatabase(settings: TestDatabase.settings(database: name), name: name).drop()
         defer { try? FileManager.default.removeItem(at: reports) }
         #expect(result.check.mismatches.isEmpty)
-        #expect(result.check.transactions == 16 && result.check.matching == 16)
-        #expect(result.check.payouts == 2 && result.check.refundsPaidTwice == 0)
+        #expect(result.check.payments.transactions == 16 && result.check.payments.matching == 16)
+        #expect(result.check.payouts.made == 2 && result.check.payouts.refundsPaidTwice == 0)
         #expect(result.reports.contains { $0.hasSuffix(".xlsx") })
         for path in result.reports { #expect(FileManager.default.fileExists(atPath: path)) }
         #expect(lines.all.contains { $0.contains("refunds now 2 succeeded") })

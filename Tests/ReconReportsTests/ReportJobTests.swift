@@ -1,10 +1,11 @@
 import Foundation
 import ReconCore
 import ReconPostgres
-import ReconReports
 import ReconTestSupport
 import Synchronization
 import Testing
+
+@testable import ReconReports
 
 /// Golden files of the report's CSVs; `RECON_UPDATE_GOLDEN=1 swift test --filter ReportJobTests` rewrites them.
 enum Golden {
@@ -166,7 +167,7 @@ enum Golden {
             var options = try options(folder, [.csv, .xlsx])
             options.period = try ReportPeriod(first: day, last: day)
             let outcome = try await ReportJob.write(options, on: db)
-            #expect(outcome.settled == ReportTotal(count: 0, amount: .zero) && outcome.net == .zero)
+            #expect(outcome.settled == .zero && outcome.net == .zero)
             let settled = try contents("\(outcome.directory)/settled.csv")
             // A BOM first, so Excel on Windows reads UTF-8; then the header and no rows.
             #expect(settled.hasPrefix("\u{FEFF}receipt,paid_at_eat,") && settled.split(separator: "\r\n").count == 1)

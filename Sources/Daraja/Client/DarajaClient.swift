@@ -191,8 +191,10 @@ public final class DarajaClient: Sendable {
     /// Sends a B2C v3 payment with our own OriginatorConversationID (the refund's id, reused on any resend).
     public func b2cPayment(
         originatorConversationID: String, amount: Money, phone: MSISDN, remarks: String, occasion: String? = nil
-    ) async -> B2CSendOutcome {
-        guard let b2c = configuration.b2c else { return .invalid("B2C is not configured") }
+    ) async -> B2CSendVerdict {
+        guard let b2c = configuration.b2c else {
+            return .notSent(code: "invalid_request", message: "B2C is not configured")
+        }
         let request: B2CPaymentRequest
         do {
             request = try B2CPaymentRequest(
@@ -200,7 +202,7 @@ public final class DarajaClient: Sendable {
                 securityCredential: b2c.securityCredential, amount: amount, partyA: b2c.shortcode, partyB: phone,
                 remarks: remarks, queueTimeOutURL: b2c.timeoutURL, resultURL: b2c.resultURL, occasion: occasion)
         } catch {
-            return .invalid(error.description)
+            return .notSent(code: "invalid_request", message: error.description)
         }
         switch await post("/mpesa/b2c/v3/paymentrequest", body: request.jsonBody(), api: .b2c) {
         case .failure(.noToken(let reason)): return .throttled(code: "no token: \(reason)")
@@ -215,7 +217,7 @@ public final class DarajaClient: Sendable {
             case .duplicateOriginatorConversationID: return .alreadyAccepted
             case .throttled(let code): return .throttled(code: code)
             case .badRequest, .tokenInvalid:
-                return .rejected(code: error?.code ?? "HTTP \(response.status)", message: error?.message ?? "")
+                return .notSent(code: error?.code ?? "HTTP \(response.status)", message: error?.message ?? "")
             default:
                 return .uncertain("B2C answered HTTP \(response.status) \(error?.code ?? "")")
             }

@@ -97,22 +97,6 @@ public enum StkPushOutcome: Sendable, Equatable {
     case noAnswer(String)
 }
 
-/// What a B2C payment request led to.
-public enum B2CSendOutcome: Sendable, Equatable {
-    /// Accepted; the result comes to the ResultURL.
-    case accepted(conversationID: String)
-    /// `500.002.1001`: this OriginatorConversationID was accepted before: the first send got through.
-    case alreadyAccepted
-    /// Refused synchronously: nothing was sent.
-    case rejected(code: String, message: String)
-    /// Throttled: nothing was sent; try later.
-    case throttled(code: String)
-    /// Refused before sending: the request breaks a rule.
-    case invalid(String)
-    /// No usable answer: it may or may not have been accepted; Transaction Status decides, never a blind resend.
-    case uncertain(String)
-}
-
 /// What a Transaction Status request led to (the answer itself comes to the ResultURL).
 public enum StatusQueryOutcome: Sendable, Equatable {
     /// Accepted: the result will name these ids.

@@ -75,12 +75,6 @@ public struct PaymentFinding: Sendable, Equatable {
     public var kind: ExceptionKind
     /// What happened, without phone numbers.
     public var detail: String
-
-    /// A finding.
-    public init(kind: ExceptionKind, detail: String) {
-        self.kind = kind
-        self.detail = detail
-    }
 }
 
 /// What applying one answer does to a payment.

@@ -125,21 +125,5 @@ public struct ReconcileFinding: Sendable, Equatable {
     public var received: Money?
     /// What is wrong, for people; never a phone number.
     public var detail: String
-    public var action: ReconcileAction
-
-    /// A finding.
-    public init(
-        key: FindingKey, paymentID: Int64? = nil, enrollmentID: Int64? = nil,
-        callbackID: Int64? = nil, expected: Money? = nil, received: Money? = nil, detail: String,
-        action: ReconcileAction = .none
-    ) {
-        self.key = key
-        self.paymentID = paymentID
-        self.enrollmentID = enrollmentID
-        self.callbackID = callbackID
-        self.expected = expected
-        self.received = received
-        self.detail = detail
-        self.action = action
-    }
+    public var action: ReconcileAction = .none
 }

@@ -1,10 +1,11 @@
-/// What a B2C send led to, in the refund's terms (the Daraja client's outcome, mapped by the dispatcher).
+/// What a B2C send led to, in the refund's terms: the Daraja client's answer to a B2C payment request.
 public enum B2CSendVerdict: Sendable, Equatable {
     /// Accepted; the result comes to the ResultURL.
     case accepted(conversationID: String)
     /// `500.002.1001`: this OriginatorConversationID was accepted before, so the first send got through.
     case alreadyAccepted
-    /// Refused before anything was paid (a bad request, an invalid number): the refund failed.
+    /// Refused before anything was paid (a bad request, an invalid number, a request that breaks a rule and was
+    /// never sent, with code `invalid_request`): the refund failed.
     case notSent(code: String, message: String)
     /// Throttled: nothing was sent; send again later with the same id.
     case throttled(code: String)

@@ -42,7 +42,7 @@ public struct StatementHeader: Sendable, Equatable, Codable {
 }
 
 /// The other party of a line as the statement shows it: `254712345678 - JANE DOE` or `25471****678 - JANE DOE`.
-public struct StatementParty: Sendable, Equatable, Codable {
+public struct StatementParty: Sendable, Hashable, Codable {
     /// The identifier as shown: digits, with `*` where the portal masked them; `nil` when there is none.
     public var identifier: String?
     /// The name after ` - `.

@@ -167,11 +167,9 @@ public struct RefundDesk: Sendable {
     public func approve(
         _ id: Int64, who: Who, via channel: DecisionChannel, origin: String? = nil
     ) async throws -> RefundView {
-        let settings = self.settings
-        try await decide(id, who: who, via: channel, origin: origin) { state, name throws(RefundRefusal) in
+        try await decide(id, who: who, via: channel, origin: origin) { state, name, settings throws(RefundRefusal) in
             try RefundApproval.approve(state, id: id, by: name, settings: settings)
         }
-        return try await show(id)
     }
 
     /// Rejects a proposed refund with a reason; its finding is resolved as this admin's decision.
@@ -185,11 +183,9 @@ public struct RefundDesk: Sendable {
     public func reject(
         _ id: Int64, who: Who, reason: String, via channel: DecisionChannel, origin: String? = nil
     ) async throws -> RefundView {
-        let settings = self.settings
-        try await decide(id, who: who, via: channel, origin: origin) { state, name throws(RefundRefusal) in
+        try await decide(id, who: who, via: channel, origin: origin) { state, name, settings throws(RefundRefusal) in
             try RefundApproval.reject(state, id: id, by: name, reason: reason, settings: settings)
         }
-        return try await show(id)
     }
 
     /// Cancels an approved refund not yet sent (it becomes `rejected`; nothing is sent), as the admin with this email.
@@ -203,24 +199,25 @@ public struct RefundDesk: Sendable {
     public func cancel(
         _ id: Int64, who: Who, reason: String?, via channel: DecisionChannel, origin: String? = nil
     ) async throws -> RefundView {
-        let settings = self.settings
-        try await decide(id, who: who, via: channel, origin: origin) { state, name throws(RefundRefusal) in
+        try await decide(id, who: who, via: channel, origin: origin) { state, name, settings throws(RefundRefusal) in
             try RefundApproval.cancel(state, id: id, by: name, reason: reason, settings: settings)
         }
-        return try await show(id)
     }
 
+    /// Applies `rule` (given the refund's state, the deciding admin's email and the approval settings) to the refund
+    /// as the account `who`, and returns the refund as it now stands.
     private func decide(
         _ id: Int64, who: Who, via channel: DecisionChannel, origin: String?,
-        _ rule: @escaping @Sendable (RefundState, String) throws(RefundRefusal) -> RefundState
-    ) async throws {
+        _ rule: @escaping @Sendable (RefundState, String, ApprovalSettings) throws(RefundRefusal) -> RefundState
+    ) async throws -> RefundView {
+        let settings = self.settings
         try await pool.withConnection { db in
             try await db.withTransaction { db in
                 let acting = try AccountRef.acting(db, who, via: channel, origin: origin)
                 guard let refund = try RefundStore.load(db, id: id, forUpdate: true) else {
                     throw RefundRefusal(.notFound, "no refund with id \(id)")
                 }
-                let next = try rule(refund.state, acting.account.email)
+                let next = try rule(refund.state, acting.account.email, settings)
                 do {
                     try RefundStore.writeDecision(db, refund: refund, next: next, now: Date(), acting: acting)
                 } catch let error as PostgresError where error.isIntegrityViolation {
@@ -230,5 +227,6 @@ public struct RefundDesk: Sendable {
                 }
             }
         }
+        return try await show(id)
     }
 }

@@ -9,7 +9,7 @@ public protocol RefundGateway: Sendable {
     /// Sends one B2C v3 payment under our OriginatorConversationID.
     func b2cPayment(
         originatorConversationID: String, amount: Money, phone: MSISDN, remarks: String, occasion: String?
-    ) async -> B2CSendOutcome
+    ) async -> B2CSendVerdict
     /// Asks for the state of a transaction; the answer comes to the result URL.
     func transactionStatus(_ target: TransactionStatusRequest.Target, remarks: String) async -> StatusQueryOutcome
 }
@@ -131,10 +131,9 @@ public struct RefundDispatcher: Sendable {
             afterStep?(.sendingCommitted, claim.id)
             let verdict: B2CSendVerdict
             if let phone = try? MSISDN(parsing: claim.phone) {
-                verdict = Self.verdict(
-                    await gateway.b2cPayment(
-                        originatorConversationID: claim.originatorConversationID, amount: claim.amount, phone: phone,
-                        remarks: "Refund \(claim.id)", occasion: "refund"))
+                verdict = await gateway.b2cPayment(
+                    originatorConversationID: claim.originatorConversationID, amount: claim.amount, phone: phone,
+                    remarks: "Refund \(claim.id)", occasion: "refund")
             } else {
                 verdict = .notSent(code: "invalid_phone", message: "the payment's phone number is not an M-Pesa number")
             }
@@ -205,18 +204,6 @@ public struct RefundDispatcher: Sendable {
                     "Transaction Status not accepted; asked again later",
                     metadata: ["recon.refund_id": "\(refund.id)", "daraja.reason": "\(reason)"])
             }
-        }
-    }
-
-    /// The Daraja client's outcome in the refund's terms.
-    static func verdict(_ outcome: B2CSendOutcome) -> B2CSendVerdict {
-        switch outcome {
-        case .accepted(let conversationID): .accepted(conversationID: conversationID)
-        case .alreadyAccepted: .alreadyAccepted
-        case .rejected(let code, let message): .notSent(code: code, message: message)
-        case .invalid(let reason): .notSent(code: "invalid_request", message: reason)
-        case .throttled(let code): .throttled(code: code)
-        case .uncertain(let reason): .uncertain(reason)
         }
     }
 }

@@ -125,12 +125,6 @@ public struct RunProblem: Sendable, Codable, Equatable, CustomStringConvertible 
     /// What went wrong, safe to print (no token, secret or phone number).
     public var message: String
 
-    /// A problem of one step.
-    public init(step: Step, message: String) {
-        self.step = step
-        self.message = message
-    }
-
     public var description: String { "\(step.rawValue): \(message)" }
 
     /// Daraja unreachable or refusing the token for every query of the run (a partial outage is retried quietly).

@@ -12,18 +12,6 @@ public enum OpsStore {
         public var refundsApprovedUnsent: Int
         /// When the last `run` finished with every step done (Unix seconds); 0 when never.
         public var lastSuccessfulRun: Int64
-
-        /// A snapshot from its parts.
-        public init(
-            paymentsPending: Int, oldestPendingAgeSeconds: Int64, exceptionsOpen: [String: Int],
-            refundsApprovedUnsent: Int, lastSuccessfulRun: Int64
-        ) {
-            self.paymentsPending = paymentsPending
-            self.oldestPendingAgeSeconds = oldestPendingAgeSeconds
-            self.exceptionsOpen = exceptionsOpen
-            self.refundsApprovedUnsent = refundsApprovedUnsent
-            self.lastSuccessfulRun = lastSuccessfulRun
-        }
     }
 
     /// Refunds approved and not yet handed to B2C.

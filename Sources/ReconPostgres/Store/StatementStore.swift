@@ -220,13 +220,7 @@ public enum StatementStore {
     ) throws(PostgresError)
         -> [ReceiptPendingPayment]
     {
-        try db.query(
-            """
-            SELECT id, course_id, amount, phone, created_at FROM payments
-            WHERE status <> 'completed' AND mpesa_receipt IS NULL AND created_at >= \(from) AND created_at <= \(to)
-            ORDER BY id
-            """
-        ).map(ReceiptPendingPayment.init(row:))
+        try receiptless(db, "status <> 'completed' AND created_at >= \(from) AND created_at <= \(to)")
     }
 
     /// Completed payments whose receipt is still pending.
@@ -235,10 +229,17 @@ public enum StatementStore {
     ) throws(PostgresError)
         -> [ReceiptPendingPayment]
     {
+        try receiptless(db, "status = 'completed'")
+    }
+
+    /// Payments without a receipt that meet `condition`, by id.
+    private static func receiptless(
+        _ db: isolated PostgresConnection, _ condition: SQLQuery
+    ) throws(PostgresError) -> [ReceiptPendingPayment] {
         try db.query(
             """
             SELECT id, course_id, amount, phone, created_at FROM payments
-            WHERE status = 'completed' AND mpesa_receipt IS NULL ORDER BY id
+            WHERE \(condition) AND mpesa_receipt IS NULL ORDER BY id
             """
         ).map(ReceiptPendingPayment.init(row:))
     }

@@ -93,7 +93,7 @@ enum ReportAssembly {
         // In the workbook each section is a bold heading followed by its lines, as a finance statement reads.
         let columns = SummaryLine.workbookColumns
         var sections = 0
-        var previous: String?
+        var previous: ReportSummary.Section?
         for line in summary.lines where line.section != previous {
             sections += 1
             previous = line.section
@@ -107,7 +107,7 @@ enum ReportAssembly {
             if line.section != previous {
                 previous = line.section
                 if row > 1 { row += 1 }  // a blank row between sections
-                try workbook?.write(sheet, row: row, column: 0, cell: .text(line.section), format: .header)
+                try workbook?.write(sheet, row: row, column: 0, cell: .text(line.section.rawValue), format: .header)
                 row += 1
             }
             rowOfLine[index] = row

@@ -106,12 +106,6 @@ public struct ReportTotal: Sendable, Hashable {
     public var count: Int64
     /// Their amount.
     public var amount: Money
-
-    /// A total.
-    public init(count: Int64, amount: Money) {
-        self.count = count
-        self.amount = amount
-    }
 }
 
 /// What a report run wrote: for the CLI's output, `--json`, and `run`'s job summary.

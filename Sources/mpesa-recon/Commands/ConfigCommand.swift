@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import ReconCore
 import ReconOperations
+import ReconPostgres
 
 struct ConfigCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -22,8 +23,7 @@ struct ListConfigurations: AsyncParsableCommand {
     @OptionGroup var common: CommonOptions
 
     func run() async throws {
-        let env = try Context.environment(common)
-        let all = try await Configurations.list(try Context.database(env))
+        let all = try await Configurations.list(try Context.database(common))
         if common.json {
             try Context.printJSON(all)
         } else if all.isEmpty {
@@ -72,11 +72,11 @@ struct AddConfiguration: AsyncParsableCommand {
         let summary = try await refusingAccount {
             try await Configurations.add(
                 try Context.database(env), secretsKey: key,
-                NewMpesaConfiguration(
+                MpesaConfigurationSettings(
                     name: name, environment: environment, baseURL: baseURL, shortcode: shortcode,
                     partyType: partyType, tillNumber: tillNumber, callbackURL: callbackURL, b2cShortcode: b2cShortcode,
-                    b2cInitiatorName: b2cInitiatorName, b2cResultURL: b2cResultURL, b2cTimeoutURL: b2cTimeoutURL,
-                    secrets: secrets))
+                    b2cInitiatorName: b2cInitiatorName, b2cResultURL: b2cResultURL, b2cTimeoutURL: b2cTimeoutURL),
+                secrets: secrets)
         }
         if common.json { try Context.printJSON(summary) } else { print("Configuration \(summary.id) \(name) added.") }
     }
@@ -89,8 +89,7 @@ struct DisableConfiguration: AsyncParsableCommand {
     @Argument(help: "The configuration's name.") var name: String
 
     func run() async throws {
-        let env = try Context.environment(common)
-        try await refusingAccount { try await Configurations.disable(try Context.database(env), name: name) }
+        try await refusingAccount { try await Configurations.disable(try Context.database(common), name: name) }
         if common.json { try Context.printJSON(["name": name, "active": "false"]) } else { print("Disabled.") }
     }
 }

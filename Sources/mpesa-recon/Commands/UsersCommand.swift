@@ -80,8 +80,7 @@ struct ListUsers: AsyncParsableCommand {
     @OptionGroup var common: CommonOptions
 
     func run() async throws {
-        let env = try Context.environment(common)
-        let accounts = try await Accounts.list(try Context.database(env))
+        let accounts = try await Accounts.list(try Context.database(common))
         try Context.show(AccountListView(accounts), json: common.json)
     }
 }
@@ -95,9 +94,8 @@ struct DisableUser: AsyncParsableCommand {
     @Flag(help: "Enable the account again instead.") var enable = false
 
     func run() async throws {
-        let env = try Context.environment(common)
         let account = try await refusingAccount {
-            try await Accounts.setActive(try Context.database(env), email: email, active: enable)
+            try await Accounts.setActive(try Context.database(common), email: email, active: enable)
         }
         try Context.show(AccountView(account), json: common.json)
     }

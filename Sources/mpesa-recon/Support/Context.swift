@@ -47,6 +47,11 @@ enum Context {
         try DatabaseSettings.load(from: env)
     }
 
+    /// The database settings of the command's settings, for a command that needs nothing else from them.
+    static func database(_ options: CommonOptions) throws -> DatabaseSettings {
+        try database(environment(options))
+    }
+
     /// Finds `sql/`: the flag, `RECON_SQL_DIR`, `./sql`, or the checkout the executable was built in.
     static func migrationsDirectory(flag: String?, env: Environment) throws -> URL {
         do {

@@ -10,8 +10,7 @@ struct StatementRow: ReportRowModel, Hashable {
     var lineClass: String
     var details: String
     var reasonType: String?
-    var partyIdentifier: String?
-    var partyName: String?
+    var party: StatementParty
     var accountNumber: String?
     var paidIn: Money
     var withdrawn: Money
@@ -54,8 +53,9 @@ struct StatementRow: ReportRowModel, Hashable {
         lineClass = try reader.next("line_class", String.self)
         details = try reader.next("details", String.self)
         reasonType = try reader.optional("reason_type", String.self)
-        partyIdentifier = try reader.optional("party_identifier", String.self)
-        partyName = try reader.optional("party_name", String.self)
+        party = StatementParty(
+            identifier: try reader.optional("party_identifier", String.self),
+            name: try reader.optional("party_name", String.self))
         accountNumber = try reader.optional("account_number", String.self)
         paidIn = try reader.next("paid_in", Money.self)
         withdrawn = try reader.next("withdrawn", Money.self)
@@ -79,13 +79,13 @@ struct StatementRow: ReportRowModel, Hashable {
 
     func values(_ scope: ReportScope) -> [ReportValue] {
         // The portal usually masks the party already (25471****678); a whole number is masked like ours.
-        let party: ReportValue =
-            partyIdentifier.map { $0.contains("*") ? .text($0) : scope.phone($0) } ?? .empty
+        let identifier: ReportValue =
+            party.identifier.map { $0.contains("*") ? .text($0) : scope.phone($0) } ?? .empty
         return [
             .text(receipt), .dateTime(completedAt), .text(lineClass), .text(matchedTo),
             .text(finding?.replacingOccurrences(of: "_", with: " ")), .money(paidIn), .money(withdrawn),
             .money(balance), .integer(paymentID), .integer(refundID), .text(reasonType), scope.freeText(details),
-            party, .text(partyName), .text(accountNumber), .integer(importID), .integer(rowNumber),
+            identifier, .text(party.name), .text(accountNumber), .integer(importID), .integer(rowNumber),
         ]
     }
 }

@@ -4,7 +4,7 @@ import ReconPostgres
 
 /// One line of the Summary sheet: a section, what is counted, how many, how much.
 struct SummaryLine: Sendable, Hashable {
-    var section: String
+    var section: ReportSummary.Section
     /// Text, or a date for the per-day lines.
     var item: ReportValue
     var count: Int64?
@@ -13,7 +13,7 @@ struct SummaryLine: Sendable, Hashable {
     /// (indexes into the Summary's lines).
     var difference: [Int]?
 
-    init(_ section: String, _ item: ReportValue, count: Int64? = nil, amount: Money? = nil) {
+    init(_ section: ReportSummary.Section, _ item: ReportValue, count: Int64? = nil, amount: Money? = nil) {
         self.section = section
         self.item = item
         self.count = count
@@ -28,7 +28,7 @@ struct SummaryLine: Sendable, Hashable {
         ReportColumn("amount_kes", "Amount (KES)", .money, width: 16),
     ]
 
-    var values: [ReportValue] { [.text(section), item, .integer(count), .money(amount)] }
+    var values: [ReportValue] { [.text(section.rawValue), item, .integer(count), .money(amount)] }
 
     /// The workbook's columns: sections are headings there, so a line is its item, count and amount.
     static let workbookColumns = [
@@ -47,8 +47,8 @@ struct ReportSummary: Sendable {
     var expectedRows: [ReportSheet: Int] = [:]
     /// The amount column total of the Settled, Refunds and Pending sheets.
     var expectedAmounts: [ReportSheet: Money] = [:]
-    var settled = ReportTotal(count: 0, amount: .zero)
-    var refunded = ReportTotal(count: 0, amount: .zero)
+    var settled = ReportTotal.zero
+    var refunded = ReportTotal.zero
     var net = Money.zero
 
     static let paymentStatuses = ["pending", "completed", "failed", "unknown"]
@@ -58,18 +58,18 @@ struct ReportSummary: Sendable {
     ]
 
     /// Section names, in the order a finance reader meets them.
-    enum Section {
-        static let report = "Report"
-        static let money = "Money in the period"
-        static let started = "Payments started in the period, by outcome"
-        static let byCourse = "Collected by course"
-        static let byDay = "Collected by day (EAT)"
-        static let byChannel = "Collected by how it was confirmed"
-        static let receipts = "Receipts pending"
-        static let open = "Awaiting a verdict (Pending sheet)"
-        static let exceptions = "Exceptions (Exceptions sheet)"
-        static let refunds = "Refunds (Refunds sheet)"
-        static let statement = "Balance proof against the M-Pesa statement (Statement sheet)"
+    enum Section: String, Sendable {
+        case report = "Report"
+        case money = "Money in the period"
+        case started = "Payments started in the period, by outcome"
+        case byCourse = "Collected by course"
+        case byDay = "Collected by day (EAT)"
+        case byChannel = "Collected by how it was confirmed"
+        case receipts = "Receipts pending"
+        case open = "Awaiting a verdict (Pending sheet)"
+        case exceptions = "Exceptions (Exceptions sheet)"
+        case refunds = "Refunds (Refunds sheet)"
+        case statement = "Balance proof against the M-Pesa statement (Statement sheet)"
     }
 
     /// Runs the Summary's queries; they use the same conditions as the sheets' queries.
@@ -99,8 +99,7 @@ struct ReportSummary: Sendable {
         summary.net = net
         let collectedLine = summary.lines.count
         summary.add(
-            Section.money, .text("collected: payments completed in the period (Settled sheet)"),
-            count: summary.settled.count, amount: summary.settled.amount)
+            Section.money, .text("collected: payments completed in the period (Settled sheet)"), summary.settled)
         summary.add(
             Section.money, .text("refunded: refunds paid back in the period"), count: summary.refunded.count,
             amount: summary.refunded.amount)
@@ -113,9 +112,9 @@ struct ReportSummary: Sendable {
         let started = try groups(db.query(ReportQueries.startedByStatus(period.start, period.end)))
         var startedCount: Int64 = 0
         for status in Self.paymentStatuses + started.keys.filter({ !Self.paymentStatuses.contains($0) }).sorted() {
-            let value = started[status] ?? ReportTotal(count: 0, amount: .zero)
+            let value = started[status] ?? .zero
             startedCount += value.count
-            summary.add(Section.started, .text(Self.outcomeLabel(status)), count: value.count, amount: value.amount)
+            summary.add(Section.started, .text(Self.outcomeLabel(status)), value)
         }
         summary.add(
             Section.started, .text("payments started (count only: outcomes are not added up)"), count: startedCount)
@@ -151,12 +150,12 @@ struct ReportSummary: Sendable {
         summary.expectedRows[.exceptions] = Int(exceptionCount)
 
         let refunds = try groups(db.query(ReportQueries.refundsByStatus(period.start, period.end)))
-        var refundTotal = ReportTotal(count: 0, amount: .zero)
+        var refundTotal = ReportTotal.zero
         for status in Self.refundStatuses + refunds.keys.filter({ !Self.refundStatuses.contains($0) }).sorted() {
-            let value = refunds[status] ?? ReportTotal(count: 0, amount: .zero)
+            let value = refunds[status] ?? .zero
             refundTotal.count += value.count
             refundTotal.amount = try refundTotal.amount.addingChecked(value.amount)
-            summary.add(Section.refunds, .text(status), count: value.count, amount: value.amount)
+            summary.add(Section.refunds, .text(status), value)
         }
         summary.add(Section.refunds, .text("refunds (count only: outcomes are not added up)"), count: refundTotal.count)
         summary.expectedRows[.refunds] = Int(refundTotal.count)
@@ -181,10 +180,9 @@ struct ReportSummary: Sendable {
         var courses: [(title: String, id: Int64, total: ReportTotal)] = []
         var days: [CivilDate: ReportTotal] = [:]
         var channels: [String: ReportTotal] = [:]
-        var receiptPending = ReportTotal(count: 0, amount: .zero)
+        var receiptPending = ReportTotal.zero
         for row in rows {
-            let total = ReportTotal(
-                count: try row.decode(Int64.self, "n"), amount: try row.decode(Money?.self, "amount") ?? .zero)
+            let total = try ReportTotal(row)
             switch try row.decode(String.self, "dimension") {
             case "course":
                 courses.append(
@@ -205,16 +203,15 @@ struct ReportSummary: Sendable {
                 Section.byCourse, .text("\(course.title) [course \(course.id)]"), count: course.total.count,
                 amount: course.total.amount)
         }
-        add(Section.byCourse, .text("total collected"), count: settled.count, amount: settled.amount)
+        add(Section.byCourse, .text("total collected"), settled)
         // Every day of the period is listed, so a day without payments stands out.
         for day in scope.period.days {
-            let total = days[day] ?? ReportTotal(count: 0, amount: .zero)
-            add(Section.byDay, .date(day), count: total.count, amount: total.amount)
+            let total = days[day] ?? .zero
+            add(Section.byDay, .date(day), total)
         }
         try addFixed(Section.byChannel, Self.channels, channels, total: false)
         add(
-            Section.receipts, .text("collected in the period, receipt not yet received"),
-            count: receiptPending.count, amount: receiptPending.amount)
+            Section.receipts, .text("collected in the period, receipt not yet received"), receiptPending)
         expectedRows[.settled] = Int(settled.count)
         expectedAmounts[.settled] = settled.amount
     }
@@ -279,8 +276,7 @@ struct ReportSummary: Sendable {
             amount: try customerDifference.subtractingChecked(only).subtractingChecked(mismatch))
         let missing = try Self.total(db.query(ReportQueries.settledMissingFromStatement(period.start, period.end)))
         add(
-            section, .text("ours: collected in a covered period but not on the statement (a finding each)"),
-            count: missing.count, amount: missing.amount)
+            section, .text("ours: collected in a covered period but not on the statement (a finding each)"), missing)
 
         let refundLine = lines.count
         let refunds = try amount("refund_amount")
@@ -304,24 +300,28 @@ struct ReportSummary: Sendable {
             amount: try amount("other_amount"))
     }
 
-    mutating func add(_ section: String, _ item: ReportValue, count: Int64? = nil, amount: Money? = nil) {
+    mutating func add(_ section: Section, _ item: ReportValue, count: Int64? = nil, amount: Money? = nil) {
         lines.append(SummaryLine(section, item, count: count, amount: amount))
+    }
+
+    mutating func add(_ section: Section, _ item: ReportValue, _ total: ReportTotal) {
+        add(section, item, count: total.count, amount: total.amount)
     }
 
     /// One line per key in `keys`' order (zero when absent; unexpected keys follow, sorted), and a total
     /// line when asked; returns the total.
     @discardableResult
     mutating func addFixed(
-        _ section: String, _ keys: [String], _ values: [String: ReportTotal], total: Bool
+        _ section: Section, _ keys: [String], _ values: [String: ReportTotal], total: Bool
     ) throws(ReportError) -> ReportTotal {
-        var sum = ReportTotal(count: 0, amount: .zero)
+        var sum = ReportTotal.zero
         for key in keys + values.keys.filter({ !keys.contains($0) }).sorted() {
-            let value = values[key] ?? ReportTotal(count: 0, amount: .zero)
-            add(section, .text(key), count: value.count, amount: value.amount)
+            let value = values[key] ?? .zero
+            add(section, .text(key), value)
             sum.count += value.count
             sum.amount = try sum.amount.addingChecked(value.amount)
         }
-        if total { add(section, .text("total"), count: sum.count, amount: sum.amount) }
+        if total { add(section, .text("total"), sum) }
         return sum
     }
 
@@ -329,17 +329,25 @@ struct ReportSummary: Sendable {
     private static func groups(_ rows: PostgresRows) throws(PostgresError) -> [String: ReportTotal] {
         var result: [String: ReportTotal] = [:]
         for row in rows {
-            result[try row.decode(String.self, "key")] = ReportTotal(
-                count: try row.decode(Int64.self, "n"), amount: try row.decode(Money?.self, "amount") ?? .zero)
+            result[try row.decode(String.self, "key")] = try ReportTotal(row)
         }
         return result
     }
 
     /// A single `n, amount` row.
     static func total(_ rows: PostgresRows) throws(PostgresError) -> ReportTotal {
-        guard let row = rows.first else { return ReportTotal(count: 0, amount: .zero) }
-        return ReportTotal(
-            count: try row.decode(Int64.self, "n"), amount: try row.decode(Money?.self, "amount") ?? .zero)
+        guard let row = rows.first else { return .zero }
+        return try ReportTotal(row)
+    }
+}
+
+extension ReportTotal {
+    /// No rows, no money.
+    static let zero = ReportTotal(count: 0, amount: .zero)
+
+    /// A row's `n` and `amount` (no amount when nothing was counted).
+    init(_ row: PostgresRow) throws(PostgresError) {
+        self.init(count: try row.decode(Int64.self, "n"), amount: try row.decode(Money?.self, "amount") ?? .zero)
     }
 }
 
