@@ -37,12 +37,8 @@ public struct CallbackServerConfiguration: Sendable {
     public var headerTimeout: Duration
     /// A request's body must arrive within this of its head (30 s).
     public var bodyTimeout: Duration
-    /// At most this many bodies are stored with one INSERT and one commit (group commit; 256).
-    public var storeBatchSize: Int
-    /// At most this many batches are being stored at once (1: the next batch forms while one commits).
-    public var storeWriters: Int
-    /// The applier takes at most this many stored callbacks per transaction (2000).
-    public var applyBatchSize: Int
+    /// How callbacks are stored and applied in batches.
+    public var batching: CallbackBatching
 
     /// A configuration with the documented defaults.
     public init(
@@ -51,8 +47,7 @@ public struct CallbackServerConfiguration: Sendable {
         spoolDirectory: URL, maxBodyBytes: Int = 64 * 1024, schedule: RetrySchedule = .standard,
         sweepIntervalSeconds: Int = 5, sweepBatchSize: Int = 500, routes: [RouteGroup] = [.callbacks],
         idleTimeout: Duration = .seconds(60), headerTimeout: Duration = .seconds(10),
-        bodyTimeout: Duration = .seconds(30), storeBatchSize: Int = 256, storeWriters: Int = 1,
-        applyBatchSize: Int = 2000
+        bodyTimeout: Duration = .seconds(30), batching: CallbackBatching = CallbackBatching()
     ) {
         self.host = host
         self.port = port
@@ -67,9 +62,7 @@ public struct CallbackServerConfiguration: Sendable {
         self.idleTimeout = idleTimeout
         self.headerTimeout = headerTimeout
         self.bodyTimeout = bodyTimeout
-        self.storeBatchSize = storeBatchSize
-        self.storeWriters = storeWriters
-        self.applyBatchSize = applyBatchSize
+        self.batching = batching
     }
 
     /// The per-connection deadlines of the HTTP server.
@@ -80,6 +73,23 @@ public struct CallbackServerConfiguration: Sendable {
     /// How the sweep retries stored callbacks.
     var sweepPolicy: InboxSweepPolicy {
         InboxSweepPolicy(batchSize: sweepBatchSize, firstDelaySeconds: sweepIntervalSeconds)
+    }
+}
+
+/// How the endpoint batches: bodies that arrive together share one INSERT and commit (group commit), and the
+/// applier applies many stored callbacks per transaction.
+public struct CallbackBatching: Sendable, Equatable {
+    /// At most this many bodies are stored with one INSERT and one commit (256).
+    public var storeBatchSize = 256
+    /// At most this many batches are being stored at once (1: the next batch forms while one commits).
+    public var storeWriters = 1
+    /// The applier takes at most this many stored callbacks per transaction (2000).
+    public var applyBatchSize = 2000
+
+    /// The defaults, or other sizes (each at least 1).
+    public init(storeBatchSize: Int = 256, storeWriters: Int = 1, applyBatchSize: Int = 2000) {
+        (self.storeBatchSize, self.storeWriters) = (max(1, storeBatchSize), max(1, storeWriters))
+        self.applyBatchSize = max(1, applyBatchSize)
     }
 }
 
@@ -119,11 +129,13 @@ public final class CallbackEndpoint: Sendable {
         self.metrics = metrics
         self.logger = logger
         let applier = CallbackApplier(
-            pool: pool, batchSize: configuration.applyBatchSize, schedule: configuration.schedule, metrics: metrics,
+            pool: pool, batchSize: configuration.batching.applyBatchSize, schedule: configuration.schedule,
+            metrics: metrics,
             logger: logger)
         self.applier = applier
         self.writer = InboxWriter(
-            pool: pool, maxBatch: configuration.storeBatchSize, maxWriters: configuration.storeWriters
+            pool: pool, maxBatch: configuration.batching.storeBatchSize,
+            maxWriters: configuration.batching.storeWriters
         ) { _ in
             metrics.storedBatch()
             applier.wake()
@@ -254,36 +266,21 @@ public final class CallbackEndpoint: Sendable {
         }
     }
 
-    /// Applies a stored callback; a failure leaves it unprocessed for the next sweep.
-    func process(inboxID: Int64, kind: CallbackKind) async {
-        let schedule = configuration.schedule
-        do {
-            let outcome = try await pool.withConnection { db in
-                try await CallbackProcessor.processIsolated(db, inboxID: inboxID, now: Date(), schedule: schedule)
-            }
-            metrics.processed(outcome?.rawValue ?? "missing", route: kind)
-        } catch {
-            metrics.processed("error", route: kind)
-            logger.error(
-                "callback stored but not applied; the sweep retries it",
-                metadata: ["recon.inbox_id": "\(inboxID)", "db.error": "\(error)"])
-        }
-    }
-
     /// Replays the spool into the inbox (each body exactly once) and processes what was never processed.
     @discardableResult
     public func sweep() async throws -> Int {
-        var ids: [(Int64, CallbackKind)] = []
         let replayed = try await spool.replay { callback in
-            ids.append(
-                (try await self.store(callback, spoolID: callback.id), CallbackKind(rawValue: callback.kind) ?? .stk))
+            _ = try await self.store(callback, spoolID: callback.id)
         }
         if replayed > 0 { logger.notice("spooled callbacks replayed", metadata: ["recon.count": "\(replayed)"]) }
-        for (id, kind) in ids { await process(inboxID: id, kind: kind) }
+        // Replayed callbacks and any never processed (a crash or a database error after storing) are the
+        // applier's: it takes them in batches. The sweep itself retries the unmatched ones that are due.
+        applier.wake()
+        await applier.caughtUp()
         let schedule = configuration.schedule
         let policy = configuration.sweepPolicy
         _ = try await pool.withConnection { db in
-            try await CallbackProcessor.sweep(db, now: Date(), schedule: schedule, policy: policy)
+            try await CallbackProcessor.sweep(db, now: Date(), schedule: schedule, policy: policy, unprocessed: false)
         }
         return replayed
     }

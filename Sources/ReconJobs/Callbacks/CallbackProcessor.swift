@@ -220,10 +220,11 @@ public enum CallbackProcessor {
     /// Processes stored callbacks that were never processed and unmatched ones whose retry is due (a payment
     /// may have appeared since), at most `policy.batchSize` per call, oldest due first; one that stays
     /// unmatched is retried after a doubling delay. With a `reference`, every unmatched callback naming it is
-    /// retried at once. Each in its own transaction; returns how many changed something.
+    /// retried at once. Each in its own transaction; returns how many changed something. Without
+    /// `unprocessed`, only the unmatched ones (a running applier takes the never-processed ones in batches).
     public static func sweep(
         _ db: PostgresConnection, now: Date, schedule: RetrySchedule, reference: String? = nil,
-        policy: InboxSweepPolicy = .standard
+        policy: InboxSweepPolicy = .standard, unprocessed includeUnprocessed: Bool = true
     ) async throws -> Int {
         if let reference {
             let ids = try await db.run { db throws(PostgresError) in
@@ -237,7 +238,7 @@ public enum CallbackProcessor {
             return applied
         }
         let (unprocessed, due) = try await db.run { db throws(PostgresError) in
-            let unprocessed = try InboxStore.unprocessed(db, limit: policy.batchSize)
+            let unprocessed = includeUnprocessed ? try InboxStore.unprocessed(db, limit: policy.batchSize) : []
             let due = try InboxStore.dueUnmatched(db, now: now, limit: policy.batchSize - unprocessed.count)
             return (unprocessed, due)
         }

@@ -92,8 +92,9 @@ struct ServeCommand: AsyncParsableCommand {
             addressPolicy: try Self.policy(settings), spoolDirectory: URL(fileURLWithPath: settings.spoolDirectory),
             schedule: try RetrySchedule.load(from: env), routes: try routeGroups(env),
             idleTimeout: .seconds(idleTimeout), headerTimeout: .seconds(headerTimeout),
-            bodyTimeout: .seconds(bodyTimeout), storeBatchSize: storeBatch, storeWriters: storeWriters,
-            applyBatchSize: applyBatch)
+            bodyTimeout: .seconds(bodyTimeout),
+            batching: CallbackBatching(
+                storeBatchSize: storeBatch, storeWriters: storeWriters, applyBatchSize: applyBatch))
         let pool = try Wiring.pool(env, connections: 16)
         let endpoint = CallbackEndpoint(configuration: configuration, pool: pool)
         var api: PaymentsAPI?
