@@ -186,6 +186,7 @@ public enum CallbackProcessor {
     private static func applyStkBatch(
         _ db: isolated PostgresConnection, limit: Int, now: Date, schedule: RetrySchedule
     ) throws(PostgresError) -> StkBatch {
+        try InboxStore.applyWithoutWaitingForFlush(db)
         let entries = try InboxStore.claimUnprocessed(db, limit: limit)
         var processed: [InboxStore.Processed] = []
         var answered: [(entry: InboxEntry, reference: String)] = []

@@ -121,6 +121,14 @@ public enum InboxStore {
         try db.query(SQLQuery(unsafeSQL: select + " WHERE id = $1 FOR UPDATE", binds: [id])).first.map(entry)
     }
 
+    /// Lets the current transaction commit without waiting for its WAL flush (`SET LOCAL synchronous_commit TO
+    /// off`). For the applier only: what it writes is derived from stored callbacks it marks processed in the same
+    /// transaction, so a crash that loses such a commit leaves them unprocessed and they are applied again; and any
+    /// later durable commit flushes it first, so nothing that depends on it can outlive it.
+    public static func applyWithoutWaitingForFlush(_ db: isolated PostgresConnection) throws(PostgresError) {
+        try db.query("SET LOCAL synchronous_commit TO off")
+    }
+
     /// Locks and loads up to `limit` never-processed entries, oldest first, skipping those another applier holds.
     public static func claimUnprocessed(
         _ db: isolated PostgresConnection, limit: Int
