@@ -296,7 +296,8 @@ public enum StatementStore {
         return true
     }
 
-    /// Completed payments inside a covered period that no statement line claims.
+    /// Completed payments inside a covered period that no statement line claims. The uncorrelated `EXISTS` is a
+    /// one-time filter: with no statement imported yet, PostgreSQL skips the scan of every completed payment.
     public static func paymentsMissingFromStatement(
         _ db: isolated PostgresConnection
     ) throws(PostgresError)
@@ -306,6 +307,7 @@ public enum StatementStore {
             """
             SELECT p.id, p.amount FROM payments p
             WHERE p.status = 'completed'
+                AND EXISTS (SELECT 1 FROM statement_imports)
                 AND EXISTS (SELECT 1 FROM statement_imports i
                             WHERE coalesce(p.paid_at, p.created_at) BETWEEN i.period_start AND i.period_end)
                 AND NOT EXISTS (SELECT 1 FROM statement_lines sl WHERE sl.payment_id = p.id)
@@ -314,7 +316,7 @@ public enum StatementStore {
         ).map { row throws(PostgresError) in (try row.decode(Int64.self, "id"), try row.decode(Money.self, "amount")) }
     }
 
-    /// Succeeded refunds completed inside a covered period that no statement line claims.
+    /// Succeeded refunds completed inside a covered period that no statement line claims (the same one-time filter).
     public static func refundsMissingFromStatement(
         _ db: isolated PostgresConnection
     ) throws(PostgresError)
@@ -324,6 +326,7 @@ public enum StatementStore {
             """
             SELECT r.id, r.payment_id, r.amount FROM refunds r
             WHERE r.status = 'succeeded'
+                AND EXISTS (SELECT 1 FROM statement_imports)
                 AND EXISTS (SELECT 1 FROM statement_imports i
                             WHERE coalesce(r.completed_at, r.updated_at) BETWEEN i.period_start AND i.period_end)
                 AND NOT EXISTS (SELECT 1 FROM statement_lines sl WHERE sl.refund_id = r.id)
