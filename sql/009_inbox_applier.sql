@@ -5,3 +5,5 @@
 -- check for callbacks left unprocessed scans this small partial index just as well).
 CREATE INDEX callback_inbox_unprocessed_id_idx ON callback_inbox (id) WHERE processed_at IS NULL;
 DROP INDEX callback_inbox_unprocessed_idx;
+-- Deploying: CREATE INDEX holds a SHARE lock on callback_inbox while it reads the table, so a large inbox blocks
+-- serve's inserts meanwhile (they are spooled after 5 s and replayed): migrate before starting serve.

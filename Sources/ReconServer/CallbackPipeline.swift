@@ -12,8 +12,10 @@ final class InboxWriter: Sendable {
     typealias Waiter = CheckedContinuation<Void, any Error>
 
     private struct State {
-        var queue: [(arrival: InboxArrival, waiter: Waiter)] = []
+        var queue: [(queuedAt: ContinuousClock.Instant, arrival: InboxArrival, waiter: Waiter)] = []
         var writers = 0
+        /// Whether a task is watching the queue for bodies no batch took in time.
+        var watching = false
     }
 
     private let pool: ConnectionPool
@@ -21,25 +23,54 @@ final class InboxWriter: Sendable {
     private let maxWriters: Int
     /// Called with the number of bodies of every committed batch, before their requests are answered.
     private let onStored: @Sendable (Int) -> Void
+    /// A body still waiting for a batch after this long is given back (the caller spools it).
+    private let queueDeadline: Duration
     private let state = Mutex(State())
 
-    init(pool: ConnectionPool, maxBatch: Int, maxWriters: Int, onStored: @escaping @Sendable (Int) -> Void) {
+    init(
+        pool: ConnectionPool, maxBatch: Int, maxWriters: Int, queueDeadline: Duration = .seconds(5),
+        onStored: @escaping @Sendable (Int) -> Void
+    ) {
         self.pool = pool
         self.maxBatch = max(1, maxBatch)
         self.maxWriters = max(1, maxWriters)
+        self.queueDeadline = queueDeadline
         self.onStored = onStored
     }
 
-    /// Returns once the body is committed in `callback_inbox`; throws what storing it threw (the caller spools).
+    /// Returns once the body is committed in `callback_inbox`; throws what storing it threw, or a timeout when the
+    /// database took no batch for `queueDeadline` (the caller spools it: a stalled database delays no answer).
     func store(_ arrival: InboxArrival) async throws {
         try await withCheckedThrowingContinuation { (waiter: Waiter) in
-            let startWriter = state.withLock { state in
-                state.queue.append((arrival, waiter))
-                guard state.writers < maxWriters else { return false }
+            let (startWriter, startWatch) = state.withLock { state in
+                state.queue.append((.now, arrival, waiter))
+                let watch = !state.watching
+                state.watching = true
+                guard state.writers < maxWriters else { return (false, watch) }
                 state.writers += 1
-                return true
+                return (true, watch)
             }
             if startWriter { Task { await self.drain() } }
+            if startWatch { Task { await self.watch() } }
+        }
+    }
+
+    /// While bodies wait, gives back every second those no batch took within the deadline (their requests fail
+    /// and are spooled); ends when the queue is empty.
+    private func watch() async {
+        while true {
+            try? await Task.sleep(for: .seconds(1))
+            let cutoff = ContinuousClock.now - queueDeadline
+            let (late, done) = state.withLock { state in
+                let late = state.queue.filter { $0.queuedAt < cutoff }.map(\.waiter)
+                state.queue.removeAll { $0.queuedAt < cutoff }
+                if state.queue.isEmpty { state.watching = false }
+                return (late, state.queue.isEmpty)
+            }
+            let error = PostgresError(
+                code: .connectionFailed, message: "the database took no batch within \(queueDeadline)")
+            for waiter in late { waiter.resume(throwing: error) }
+            if done { return }
         }
     }
 
@@ -49,10 +80,7 @@ final class InboxWriter: Sendable {
                 try await write(batch.map(\.arrival))
                 onStored(batch.count)
                 for item in batch { item.waiter.resume() }
-            } catch let error as PostgresError
-                where batch.count > 1 && !error.isConnectionLoss
-                && (error.code == .server || error.code == .invalidText)
-            {
+            } catch let error as PostgresError where batch.count > 1 && error.isRefusal {
                 // The database refused the batch (nothing of it was stored): store each body alone, so only the
                 // body it refuses fails.
                 for item in batch {
@@ -70,7 +98,7 @@ final class InboxWriter: Sendable {
         }
     }
 
-    private func nextBatch() -> [(arrival: InboxArrival, waiter: Waiter)]? {
+    private func nextBatch() -> [(queuedAt: ContinuousClock.Instant, arrival: InboxArrival, waiter: Waiter)]? {
         state.withLock { state in
             guard !state.queue.isEmpty else {
                 state.writers -= 1
@@ -103,7 +131,8 @@ final class CallbackApplier: Sendable {
         /// Every wake-up up to this one was followed by a pass that found nothing more to take.
         var completed = 0
         var running = false
-        var waiters: [(target: Int, continuation: CheckedContinuation<Void, Never>)] = []
+        var waiters: [(ticket: Int, target: Int, continuation: CheckedContinuation<Void, Never>)] = []
+        var tickets = 0
     }
 
     private let pool: ConnectionPool
@@ -132,16 +161,25 @@ final class CallbackApplier: Sendable {
         if start { Task { await self.drain() } }
     }
 
-    /// Returns once every callback stored before the call went through a pass (applied, or left for the sweep
-    /// after an error).
-    func caughtUp() async {
+    /// Returns once every callback stored before the call went through a pass (applied, or left unprocessed after
+    /// an error), or after `deadline` if one is given (a pass over a large backlog can take long).
+    func caughtUp(within deadline: Duration? = nil) async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let ready = state.withLock { state in
-                guard state.completed < state.requested else { return true }
-                state.waiters.append((state.requested, continuation))
-                return false
+            let ticket = state.withLock { state -> Int? in
+                guard state.completed < state.requested else { return nil }
+                state.tickets += 1
+                state.waiters.append((state.tickets, state.requested, continuation))
+                return state.tickets
             }
-            if ready { continuation.resume() }
+            guard let ticket else { return continuation.resume() }
+            guard let deadline else { return }
+            Task {
+                try? await Task.sleep(for: deadline)
+                let waiter = self.state.withLock { state in
+                    state.waiters.firstIndex { $0.ticket == ticket }.map { state.waiters.remove(at: $0).continuation }
+                }
+                waiter?.resume()
+            }
         }
     }
 
@@ -171,11 +209,18 @@ final class CallbackApplier: Sendable {
                 }
                 if report.claimed > 0 { metrics.appliedBatch() }
                 for item in report.outcomes { metrics.processed(item.outcome?.rawValue ?? "missing", route: item.kind) }
+                if let failure = report.failure {
+                    for _ in 0..<report.failed { metrics.processed("error", route: .stk) }
+                    logger.error(
+                        "callbacks stored but not applied; retried on the next pass",
+                        metadata: ["recon.count": "\(report.failed)", "db.error": "\(failure)"])
+                    return
+                }
                 if report.claimed < limit { return }
             } catch {
-                metrics.count("callbacks_processing_errors_total")
+                metrics.processed("error", route: .stk)
                 logger.error(
-                    "callbacks stored but not applied; the sweep retries them", metadata: ["db.error": "\(error)"])
+                    "stored callbacks not applied; retried on the next pass", metadata: ["db.error": "\(error)"])
                 return
             }
         }

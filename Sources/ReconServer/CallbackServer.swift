@@ -276,7 +276,7 @@ public final class CallbackEndpoint: Sendable {
         // Replayed callbacks and any never processed (a crash or a database error after storing) are the
         // applier's: it takes them in batches. The sweep itself retries the unmatched ones that are due.
         applier.wake()
-        await applier.caughtUp()
+        await applier.caughtUp(within: .seconds(30))
         let schedule = configuration.schedule
         let policy = configuration.sweepPolicy
         _ = try await pool.withConnection { db in

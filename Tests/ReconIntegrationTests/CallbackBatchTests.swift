@@ -9,7 +9,8 @@ import Testing
 @Suite("Callbacks in batches: group commit on the way in, set-based apply off the request path")
 struct CallbackBatchTests {
     /// Bodies covering every STK outcome, a payment answered twice in one batch, two payments of one learner and
-    /// course, an unknown id, an unreadable body and a B2C timeout nobody claims.
+    /// course, a finding opened and resolved in one batch (not understood, then paid), an unknown id, an unreadable
+    /// body and a B2C timeout nobody claims.
     static func bodies(_ ids: [String]) -> [(CallbackKind, String)] {
         [
             (.stk, Bodies.success(ids[0], receipt: "RBATCH0001")),
@@ -24,11 +25,13 @@ struct CallbackBatchTests {
             (.stk, Bodies.success(ids[6], receipt: "RBATCH0007")),
             (.stk, Bodies.success("ws_CO_nobody")),
             (.stk, #"{"Body":{"stkCallback":"#),
+            (.stk, Bodies.success(ids[4], receipt: "RBATCH0005")),
             (.b2cTimeout, #"{"Result":{"ResultType":1,"ResultCode":1,"OriginatorConversationID":"nobody"}}"#),
         ]
     }
 
-    /// Seeds the payments the bodies name (the last two: one learner, one course) and stores the bodies.
+    /// Seeds the payments the bodies name (the last two: one learner, one course; the first one's learner has a
+    /// revoked enrollment in its course, which a success reactivates) and stores the bodies.
     static func seed(_ stack: Stack) async throws -> [Int64] {
         var payments: [Int64] = []
         for index in 0..<5 { payments.append(try await stack.seedPending(checkoutID: "ws_CO_b\(index)")) }
@@ -43,6 +46,11 @@ struct CallbackBatchTests {
             ).first?.decode(Int64.self, "id")
             payments.append(try #require(id))
         }
+        try await stack.db.query(
+            """
+            INSERT INTO enrollments (user_id, course_id, status)
+            SELECT user_id, course_id, 'revoked' FROM payments WHERE id = \(payments[0])
+            """)
         let arrivals = bodies((0..<7).map { "ws_CO_b\($0)" }).map { kind, body in
             InboxArrival(
                 kind: kind, receivedAt: Date(), remoteAddress: "127.0.0.1", headersJSON: "{}", body: Array(body.utf8))
@@ -68,7 +76,7 @@ struct CallbackBatchTests {
             SELECT concat_ws('|', payment_id, source, from_status, to_status, detail::text) AS line
             FROM payment_events ORDER BY payment_id, id
             """,
-            "SELECT concat_ws('|', user_id, course_id, payment_id, status) AS line FROM enrollments ORDER BY id",
+            "SELECT concat_ws('|', user_id, course_id, payment_id, status) AS line FROM enrollments ORDER BY user_id, course_id",
             """
             SELECT concat_ws('|', kind, key, payment_id, callback_id, expected_amount, received_amount, status) AS line
             FROM reconciliation_exceptions ORDER BY key
@@ -98,19 +106,21 @@ struct CallbackBatchTests {
             let report = try await CallbackProcessor.applyNext(stack.db, limit: 100, now: now, schedule: .standard)
             return (try await Self.written(stack), report, payments)
         }
-        #expect(report.claimed == 13 && !report.fellBack)
+        #expect(report.claimed == 14 && !report.fellBack)
         #expect(
             report.outcomes.map(\.outcome) == [
                 .applied, .duplicate, .applied, .applied, .conflict, .applied, .applied, .applied, .applied, .applied,
-                .unmatched, .malformed, .unmatched,
+                .unmatched, .malformed, .applied, .unmatched,
             ])
         // Both databases were fresh, so ids agree; every table the callbacks touch must hold the same rows.
         #expect(batched == oneByOne)
         #expect(payments.count == 7)
-        // Completed: b0, b2 (a later failure is a conflict), b3 (a success after a failure), b5 and b6 (one learner).
-        #expect(batched.filter { $0.hasSuffix("|active") }.count == 4, "one enrollment per learner and course")
-        #expect(
-            batched.contains { $0.hasPrefix("\(payments[4])|unknown|") }, "an undocumented code: unknown, never failed")
+        // Completed: b0 (its revoked enrollment reactivated), b2 (a later failure is a conflict), b3 (a success after
+        // a failure), b4 (paid after an answer not understood), b5 and b6 (one learner and course: one enrollment).
+        #expect(batched.filter { $0.hasSuffix("|active") }.count == 5, "one enrollment per learner and course")
+        #expect(!batched.contains { $0.hasSuffix("|revoked") })
+        #expect(batched.contains { $0.hasPrefix("\(payments[4])|completed|") })
+        #expect(batched.contains { $0.hasPrefix("unresolved|") && $0.hasSuffix("|resolved") }, "opened and resolved")
     }
 
     @Test("a batch the database refuses (one receipt on two payments) is applied one by one; the rest still lands")
@@ -137,6 +147,34 @@ struct CallbackBatchTests {
                 try await stack.count(
                     "SELECT count(*) FROM reconciliation_exceptions WHERE kind = 'callback_conflict'") == 1)
             #expect(try await stack.count("SELECT count(*) FROM callback_inbox WHERE processed_at IS NULL") == 0)
+        }
+    }
+
+    @Test(
+        "a payment locked elsewhere ends the pass after the lock timeout, leaving its callbacks to retry, not conflicts"
+    )
+    func lockedPaymentIsRetriedNotRefused() async throws {
+        try await Stack.with { stack in
+            let id = try await stack.seedPending(checkoutID: "ws_CO_lock")
+            let arrival = InboxArrival(
+                kind: .stk, receivedAt: Date(), remoteAddress: nil, headersJSON: "{}",
+                body: Array(Bodies.success("ws_CO_lock").utf8))
+            try await stack.db.run { db throws(PostgresError) in try InboxStore.store(db, [arrival]) }
+            try await stack.pool.withConnection { other in
+                try await other.run { db throws(PostgresError) in
+                    try db.query("BEGIN")
+                    try db.query("SELECT id FROM payments WHERE id = \(id) FOR UPDATE")
+                }
+                await #expect(throws: PostgresError.self) {
+                    _ = try await CallbackProcessor.applyNext(stack.db, limit: 10, now: Date(), schedule: .standard)
+                }
+                try await other.run { db throws(PostgresError) in try db.query("ROLLBACK") }
+            }
+            #expect(try await stack.count("SELECT count(*) FROM callback_inbox WHERE processed_at IS NULL") == 1)
+            #expect(try await stack.count("SELECT count(*) FROM reconciliation_exceptions") == 0)
+            let report = try await CallbackProcessor.applyNext(stack.db, limit: 10, now: Date(), schedule: .standard)
+            #expect(report.outcomes.map(\.outcome) == [.applied] && !report.fellBack)
+            #expect(try await stack.payment(id)?.state.status == .completed)
         }
     }
 

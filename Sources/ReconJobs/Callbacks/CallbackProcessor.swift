@@ -2,6 +2,7 @@ import Daraja
 public import Foundation
 public import ReconCore
 public import ReconPostgres
+import Synchronization
 
 /// Applies stored callbacks: decode, then change the payment or refund they name, once (DESIGN §6).
 ///
@@ -116,9 +117,7 @@ public enum CallbackProcessor {
             return try await db.withTransaction { db in
                 try process(db, inboxID: inboxID, now: now, schedule: schedule)
             }
-        } catch let error as PostgresError
-            where !error.isConnectionLoss && (error.code == .server || error.code == .invalidText)
-        {
+        } catch let error as PostgresError where error.isRefusal {
             try await db.withTransaction { db in
                 try InboxStore.markProcessed(db, id: inboxID, outcome: .conflict, reference: nil, now: now)
                 try ExceptionStore.record(
@@ -135,39 +134,57 @@ public enum CallbackProcessor {
         public var claimed: Int
         /// The outcome of each callback it processed, with its route.
         public var outcomes: [(kind: CallbackKind, outcome: CallbackOutcome?)]
-        /// Whether the batch was refused as a whole and its callbacks were processed one by one.
+        /// Whether the batch failed as a whole and its callbacks were processed one by one.
         public var fellBack: Bool
+        /// Callbacks that could not be processed even alone (left unprocessed, with `failure`); their pass should end.
+        public var failed: Int = 0
+        /// What the first of them failed with.
+        public var failure: String?
 
         public static func == (lhs: BatchReport, rhs: BatchReport) -> Bool {
-            lhs.claimed == rhs.claimed && lhs.fellBack == rhs.fellBack
+            lhs.claimed == rhs.claimed && lhs.fellBack == rhs.fellBack && lhs.failed == rhs.failed
                 && lhs.outcomes.elementsEqual(rhs.outcomes) { $0.kind == $1.kind && $0.outcome == $1.outcome }
         }
     }
 
+    /// The rows a batch claimed, kept outside its transaction so a failed batch can be retried row by row.
+    final class ClaimedRows: Sendable {
+        let rows = Mutex<[(Int64, CallbackKind)]>([])
+    }
+
     /// Claims up to `limit` never-processed callbacks (skipping those another applier holds) and applies the STK
     /// ones together in one transaction: one statement per table for all of them, the same rules and outcomes as
-    /// ``process(_:inboxID:now:schedule:)``. B2C results and timeouts are then processed one by one. If the database
-    /// refuses the batch (a receipt already on another payment, …), each of its callbacks is processed in its own
-    /// transaction instead, so one bad callback never holds back the others. Lost connections are rethrown.
+    /// ``process(_:inboxID:now:schedule:)``. B2C results and timeouts are then processed one by one. If the batch
+    /// fails otherwise than by a lost connection or a transient error (a receipt already on another payment, a row
+    /// that cannot be read, …), each callback it claimed is processed in its own transaction instead, so one bad
+    /// callback never holds back the others; one that fails even alone stays unprocessed and is counted in
+    /// `failed`. Lost connections and transient errors (deadlock, lock timeout) are rethrown: retry later.
     public static func applyNext(
         _ db: PostgresConnection, limit: Int, now: Date, schedule: RetrySchedule
     ) async throws -> BatchReport {
+        let claimed = ClaimedRows()
         let batch: StkBatch
         do {
             batch = try await db.withTransaction { db in
-                try applyStkBatch(db, limit: limit, now: now, schedule: schedule)
+                try applyStkBatch(db, limit: limit, now: now, schedule: schedule, claimed: claimed)
             }
-        } catch let error as PostgresError
-            where !error.isConnectionLoss && (error.code == .server || error.code == .invalidText)
-        {
-            let ids = try await db.run { db throws(PostgresError) in
-                try InboxStore.unprocessedEntries(db, limit: limit)
+        } catch let error as PostgresError where error.isConnectionLoss || error.isTransient {
+            throw error
+        } catch {
+            var report = BatchReport(claimed: 0, outcomes: [], fellBack: true)
+            for (id, kind) in claimed.rows.withLock({ $0 }) {
+                report.claimed += 1
+                do {
+                    report.outcomes.append(
+                        (kind, try await processIsolated(db, inboxID: id, now: Date(), schedule: schedule)))
+                } catch let error as PostgresError where error.isConnectionLoss || error.isTransient {
+                    throw error
+                } catch {
+                    report.failed += 1
+                    report.failure = report.failure ?? "callback \(id): \(error)"
+                }
             }
-            var outcomes: [(kind: CallbackKind, outcome: CallbackOutcome?)] = []
-            for (id, kind) in ids {
-                outcomes.append((kind, try await processIsolated(db, inboxID: id, now: now, schedule: schedule)))
-            }
-            return BatchReport(claimed: ids.count, outcomes: outcomes, fellBack: true)
+            return report
         }
         var outcomes = batch.outcomes
         for (id, kind) in batch.others {
@@ -184,10 +201,11 @@ public enum CallbackProcessor {
     }
 
     private static func applyStkBatch(
-        _ db: isolated PostgresConnection, limit: Int, now: Date, schedule: RetrySchedule
+        _ db: isolated PostgresConnection, limit: Int, now: Date, schedule: RetrySchedule, claimed: ClaimedRows
     ) throws(PostgresError) -> StkBatch {
-        try InboxStore.applyWithoutWaitingForFlush(db)
+        try InboxStore.beginApplying(db)
         let entries = try InboxStore.claimUnprocessed(db, limit: limit)
+        claimed.rows.withLock { $0 = entries.map { ($0.id, $0.kind) } }
         var processed: [InboxStore.Processed] = []
         var answered: [(entry: InboxEntry, reference: String)] = []
         var answers: [CheckoutAnswer] = []

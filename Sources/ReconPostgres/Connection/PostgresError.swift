@@ -51,6 +51,19 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible, CustomDeb
     public var isIntegrityViolation: Bool { sqlState?.hasPrefix("23") ?? false }
 
     /// Whether the connection itself is gone (class 08 or a libpq connection failure).
+    /// A failure that may not happen again: a deadlock or serialization failure (class 40), no resources (53), a
+    /// lock or statement timeout (55P03, 57014), a server that is starting or stopping (57P03). Retry later.
+    public var isTransient: Bool {
+        guard let sqlState else { return false }
+        return sqlState.hasPrefix("40") || sqlState.hasPrefix("53") || ["55P03", "57014", "57P03"].contains(sqlState)
+    }
+
+    /// The server (or the client's NUL check) refused what the statement carried, and would again: a constraint,
+    /// a value it cannot store. Not a lost connection, not a transient failure.
+    public var isRefusal: Bool {
+        !isConnectionLoss && !isTransient && (code == .server || code == .invalidText)
+    }
+
     public var isConnectionLoss: Bool {
         code == .connectionFailed || (sqlState?.hasPrefix("08") ?? false) || sqlState == "57P01"
     }

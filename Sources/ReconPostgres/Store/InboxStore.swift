@@ -121,12 +121,14 @@ public enum InboxStore {
         try db.query(SQLQuery(unsafeSQL: select + " WHERE id = $1 FOR UPDATE", binds: [id])).first.map(entry)
     }
 
-    /// Lets the current transaction commit without waiting for its WAL flush (`SET LOCAL synchronous_commit TO
-    /// off`). For the applier only: what it writes is derived from stored callbacks it marks processed in the same
-    /// transaction, so a crash that loses such a commit leaves them unprocessed and they are applied again; and any
-    /// later durable commit flushes it first, so nothing that depends on it can outlive it.
-    public static func applyWithoutWaitingForFlush(_ db: isolated PostgresConnection) throws(PostgresError) {
-        try db.query("SET LOCAL synchronous_commit TO off")
+    /// Settings of an applier's transaction: it commits without waiting for its WAL flush (what it writes is
+    /// derived from stored callbacks it marks processed in the same transaction, so a crash that loses such a
+    /// commit leaves them unprocessed and they are applied again; any later durable commit flushes it first, so
+    /// nothing durable can depend on it and outlive it), and it waits at most 5 s for a row lock (a payment held
+    /// elsewhere ends the pass with a transient error instead of stalling every callback behind it).
+    public static func beginApplying(_ db: isolated PostgresConnection) throws(PostgresError) {
+        try db.query(
+            "SELECT set_config('synchronous_commit', 'off', true), set_config('lock_timeout', '5s', true)")
     }
 
     /// Locks and loads up to `limit` never-processed entries, oldest first, skipping those another applier holds.
@@ -187,17 +189,6 @@ public enum InboxStore {
         try db.query(
             "SELECT id FROM callback_inbox WHERE processed_at IS NULL ORDER BY id LIMIT \(limit)"
         ).map { row throws(PostgresError) in try row.decode(Int64.self, "id") }
-    }
-
-    /// Ids and routes of entries never processed, oldest first (no locks: each is locked when it is processed).
-    public static func unprocessedEntries(
-        _ db: isolated PostgresConnection, limit: Int
-    ) throws(PostgresError) -> [(Int64, CallbackKind)] {
-        try db.query(
-            "SELECT id, kind FROM callback_inbox WHERE processed_at IS NULL ORDER BY id LIMIT \(max(0, limit))"
-        ).map { row throws(PostgresError) in
-            (try row.decode(Int64.self, "id"), CallbackKind(rawValue: try row.decode(String.self, "kind")) ?? .stk)
-        }
     }
 
     /// Ids of unmatched entries naming `reference`, to retry at once now that a payment or refund claims it.

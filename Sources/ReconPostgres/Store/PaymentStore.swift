@@ -71,8 +71,9 @@ struct PaymentWrite {
     /// enrollment active and change nothing).
     static func enrollments(_ writes: [PaymentWrite]) -> [PaymentRecord] {
         var seen: Set<[Int64]> = []
+        // In key order, so two appliers inserting overlapping sets take the unique index's locks in one order.
         return writes.filter { $0.transition.enroll && seen.insert([$0.payment.userID, $0.payment.courseID]).inserted }
-            .map(\.payment)
+            .map(\.payment).sorted { ($0.userID, $0.courseID) < ($1.userID, $1.courseID) }
     }
 
     /// The trail row this write records, if its transition records one.

@@ -57,10 +57,12 @@ struct ServeCommand: AsyncParsableCommand {
         ] where value <= 0 {
             throw ValidationError("\(name) must be a positive number of seconds, not \(value).")
         }
-        for (name, value) in [
-            ("--store-batch", storeBatch), ("--store-writers", storeWriters), ("--apply-batch", applyBatch),
-        ] where value <= 0 {
-            throw ValidationError("\(name) must be a positive number, not \(value).")
+        // The pool has 16 connections: writers beyond 8 would starve the applier and the API.
+        for (name, value, most) in [
+            ("--store-batch", storeBatch, 10_000), ("--store-writers", storeWriters, 8),
+            ("--apply-batch", applyBatch, 10_000),
+        ] where value <= 0 || value > most {
+            throw ValidationError("\(name) must be between 1 and \(most), not \(value).")
         }
         _ = try routeGroups()
     }
