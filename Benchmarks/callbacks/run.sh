@@ -160,7 +160,10 @@ wrk_run() { # base seconds name → sets `result` to the RESULT line; advances o
 check_work() { # after_id answered_ok name [full]
     local after=$1 answered=$2 name=$3 full=${4:-} line
     line=$(q "
-        WITH r AS (SELECT id, outcome, reference FROM callback_inbox WHERE id > $after AND kind = 'stk'),
+        WITH r AS (SELECT id, outcome,
+                          coalesce(reference, convert_from(body, 'UTF8')::jsonb #>> '{Body,stkCallback,CheckoutRequestID}')
+                              AS reference
+                   FROM callback_inbox WHERE id > $after AND kind = 'stk'),
              p AS (SELECT p.* FROM payments p JOIN r ON p.checkout_request_id = r.reference)
         SELECT (SELECT count(*) FROM r) || ' ' || (SELECT count(*) FROM r WHERE outcome = 'applied') || ' '
             || (SELECT count(DISTINCT reference) FROM r) || ' '
