@@ -21,6 +21,8 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
+# shellcheck source=../lib/fresh-database.sh
+. "$root/Benchmarks/lib/fresh-database.sh"
 # shellcheck source=../lib/readme-section.sh
 . "$root/Benchmarks/lib/readme-section.sh"
 cd "$root"
@@ -103,9 +105,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 log "fresh database $db on 127.0.0.1:$pg_port, migrated with mpesa-recon migrate"
-psql -qX "$admin" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" -c "CREATE DATABASE $db" >/dev/null
-(cd "$out" && DATABASE_URL=$url RECON_SQL_DIR=$root/sql "$bin" migrate >"$out/migrate.log" 2>&1) \
-    || { cat "$out/migrate.log" >&2; die "migrate failed"; }
+fresh_database "$admin" "$db" "$url" "$bin" "$out" "$root"
 
 log "seeding $learners learners with $per payments each"
 psql -qX -v ON_ERROR_STOP=1 -v learners="$learners" -v per="$per" "$url" -f "$here/seed.sql" >"$out/seed.log" \

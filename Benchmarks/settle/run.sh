@@ -17,6 +17,8 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
+# shellcheck source=../lib/fresh-database.sh
+. "$root/Benchmarks/lib/fresh-database.sh"
 # shellcheck source=../lib/readme-section.sh
 . "$root/Benchmarks/lib/readme-section.sh"
 cd "$root"
@@ -78,9 +80,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 log "fresh database $db on 127.0.0.1:$pg_port, migrated with mpesa-recon migrate"
-psql -qX "$admin" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" -c "CREATE DATABASE $db" >/dev/null
-(cd "$out" && DATABASE_URL=$url RECON_SQL_DIR=$root/sql "$bindir/mpesa-recon" migrate >"$out/migrate.log" 2>&1) \
-    || { cat "$out/migrate.log" >&2; die "migrate failed"; }
+fresh_database "$admin" "$db" "$url" "$bindir/mpesa-recon" "$out" "$root"
 
 log "starting daraja-sim on a free loopback port"
 (cd "$out" && exec "$bindir/daraja-sim" --host 127.0.0.1 --port 0 --port-file "$out/sim.port" >"$out/sim.log" 2>&1) &

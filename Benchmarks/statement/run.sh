@@ -16,6 +16,8 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
+# shellcheck source=../lib/fresh-database.sh
+. "$root/Benchmarks/lib/fresh-database.sh"
 # shellcheck source=../lib/readme-section.sh
 . "$root/Benchmarks/lib/readme-section.sh"
 cd "$root"
@@ -72,9 +74,7 @@ missing=$((payment_lines / 1000))
 size_mb=$(awk -v b="$(stat -c %s "$out/statement.csv")" 'BEGIN { printf "%.0f", b / 1e6 }')
 
 log "fresh database $db on 127.0.0.1:$pg_port, migrated; $ledger_rows completed payments in the ledger"
-psql -qX "$admin" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" -c "CREATE DATABASE $db" >/dev/null
-(cd "$out" && DATABASE_URL=$url RECON_SQL_DIR=$root/sql "$bin" migrate >"$out/migrate.log" 2>&1) \
-    || { cat "$out/migrate.log" >&2; die "migrate failed"; }
+fresh_database "$admin" "$db" "$url" "$bin" "$out" "$root"
 psql -qX -v ON_ERROR_STOP=1 "$url" >"$out/seed.log" <<SQL
 INSERT INTO courses (id, title, price) SELECT c, 'Course ' || c, 1000 * c + 500 FROM generate_series(1, 10) c;
 INSERT INTO users (id, email, full_name)
