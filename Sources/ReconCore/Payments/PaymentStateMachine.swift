@@ -8,12 +8,8 @@ public enum PaymentStatus: String, Sendable, Codable, CaseIterable {
     case unknown
 }
 
-/// How a payment reached its settled state.
-public enum SettledVia: String, Sendable, Codable {
-    case callback
-    case query
-    case admin
-}
+/// How a payment reached its settled state: the source of the answer that settled it (same values, same words).
+public typealias SettledVia = AnswerSource
 
 /// Where an answer about a payment came from.
 public enum AnswerSource: String, Sendable, Codable {
@@ -130,7 +126,7 @@ public enum PaymentStateMachine {
                 next.status = .failed
                 next.resultCode = code
                 next.resultDescription = description
-                next.settledVia = SettledVia(source)
+                next.settledVia = source
                 next.nextCheckAt = nil
                 next.lastAnswer = "\(code) \(reason.rawValue)"
                 return result("failed: \(reason.rawValue)", event: true, resolves: current.status == .unknown)
@@ -219,13 +215,13 @@ public enum PaymentStateMachine {
         switch current.status {
         case .pending:
             fill()
-            next.settledVia = SettledVia(source)
+            next.settledVia = source
             return transition(
                 receipt == nil ? "completed, receipt pending" : "completed", event: true, finding: amountFinding,
                 enroll: true)
         case .unknown:
             fill()
-            next.settledVia = SettledVia(source)
+            next.settledVia = source
             if source == .admin {
                 // Two people decided with the receipt in hand: a decision, not a surprise to flag.
                 next.lastAnswer = "paid: decided by two admins"
@@ -244,7 +240,7 @@ public enum PaymentStateMachine {
                         kind: .lateSuccess, detail: "a query reported paid after the payment had failed"))
             }
             fill()
-            next.settledVia = SettledVia(source)
+            next.settledVia = source
             return transition(
                 "late success after failure", event: true,
                 finding: PaymentFinding(
@@ -297,15 +293,5 @@ public enum PaymentStateMachine {
             next: next, recordsEvent: true, summary: "unknown: \(reason)",
             finding: PaymentFinding(kind: .unresolved, detail: reason), enroll: false, throttled: false,
             resolvesUnresolved: false)
-    }
-}
-
-extension SettledVia {
-    init(_ source: AnswerSource) {
-        switch source {
-        case .callback: self = .callback
-        case .query: self = .query
-        case .admin: self = .admin
-        }
     }
 }
