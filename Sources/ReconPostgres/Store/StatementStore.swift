@@ -146,23 +146,25 @@ public enum StatementStore {
     /// Ties payment lines to payments holding the same receipt, and refund lines to refunds with that TransactionID;
     /// returns how many lines were tied by this call.
     public static func linkByReceipt(_ db: isolated PostgresConnection, now: Date) throws(PostgresError) -> Int {
-        let payments = try db.query(
-            """
-            UPDATE statement_lines sl SET payment_id = p.id, matched_at = \(now)
-            FROM payments p
-            WHERE sl.payment_id IS NULL AND sl.refund_id IS NULL AND sl.line_class = 'payment'
-                AND p.mpesa_receipt = sl.receipt
-            """
-        ).affected
-        let refunds = try db.query(
-            """
-            UPDATE statement_lines sl SET refund_id = r.id, matched_at = \(now)
-            FROM refunds r
-            WHERE sl.payment_id IS NULL AND sl.refund_id IS NULL AND sl.line_class = 'refund'
-                AND r.transaction_id = sl.receipt
-            """
-        ).affected
+        let payments = try link(db, "payment", from: "payments", by: "mpesa_receipt", now: now)
+        let refunds = try link(db, "refund", from: "refunds", by: "transaction_id", now: now)
         return payments + refunds
+    }
+
+    /// Ties the unclaimed lines of class `kind` to the row of `table` whose `key` column holds the line's receipt,
+    /// through the line's `<kind>_id` column; returns how many lines were tied.
+    private static func link(
+        _ db: isolated PostgresConnection, _ kind: StaticString, from table: StaticString, by key: StaticString,
+        now: Date
+    ) throws(PostgresError) -> Int {
+        try db.query(
+            """
+            UPDATE statement_lines sl SET \(unescaped: kind)_id = t.id, matched_at = \(now)
+            FROM \(unescaped: table) t
+            WHERE sl.payment_id IS NULL AND sl.refund_id IS NULL AND sl.line_class = '\(unescaped: kind)'
+                AND t.\(unescaped: key) = sl.receipt
+            """
+        ).affected
     }
 
     /// Records each matched refund's B2C charge (the charge line linked to its TransactionID, or sharing it) as its
@@ -296,8 +298,7 @@ public enum StatementStore {
         return true
     }
 
-    /// Completed payments inside a covered period that no statement line claims. The uncorrelated `EXISTS` is a
-    /// one-time filter: with no statement imported yet, PostgreSQL skips the scan of every completed payment.
+    /// Completed payments inside a covered period that no statement line claims.
     public static func paymentsMissingFromStatement(
         _ db: isolated PostgresConnection
     ) throws(PostgresError)
@@ -307,16 +308,13 @@ public enum StatementStore {
             """
             SELECT p.id, p.amount FROM payments p
             WHERE p.status = 'completed'
-                AND EXISTS (SELECT 1 FROM statement_imports)
-                AND EXISTS (SELECT 1 FROM statement_imports i
-                            WHERE coalesce(p.paid_at, p.created_at) BETWEEN i.period_start AND i.period_end)
-                AND NOT EXISTS (SELECT 1 FROM statement_lines sl WHERE sl.payment_id = p.id)
+                AND \(missingFromStatement(at: "coalesce(p.paid_at, p.created_at)", id: "p.id", claimedBy: "payment_id"))
             ORDER BY p.id
             """
         ).map { row throws(PostgresError) in (try row.decode(Int64.self, "id"), try row.decode(Money.self, "amount")) }
     }
 
-    /// Succeeded refunds completed inside a covered period that no statement line claims (the same one-time filter).
+    /// Succeeded refunds completed inside a covered period that no statement line claims.
     public static func refundsMissingFromStatement(
         _ db: isolated PostgresConnection
     ) throws(PostgresError)
@@ -326,10 +324,7 @@ public enum StatementStore {
             """
             SELECT r.id, r.payment_id, r.amount FROM refunds r
             WHERE r.status = 'succeeded'
-                AND EXISTS (SELECT 1 FROM statement_imports)
-                AND EXISTS (SELECT 1 FROM statement_imports i
-                            WHERE coalesce(r.completed_at, r.updated_at) BETWEEN i.period_start AND i.period_end)
-                AND NOT EXISTS (SELECT 1 FROM statement_lines sl WHERE sl.refund_id = r.id)
+                AND \(missingFromStatement(at: "coalesce(r.completed_at, r.updated_at)", id: "r.id", claimedBy: "refund_id"))
             ORDER BY r.id
             """
         ).map { row throws(PostgresError) in
@@ -338,6 +333,20 @@ public enum StatementStore {
                 try row.decode(Money.self, "amount")
             )
         }
+    }
+
+    /// The condition "inside a period a statement covers and claimed by no line": the row `id` happened at `time`
+    /// and no statement line points at it through `column`. The uncorrelated `EXISTS` is a one-time filter: with no
+    /// statement imported yet, PostgreSQL skips the scan of every candidate row.
+    private static func missingFromStatement(
+        at time: StaticString, id: StaticString, claimedBy column: StaticString
+    ) -> SQLQuery {
+        """
+        EXISTS (SELECT 1 FROM statement_imports)
+            AND EXISTS (SELECT 1 FROM statement_imports i
+                        WHERE \(unescaped: time) BETWEEN i.period_start AND i.period_end)
+            AND NOT EXISTS (SELECT 1 FROM statement_lines sl WHERE sl.\(unescaped: column) = \(unescaped: id))
+        """
     }
 
     /// Resolves open statement findings that this run did not see again (`last_seen` before `stamp`).
