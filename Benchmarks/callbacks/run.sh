@@ -14,7 +14,8 @@
 # Knobs (environment): BENCH_DURATION seconds per measured run (20), BENCH_WARMUP seconds (3),
 # BENCH_CALLBACK_PAYMENTS seeded payments (900000; every run uses fresh ones), BENCH_GUNICORN_WORKERS (2 × cores
 # + 1), BENCH_MODES ("test durable"), BENCH_PG_PORT port of the benchmark's own PostgreSQL cluster (54339, started
-# with scripts/pg.sh and stopped again if this script started it), BENCH_NO_README=1 to leave README alone.
+# with scripts/pg.sh and stopped again if this script started it), BENCH_NO_README=1 to leave README alone;
+# for trials only: BENCH_SERVE_ARGS (extra `serve` options), BENCH_CONTENDERS ("ours django pgbench").
 # Prints a markdown table and replaces the "Callbacks" section of Benchmarks/README.md; the summary rows for
 # Benchmarks/run-all.sh go to Benchmarks/out/callbacks.summary.tsv.
 # Run benchmarks one after another, never two at once: they share that cluster and the machine.
@@ -35,6 +36,8 @@ warmup=${BENCH_WARMUP:-3}
 seeded=${BENCH_CALLBACK_PAYMENTS:-900000}
 pg_port=${BENCH_PG_PORT:-54339}
 modes=${BENCH_MODES:-test durable}
+contenders=${BENCH_CONTENDERS:-ours django pgbench}
+read -r -a serve_args <<<"${BENCH_SERVE_ARGS:-}"
 gunicorn_workers=${BENCH_GUNICORN_WORKERS:-$((2 * $(nproc) + 1))}
 connections=32
 threads=2
@@ -212,7 +215,7 @@ measure_ours() { # mode
     (
         cd "$out"
         export DATABASE_URL=$url MPESA_CALLBACK_TOKEN=$token RECON_SPOOL_DIR=$out/spool RECON_LOG_LEVEL=warning
-        exec /usr/bin/time -v -o "$out/serve-$mode.time" "$bin" serve --host 127.0.0.1 --port 0 \
+        exec /usr/bin/time -v -o "$out/serve-$mode.time" "$bin" serve --host 127.0.0.1 --port 0 "${serve_args[@]}" \
             >"$out/serve-$mode.log" 2>&1
     ) &
     server_pid=$!
@@ -324,10 +327,9 @@ for mode in $modes; do
     scripts/pg.sh stop "$pg_port"
     RECON_PG_DURABLE=$durable scripts/pg.sh start "$pg_port" >/dev/null
     eval "settings_$mode=\"$(q "SELECT string_agg(name || '=' || current_setting(name), ', ' ORDER BY name) FROM pg_settings WHERE name IN ('fsync', 'synchronous_commit', 'full_page_writes')")\""
-    measure_ours "$mode"
-    measure_django "$mode"
-    measure_pgbench "$mode"
+    for contender in $contenders; do "measure_$contender" "$mode"; done
 done
+[ "$contenders" = "ours django pgbench" ] || { log "trial (BENCH_CONTENDERS=$contenders): no table"; exit 0; }
 
 pg_version=$(q "SHOW server_version" | awk '{ print $1 }')
 pg_common=$(q "SELECT string_agg(name || '=' || current_setting(name), ', ' ORDER BY name) FROM pg_settings WHERE name IN ('shared_buffers', 'max_connections')")
