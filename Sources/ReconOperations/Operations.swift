@@ -112,9 +112,13 @@ public enum Operations {
         _ settings: DatabaseSettings, options: ReportOptions, logger: Logger,
         progress: (@Sendable (ReportProgress) -> Void)? = nil
     ) async throws -> ReportOutcome {
-        try await withConnectionPool(settings) { pool in
+        // Two connections: the second runs the Summary's queries in the same snapshot while the first streams rows.
+        try await withConnectionPool(settings, maxConnections: 2) { pool in
             try await pool.withConnection { db in
-                try await ReportJob.write(options, on: db, logger: logger, progress: progress)
+                try await pool.withConnection { summary in
+                    try await ReportJob.write(
+                        options, on: db, summaryConnection: summary, logger: logger, progress: progress)
+                }
             }
         }
     }

@@ -47,6 +47,60 @@ enum Golden {
         String(decoding: try Data(contentsOf: URL(fileURLWithPath: path)), as: UTF8.self)
     }
 
+    @Test("the Summary on a second connection, in the exported snapshot, gives the very same files")
+    func summaryOnASecondConnection() async throws {
+        try await TestDatabase.with { database, db in
+            try await ReportFixture.seed(db)
+            let folder = try TemporaryDirectory()
+            defer { folder.remove() }
+            let second = try await PostgresConnection.connect(database.settings)
+            let together: ReportOutcome
+            do {
+                together = try await ReportJob.write(
+                    try options(folder, [.csv, .xlsx], out: "two"), on: db, summaryConnection: second)
+                // The second connection is idle again: a transaction of its own can begin at once.
+                let one = try await second.withTransaction { db in
+                    try db.query("SELECT 1 AS one").first?.decode(Int64.self, "one")
+                }
+                #expect(one == 1)
+                await second.close()
+            } catch {
+                await second.close()
+                throw error
+            }
+            let alone = try await ReportJob.write(try options(folder, [.csv, .xlsx], out: "one"), on: db)
+            #expect(together.rows.map(\.count) == alone.rows.map(\.count))
+            #expect(together.rows.map(\.sheet) == ReportSheet.allCases)
+            #expect(together.settled == alone.settled && together.net == alone.net)
+            for sheet in ReportSheet.allCases {
+                try Golden.check(
+                    folder.path("two/2026-11-28_2026-11-29/\(sheet.csvFileName)"), against: sheet.csvFileName)
+            }
+            let workbook = "2026-11-28_2026-11-29/mpesa-recon-2026-11-28_2026-11-29.xlsx"
+            let facts = try WorkbookFacts.read(folder.path("two/\(workbook)"))
+            #expect(
+                facts.sheets.map(\.name) == ["Summary", "Settled", "Exceptions", "Refunds", "Pending", "Statement"])
+            #expect(facts.sheets == (try WorkbookFacts.read(folder.path("one/\(workbook)"))).sheets)
+        }
+    }
+
+    @Test("a second connection that cannot read the snapshot fails the report and publishes nothing")
+    func summaryConnectionFailure() async throws {
+        try await TestDatabase.with { database, db in
+            try await ReportFixture.seed(db)
+            let folder = try TemporaryDirectory()
+            defer { folder.remove() }
+            let second = try await PostgresConnection.connect(database.settings)
+            await second.close()  // closed: its transaction cannot begin
+            await #expect(throws: (any Error).self) {
+                _ = try await ReportJob.write(
+                    try options(folder, [.csv, .xlsx], out: "x"), on: db, summaryConnection: second)
+            }
+            let written = (try? FileManager.default.contentsOfDirectory(atPath: folder.path("x/2026-11-28_2026-11-29")))
+            #expect(written ?? [] == [])
+        }
+    }
+
     @Test func csvFilesMatchTheGoldenFiles() async throws {
         try await TestDatabase.with { _, db in
             try await ReportFixture.seed(db)

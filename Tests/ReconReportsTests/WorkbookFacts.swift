@@ -4,7 +4,7 @@ import Testing
 
 /// What openpyxl, an independent reader, finds in a workbook (see check_xlsx.py).
 struct WorkbookFacts: Decodable {
-    struct Sheet: Decodable {
+    struct Sheet: Decodable, Equatable {
         let name: String
         let freezePanes: String?
         let autoFilter: String?
@@ -21,7 +21,7 @@ struct WorkbookFacts: Decodable {
         let footer: String?
     }
 
-    struct Cell: Decodable {
+    struct Cell: Decodable, Equatable {
         let dataType: String
         let pythonType: String
         let value: String?

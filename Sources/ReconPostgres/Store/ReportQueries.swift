@@ -243,19 +243,51 @@ public enum ReportQueries {
     }
 
     /// Completed payments settled in the period inside a period a statement covers that no statement line claims:
-    /// `n`, `amount`.
+    /// `n`, `amount`. The first, uncorrelated EXISTS is a one-time filter: with no statement imported at all the
+    /// payments are not scanned (0.8 s of a report over a million payments).
     public static func settledMissingFromStatement(_ start: Date, _ end: Date) -> SQLQuery {
         """
         SELECT count(*) AS n, sum(coalesce(p.paid_amount, p.amount)) AS amount FROM payments p
-        WHERE \(settledInPeriod(start, end))
+        WHERE EXISTS (SELECT 1 FROM statement_imports)
+            AND \(settledInPeriod(start, end))
             AND EXISTS (SELECT 1 FROM statement_imports i
                         WHERE coalesce(p.paid_at, p.created_at) BETWEEN i.period_start AND i.period_end)
             AND NOT EXISTS (SELECT 1 FROM statement_lines sl WHERE sl.payment_id = p.id)
         """
     }
 
+    /// The Settled sheet's size alone: `n`, `amount` (an index-only scan; the breakdown's total row, without it).
+    public static func settledTotal(_ start: Date, _ end: Date) -> SQLQuery {
+        "SELECT count(*) AS n, sum(coalesce(p.paid_amount, p.amount)) AS amount FROM payments p WHERE \(settledInPeriod(start, end))"
+    }
+
     /// Makes the report's transaction read-only (call first in a REPEATABLE READ transaction).
     public static func beginReadOnly(_ db: isolated PostgresConnection) throws(PostgresError) {
         try db.query("SET TRANSACTION READ ONLY")
+    }
+
+    /// Names the report transaction's snapshot, so a second connection can read the very same data
+    /// (``useSnapshot(_:_:)``) while the first streams rows; valid while this transaction stays open.
+    public static func exportSnapshot(_ db: isolated PostgresConnection) throws(PostgresError) -> String {
+        guard let name = try db.query("SELECT pg_export_snapshot() AS name").first?.decode(String.self, "name") else {
+            throw PostgresError(code: .decoding, message: "pg_export_snapshot returned no row")
+        }
+        return name
+    }
+
+    /// Makes this REPEATABLE READ transaction see the snapshot `name` of another, still open, transaction.
+    /// Call before any query of the transaction.
+    public static func useSnapshot(_ db: isolated PostgresConnection, _ name: String) throws(PostgresError) {
+        // SET TRANSACTION takes no parameters: the name is checked to be what pg_export_snapshot makes
+        // (hexadecimal digits and dashes) before it is spliced in.
+        guard !name.isEmpty, name.utf8.allSatisfy({ $0 == UInt8(ascii: "-") || isHexDigit($0) }) else {
+            throw PostgresError(code: .invalidText, message: "not a snapshot name")
+        }
+        try db.query(SQLQuery(unsafeSQL: "SET TRANSACTION SNAPSHOT '\(name)'", binds: []))
+    }
+
+    private static func isHexDigit(_ byte: UInt8) -> Bool {
+        (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || (UInt8(ascii: "A")...UInt8(ascii: "F")).contains(byte)
+            || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains(byte)
     }
 }

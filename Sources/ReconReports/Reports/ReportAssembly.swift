@@ -15,22 +15,28 @@ enum ReportAssembly {
     /// How often a progress line is offered.
     static let progressInterval = 10_000
 
+    /// Writes every file. With `summaryConnection`, the Summary's queries run there, in this transaction's exported
+    /// snapshot, while the Settled sheet streams here (``PendingSummary``); without it they run here first.
     static func write(
         scope: ReportScope, plan: OutputPlan, temporaryDirectory: String?,
-        progress: (@Sendable (ReportProgress) -> Void)?, db: isolated PostgresConnection
+        progress: (@Sendable (ReportProgress) -> Void)?, summaryConnection: PostgresConnection? = nil,
+        db: isolated PostgresConnection
     ) throws -> WrittenReport {
-        let summary = try ReportSummary.load(scope, db: db)
+        var loaded: ReportSummary?
+        var pending: PendingSummary?
+        if let summaryConnection {
+            pending = PendingSummary.start(scope, on: summaryConnection, snapshot: try ReportQueries.exportSnapshot(db))
+        } else {
+            loaded = try ReportSummary.load(scope, db: db)
+        }
+        // Whatever happens here, the second connection's work ends before this transaction does.
+        defer { _ = try? pending?.wait() }
+        // The Settled sheet's size is needed before its first row (its filter range, the worksheet's row limit).
+        let settledTotal = try loaded?.settled ?? ReportSummary.settledTotal(scope, db: db)
         var workbook: XLSXWorkbook?
+        var summarySheet: XLSXSheet?
         if let paths = plan.workbook {
-            for model in rowModels {
-                let rows = summary.expectedRows[model.sheet] ?? 0
-                guard rows <= maximumWorksheetRows else {
-                    throw ReportError(
-                        code: .tooManyRows, operation: "report",
-                        message: "the \(model.sheet.title) sheet would have \(rows) rows, more than a worksheet "
-                            + "holds (\(maximumWorksheetRows)); choose a shorter period or --format csv")
-                }
-            }
+            try checkWorksheetRows(Int(settledTotal.count), sheet: .settled)
             let period = scope.period
             workbook = try XLSXWorkbook(
                 path: paths.temporary,
@@ -41,22 +47,62 @@ enum ReportAssembly {
                         author: "mpesa-recon",
                         comments: "Period \(period), both days included. Times are East Africa Time (UTC+3). "
                             + (scope.maskPhoneNumbers ? "Phone numbers masked." : "Phone numbers NOT masked."))))
+            // The Summary is the first tab; its rows are written once it is known (a worksheet in constant-memory
+            // mode only has to receive its own rows in order).
+            summarySheet = try startSheet(
+                .summary, SummaryLine.workbookColumns, rows: 0, page: scope.pageSetup(.summary), filter: false,
+                workbook: &workbook)
         }
         var rows: [(sheet: ReportSheet, count: Int)] = []
-        try writeSummary(
-            summary, page: scope.pageSetup(.summary), csvPath: plan.csvTemporary(.summary),
-            csvOptions: scope.csvOptions,
-            workbook: &workbook)
-        rows.append((.summary, summary.lines.count))
+        var summary = loaded
         for model in rowModels {
+            let expected: Int
+            if model.sheet == .settled {
+                expected = Int(settledTotal.count)
+            } else {
+                let known = try summary ?? pending?.wait() ?? ReportSummary.load(scope, db: db)
+                summary = known
+                guard known.settled == settledTotal else {
+                    throw ReportError(
+                        code: .inconsistent, operation: "report",
+                        message: "the Summary counts \(known.settled.count) settled payments but the Settled sheet's "
+                            + "count in the same snapshot is \(settledTotal.count)")
+                }
+                expected = known.expectedRows[model.sheet] ?? 0
+                if workbook != nil { try checkWorksheetRows(expected, sheet: model.sheet) }
+            }
             let written = try writeRows(
                 model, scope: scope, csvPath: plan.csvTemporary(model.sheet), workbook: &workbook,
-                expectedRows: summary.expectedRows[model.sheet] ?? 0, progress: progress, db: db)
-            try check(written, against: summary, sheet: model.sheet)
+                expectedRows: expected, progress: progress, db: db)
+            if model.sheet == .settled {
+                guard written.rows == expected, written.amount == settledTotal.amount else {
+                    throw ReportError(
+                        code: .inconsistent, operation: "report",
+                        message: "the Settled sheet has \(written.rows) rows and amount "
+                            + "\(written.amount?.decimalString ?? "-") but the count in the same snapshot says "
+                            + "\(expected) rows and amount \(settledTotal.amount.decimalString)")
+                }
+            }
             rows.append((model.sheet, written.rows))
+            if let summary { try check(written, against: summary, sheet: model.sheet) }
         }
+        let final = try summary ?? pending?.wait() ?? ReportSummary.load(scope, db: db)
+        try writeSummary(
+            final, sheet: summarySheet, csvPath: plan.csvTemporary(.summary), csvOptions: scope.csvOptions,
+            workbook: &workbook)
+        rows.insert((.summary, final.lines.count), at: 0)
         if let finished = workbook.take() { try finished.close() }
-        return WrittenReport(summary: summary, rows: rows)
+        return WrittenReport(summary: final, rows: rows)
+    }
+
+    /// A worksheet holds 1 048 576 rows: a sheet that would not fit is refused before anything is published.
+    private static func checkWorksheetRows(_ rows: Int, sheet: ReportSheet) throws(ReportError) {
+        guard rows <= maximumWorksheetRows else {
+            throw ReportError(
+                code: .tooManyRows, operation: "report",
+                message: "the \(sheet.title) sheet would have \(rows) rows, more than a worksheet "
+                    + "holds (\(maximumWorksheetRows)); choose a shorter period or --format csv")
+        }
     }
 
     /// What a streamed sheet ended with.
@@ -80,7 +126,7 @@ enum ReportAssembly {
     }
 
     private static func writeSummary(
-        _ summary: ReportSummary, page: XLSXPageSetup, csvPath: String?, csvOptions: CSVOptions,
+        _ summary: ReportSummary, sheet: XLSXSheet?, csvPath: String?, csvOptions: CSVOptions,
         workbook: inout XLSXWorkbook?
     ) throws(ReportError) {
         var csv: CSVWriter?
@@ -89,20 +135,12 @@ enum ReportAssembly {
         for line in summary.lines { try csv?.writeRow(line.values.map(\.csvField)) }
         if let finished = csv.take() { try finished.close() }
 
-        guard workbook != nil else { return }
+        guard workbook != nil, let sheet else { return }
         // In the workbook each section is a bold heading followed by its lines, as a finance statement reads.
         let columns = SummaryLine.workbookColumns
-        var sections = 0
-        var previous: ReportSummary.Section?
-        for line in summary.lines where line.section != previous {
-            sections += 1
-            previous = line.section
-        }
-        let sheet = try startSheet(
-            .summary, columns, rows: summary.lines.count + sections, page: page, filter: false, workbook: &workbook)
         var row: UInt32 = 1
         var rowOfLine: [Int: UInt32] = [:]
-        previous = nil
+        var previous: ReportSummary.Section?
         for (index, line) in summary.lines.enumerated() {
             if line.section != previous {
                 previous = line.section

@@ -13,9 +13,11 @@ public enum ReportJob {
     /// Writes the report described by `options` and returns what was written.
     ///
     /// `progress`, when given, is called every few thousand rows and at the end of each sheet, on the
-    /// connection's executor: it should only print.
+    /// connection's executor: it should only print. `summaryConnection`, when given (a second connection to the
+    /// same database, idle), runs the Summary's queries in the same snapshot while `connection` streams the
+    /// Settled sheet; it is idle again when this returns or throws.
     public static func write(
-        _ options: ReportOptions, on connection: PostgresConnection,
+        _ options: ReportOptions, on connection: PostgresConnection, summaryConnection: PostgresConnection? = nil,
         logger: Logger = Logger(label: "mpesa-recon.reports"),
         progress: (@Sendable (ReportProgress) -> Void)? = nil
     ) async throws -> ReportOutcome {
@@ -47,7 +49,8 @@ public enum ReportJob {
             written = try await connection.withTransaction(.repeatableRead) { db in
                 try ReportQueries.beginReadOnly(db)
                 return try ReportAssembly.write(
-                    scope: scope, plan: plan, temporaryDirectory: temporaryDirectory, progress: progress, db: db)
+                    scope: scope, plan: plan, temporaryDirectory: temporaryDirectory, progress: progress,
+                    summaryConnection: summaryConnection, db: db)
             }
             try plan.publish()
         } catch {

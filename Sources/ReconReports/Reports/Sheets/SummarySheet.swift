@@ -335,6 +335,11 @@ struct ReportSummary: Sendable {
     }
 
     /// A single `n, amount` row.
+    /// The Settled sheet's row count and amount alone (what the breakdown's total line says, for less work).
+    static func settledTotal(_ scope: ReportScope, db: isolated PostgresConnection) throws -> ReportTotal {
+        try total(db.query(ReportQueries.settledTotal(scope.period.start, scope.period.end)))
+    }
+
     static func total(_ rows: PostgresRows) throws(PostgresError) -> ReportTotal {
         guard let row = rows.first else { return .zero }
         return try ReportTotal(row)
