@@ -22,15 +22,12 @@ enum ReportAssembly {
         progress: (@Sendable (ReportProgress) -> Void)?, summaryConnection: PostgresConnection? = nil,
         db: isolated PostgresConnection
     ) throws -> WrittenReport {
-        var loaded: ReportSummary?
-        var pending: PendingSummary?
-        if let summaryConnection {
-            pending = PendingSummary.start(scope, on: summaryConnection, snapshot: try ReportQueries.exportSnapshot(db))
-        } else {
-            loaded = try ReportSummary.load(scope, db: db)
+        let pending = try summaryConnection.map { connection in
+            PendingSummary.start(scope, on: connection, snapshot: try ReportQueries.exportSnapshot(db))
         }
         // Whatever happens here, the second connection's work ends before this transaction does.
         defer { _ = try? pending?.wait() }
+        let loaded = pending == nil ? try ReportSummary.load(scope, db: db) : nil
         // The Settled sheet's size is needed before its first row (its filter range, the worksheet's row limit).
         let settledTotal = try loaded?.settled ?? ReportSummary.settledTotal(scope, db: db)
         var workbook: XLSXWorkbook?
@@ -53,46 +50,40 @@ enum ReportAssembly {
                 .summary, SummaryLine.workbookColumns, rows: 0, page: scope.pageSetup(.summary), filter: false,
                 workbook: &workbook)
         }
-        var rows: [(sheet: ReportSheet, count: Int)] = []
-        var summary = loaded
-        for model in rowModels {
-            let expected: Int
-            if model.sheet == .settled {
-                expected = Int(settledTotal.count)
-            } else {
-                let known = try summary ?? pending?.wait() ?? ReportSummary.load(scope, db: db)
-                summary = known
-                guard known.settled == settledTotal else {
-                    throw ReportError(
-                        code: .inconsistent, operation: "report",
-                        message: "the Summary counts \(known.settled.count) settled payments but the Settled sheet's "
-                            + "count in the same snapshot is \(settledTotal.count)")
-                }
-                expected = known.expectedRows[model.sheet] ?? 0
-                if workbook != nil { try checkWorksheetRows(expected, sheet: model.sheet) }
-            }
+        // The Settled sheet streams first (the Summary may still be loading on the other connection); the other
+        // sheets need the Summary's row counts.
+        var results: [(sheet: ReportSheet, result: SheetResult)] = []
+        results.append(
+            (
+                .settled,
+                try writeRows(
+                    SettledRow.self, scope: scope, csvPath: plan.csvTemporary(.settled), workbook: &workbook,
+                    expectedRows: Int(settledTotal.count), progress: progress, db: db)
+            ))
+        guard let summary = try loaded ?? pending?.wait() else {
+            throw ReportError(code: .inconsistent, operation: "report", message: "the Summary was never loaded")
+        }
+        guard summary.settled == settledTotal else {
+            throw ReportError(
+                code: .inconsistent, operation: "report",
+                message: "the Summary counts \(summary.settled.count) settled payments but the Settled sheet's "
+                    + "count in the same snapshot is \(settledTotal.count)")
+        }
+        for model in rowModels where model.sheet != .settled {
+            let expected = summary.expectedRows[model.sheet] ?? 0
+            if workbook != nil { try checkWorksheetRows(expected, sheet: model.sheet) }
             let written = try writeRows(
                 model, scope: scope, csvPath: plan.csvTemporary(model.sheet), workbook: &workbook,
                 expectedRows: expected, progress: progress, db: db)
-            if model.sheet == .settled {
-                guard written.rows == expected, written.amount == settledTotal.amount else {
-                    throw ReportError(
-                        code: .inconsistent, operation: "report",
-                        message: "the Settled sheet has \(written.rows) rows and amount "
-                            + "\(written.amount?.decimalString ?? "-") but the count in the same snapshot says "
-                            + "\(expected) rows and amount \(settledTotal.amount.decimalString)")
-                }
-            }
-            rows.append((model.sheet, written.rows))
-            if let summary { try check(written, against: summary, sheet: model.sheet) }
+            results.append((model.sheet, written))
         }
-        let final = try summary ?? pending?.wait() ?? ReportSummary.load(scope, db: db)
+        for (sheet, result) in results { try check(result, against: summary, sheet: sheet) }
         try writeSummary(
-            final, sheet: summarySheet, csvPath: plan.csvTemporary(.summary), csvOptions: scope.csvOptions,
+            summary, sheet: summarySheet, csvPath: plan.csvTemporary(.summary), csvOptions: scope.csvOptions,
             workbook: &workbook)
-        rows.insert((.summary, final.lines.count), at: 0)
         if let finished = workbook.take() { try finished.close() }
-        return WrittenReport(summary: final, rows: rows)
+        return WrittenReport(
+            summary: summary, rows: [(.summary, summary.lines.count)] + results.map { ($0.sheet, $0.result.rows) })
     }
 
     /// A worksheet holds 1 048 576 rows: a sheet that would not fit is refused before anything is published.
