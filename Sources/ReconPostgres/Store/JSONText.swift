@@ -9,33 +9,31 @@ public enum JSONText {
     /// callback path (headers of every body, details of every payment event) it was a third of `serve`'s CPU.
     /// A value of any other type falls back to `JSONSerialization`, as before.
     public static func object(_ pairs: [String: any Sendable]) -> String {
-        var clean: [String: any Sendable] = [:]
-        clean.reserveCapacity(pairs.count)
+        var literals: [String: String] = [:]
+        literals.reserveCapacity(pairs.count)
         for (key, value) in pairs {
-            clean[withoutNUL(key)] = (value as? String).map(withoutNUL) ?? value
+            guard let literal = literal(value) else { return serialized(pairs) }
+            literals[withoutNUL(key)] = literal
         }
-        var text = "{"
-        for key in clean.keys.sorted() {
-            guard let value = clean[key], let literal = literal(value) else { return serialized(clean) }
-            if text.utf8.count > 1 { text += "," }
-            appendString(key, to: &text)
-            text += ":"
-            text += literal
-        }
-        return text + "}"
+        return assemble(literals)
     }
 
     /// The same object for the callback path's `[String: String]` (no casts at all).
     public static func object(_ pairs: [String: String]) -> String {
+        var literals: [String: String] = [:]
+        literals.reserveCapacity(pairs.count)
+        for (key, value) in pairs { literals[withoutNUL(key)] = quoted(value) }
+        return assemble(literals)
+    }
+
+    /// `{"key":literal,...}` with the keys sorted.
+    private static func assemble(_ literals: [String: String]) -> String {
         var text = "{"
-        var clean: [String: String] = [:]
-        clean.reserveCapacity(pairs.count)
-        for (key, value) in pairs { clean[withoutNUL(key)] = withoutNUL(value) }
-        for key in clean.keys.sorted() {
+        for key in literals.keys.sorted() {
             if text.utf8.count > 1 { text += "," }
             appendString(key, to: &text)
             text += ":"
-            appendString(clean[key] ?? "", to: &text)
+            text += literals[key] ?? "null"
         }
         return text + "}"
     }
@@ -46,14 +44,18 @@ public enum JSONText {
 
     private static func literal(_ value: any Sendable) -> String? {
         switch value {
-        case let text as String:
-            var literal = ""
-            appendString(text, to: &literal)
-            return literal
+        case let text as String: return quoted(text)
         case let flag as Bool: return flag ? "true" : "false"
         case let number as any BinaryInteger: return "\(number)"
         default: return nil
         }
+    }
+
+    /// `text` without NULs as a JSON string literal.
+    private static func quoted(_ text: String) -> String {
+        var literal = ""
+        appendString(withoutNUL(text), to: &literal)
+        return literal
     }
 
     /// Appends `text` as a JSON string literal: quotes, backslashes and control characters escaped (RFC 8259 §7).
@@ -84,7 +86,9 @@ public enum JSONText {
         output += "\""
     }
 
-    private static func serialized(_ object: [String: any Sendable]) -> String {
+    private static func serialized(_ pairs: [String: any Sendable]) -> String {
+        var object: [String: any Sendable] = [:]
+        for (key, value) in pairs { object[withoutNUL(key)] = (value as? String).map(withoutNUL) ?? value }
         let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
         return String(decoding: data, as: UTF8.self)
     }
