@@ -159,6 +159,63 @@ struct ConnectionTests {
         }
     }
 
+    @Test("a streamed row decodes in place to what the text of a materialized row decodes to")
+    func streamedRowsDecodeInPlace() async throws {
+        try await TestDatabase.with { _, db in
+            let sql: SQLQuery = """
+                SELECT v.i, v.m, v.at, v.b, v.t FROM (VALUES
+                  (9223372036854775807::int8, 0.10::numeric, '2026-11-29 09:35:54.123456+00'::timestamptz, true, 'Wanjikũ'),
+                  ('-9223372036854775808'::int8, -20.05, '1970-01-01 00:00:00+00', false, ''),
+                  (0, 1.5, '2026-11-28 21:00:00+03', NULL, NULL),
+                  (-42, 12.340, '0001-01-01 00:00:00+00', true, 'a "quoted", text'),
+                  (7, -0.50, NULL, false, 'x'),
+                  (NULL, 9999999999.99, '2026-02-28 23:59:59.5+00', true, 'y')) AS v(i, m, at, b, t)
+                """
+            let materialized = try await db.query(sql).rows
+            struct Decoded: Equatable {
+                var i: Int64?
+                var m: Money?
+                var at: Date?
+                var b: Bool?
+                var t: String?
+            }
+            let inPlace = try await db.run { db in
+                var rows: [Decoded] = []
+                try db.streamRows(sql) { row in
+                    rows.append(
+                        Decoded(
+                            i: try row.decode(Int64?.self, at: 0, column: "i"),
+                            m: try row.decode(Money?.self, at: 1, column: "m"),
+                            at: try row.decode(Date?.self, at: 2, column: "at"),
+                            b: try row.decode(Bool?.self, at: 3, column: "b"),
+                            t: try row.decode(String?.self, at: 4, column: "t")))
+                }
+                return rows
+            }
+            let viaText = try materialized.map { row in
+                Decoded(
+                    i: try row.decode(Int64?.self, "i"), m: try row.decode(Money?.self, "m"),
+                    at: try row.decode(Date?.self, "at"), b: try row.decode(Bool?.self, "b"),
+                    t: try row.decode(String?.self, "t"))
+            }
+            #expect(inPlace.count == 6)
+            #expect(inPlace == viaText)
+            #expect(inPlace[0].i == .max && inPlace[1].i == .min && inPlace[3].i == -42)
+            #expect(inPlace.map(\.m?.minorUnits) == [10, -2005, 150, 1234, -50, 999_999_999_999])
+            #expect(inPlace[2].at == Date(timeIntervalSince1970: 1_795_888_800))
+            // What is not a shilling amount, or not a number at all, is refused in place just as from text.
+            for bad in ["1.005", "'NaN'", "'Infinity'"] {
+                await #expect(throws: PostgresError.self) {
+                    try await db.run { db in
+                        try db.streamRows(SQLQuery(unsafeSQL: "SELECT \(bad)::numeric AS m", binds: [])) { row in
+                            _ = try row.decode(Money?.self, at: 0, column: "m")
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     @Test("a server error inside a stream is thrown with its SQLSTATE")
     func streamingError() async throws {
         try await TestDatabase.with { _, db in

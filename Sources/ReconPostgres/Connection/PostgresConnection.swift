@@ -128,6 +128,12 @@ public actor PostgresConnection {
     /// Streams a large result one row at a time (libpq single-row mode): memory stays flat however
     /// many rows there are. When `body` throws, the statement is cancelled and the error rethrown.
     public func stream(_ query: SQLQuery, _ body: (PostgresRow) throws -> Void) throws {
+        try streamRows(query) { row in try body(row.materialized()) }
+    }
+
+    /// Like ``stream(_:_:)``, but each row is read where libpq holds it (``StreamedRow``), valid only during the
+    /// call: for large results, where making every value a `String` first would cost more than the query.
+    public func streamRows(_ query: SQLQuery, _ body: (StreamedRow) throws -> Void) throws {
         let connection = try live()
         try Self.refuseNUL(query)
         let sent = withCStrings(query.binds) { values in
@@ -148,7 +154,7 @@ public actor PostgresConnection {
                 let names = columns ?? result.columns()
                 columns = names
                 do {
-                    try body(result.row(0, columns: names))
+                    try body(StreamedRow(result: result.pointer, columns: names))
                 } catch {
                     failure = error
                     cancel(connection)

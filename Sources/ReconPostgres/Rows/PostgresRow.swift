@@ -1,3 +1,4 @@
+internal import CLibPQ
 public import Foundation
 public import ReconCore
 
@@ -45,6 +46,42 @@ public struct PostgresRow: Sendable {
     }
 }
 
+/// One row of a streamed result, read where libpq holds it: no value is copied until it is decoded. Valid only
+/// inside the ``PostgresConnection/streamRows(_:_:)`` callback that receives it: the result is freed afterwards.
+public struct StreamedRow {
+    /// The `PGresult` of this one row (single-row mode).
+    let result: OpaquePointer
+    /// Column names shared by every row of one result.
+    public let columns: PostgresColumns
+
+    /// The bytes of a column by position, `nil` for SQL NULL; text format, never containing NUL.
+    func bytes(at index: Int) -> UnsafeBufferPointer<UInt8>? {
+        let column = Int32(index)
+        guard PQgetisnull(result, 0, column) == 0, let value = PQgetvalue(result, 0, column) else { return nil }
+        return UnsafeBufferPointer(
+            start: UnsafeRawPointer(value).assumingMemoryBound(to: UInt8.self),
+            count: Int(PQgetlength(result, 0, column)))
+    }
+
+    /// Decodes a column by position that may be NULL; `column` names it in errors.
+    public func decode<T: PostgresDecodable>(
+        _ type: T?.Type, at index: Int, column: String
+    ) throws(PostgresError) -> T? {
+        guard columns.names.indices.contains(index) else {
+            throw PostgresError(code: .misuse, message: "column index \(index) is out of range")
+        }
+        guard let bytes = bytes(at: index) else { return nil }
+        return try T.decode(bytes, column: column)
+    }
+
+    /// The row as values that outlive the callback.
+    public func materialized() -> PostgresRow {
+        PostgresRow(
+            columns: columns,
+            values: columns.names.indices.map { index in bytes(at: index).map { String(decoding: $0, as: UTF8.self) } })
+    }
+}
+
 /// The column names of a result.
 public final class PostgresColumns: Sendable {
     /// Names in result order.
@@ -87,9 +124,16 @@ public struct PostgresRows: Sendable, Sequence {
 public protocol PostgresDecodable: Sendable {
     /// Decodes the text of one column.
     static func decode(_ text: String, column: String) throws(PostgresError) -> Self
+    /// Decodes the text of one column as libpq holds it (UTF-8, no NUL), without making a `String` first where
+    /// the type can; by default through ``decode(_:column:)-(String,_)``.
+    static func decode(_ bytes: UnsafeBufferPointer<UInt8>, column: String) throws(PostgresError) -> Self
 }
 
 extension PostgresDecodable {
+    public static func decode(_ bytes: UnsafeBufferPointer<UInt8>, column: String) throws(PostgresError) -> Self {
+        try decode(String(decoding: bytes, as: UTF8.self), column: column)
+    }
+
     static func failure(_ column: String) -> PostgresError {
         PostgresError(code: .decoding, message: "column \(column) is not a valid \(Self.self)")
     }
@@ -104,11 +148,22 @@ extension Int64: PostgresDecodable {
         guard let value = Int64(text) else { throw failure(column) }
         return value
     }
+
+    /// `int2`/`int4`/`int8` text: an optional minus and decimal digits, within 64 bits.
+    public static func decode(_ bytes: UnsafeBufferPointer<UInt8>, column: String) throws(PostgresError) -> Int64 {
+        guard let value = PostgresNumber.integer(bytes) else { throw failure(column) }
+        return value
+    }
 }
 
 extension Int: PostgresDecodable {
     public static func decode(_ text: String, column: String) throws(PostgresError) -> Int {
         guard let value = Int(text) else { throw failure(column) }
+        return value
+    }
+
+    public static func decode(_ bytes: UnsafeBufferPointer<UInt8>, column: String) throws(PostgresError) -> Int {
+        guard let value = PostgresNumber.integer(bytes).flatMap(Int.init(exactly:)) else { throw failure(column) }
         return value
     }
 }
@@ -132,6 +187,13 @@ extension Money: PostgresDecodable {
             throw PostgresError(code: .decoding, message: "column \(column) is not an amount: \(error)")
         }
     }
+
+    /// `numeric` text as PostgreSQL writes it (`-1234.50`) read in place; anything else (grouping, `NaN`) takes the
+    /// text path and its error.
+    public static func decode(_ bytes: UnsafeBufferPointer<UInt8>, column: String) throws(PostgresError) -> Money {
+        if let minorUnits = PostgresNumber.minorUnits(bytes) { return Money(minorUnits: minorUnits) }
+        return try decode(String(decoding: bytes, as: UTF8.self), column: column)
+    }
 }
 
 extension Date: PostgresDecodable {
@@ -140,11 +202,67 @@ extension Date: PostgresDecodable {
         guard let date = PostgresTime.parse(text) else { throw failure(column) }
         return date
     }
+
+    public static func decode(_ bytes: UnsafeBufferPointer<UInt8>, column: String) throws(PostgresError) -> Date {
+        guard let date = PostgresTime.parse(bytes) else { throw failure(column) }
+        return date
+    }
 }
 
 extension UUID: PostgresDecodable {
     public static func decode(_ text: String, column: String) throws(PostgresError) -> UUID {
         guard let value = UUID(uuidString: text) else { throw failure(column) }
         return value
+    }
+}
+
+/// Number text as PostgreSQL writes it, read from bytes without allocating.
+enum PostgresNumber {
+    /// `-?[0-9]+` within 64 bits; `nil` otherwise.
+    static func integer(_ bytes: UnsafeBufferPointer<UInt8>) -> Int64? {
+        var rest = bytes[...]
+        let negative = rest.first == UInt8(ascii: "-")
+        if negative { rest = rest.dropFirst() }
+        guard !rest.isEmpty else { return nil }
+        var magnitude: UInt64 = 0
+        for byte in rest {
+            guard (0x30...0x39).contains(byte) else { return nil }
+            let (times, o1) = magnitude.multipliedReportingOverflow(by: 10)
+            let (plus, o2) = times.addingReportingOverflow(UInt64(byte - 0x30))
+            if o1 || o2 { return nil }
+            magnitude = plus
+        }
+        if negative {
+            guard magnitude <= UInt64(Int64.max) + 1 else { return nil }
+            return magnitude == UInt64(Int64.max) + 1 ? Int64.min : -Int64(magnitude)
+        }
+        return Int64(exactly: magnitude)
+    }
+
+    /// `-?[0-9]+(\.[0-9]+)?` as hundredths, when the decimals after the second are zeros and it fits in 64 bits;
+    /// `nil` otherwise.
+    static func minorUnits(_ bytes: UnsafeBufferPointer<UInt8>) -> Int64? {
+        let dot = bytes.firstIndex(of: UInt8(ascii: "."))
+        guard let whole = integer(UnsafeBufferPointer(rebasing: bytes[..<(dot ?? bytes.endIndex)])) else {
+            return nil
+        }
+        var cents: Int64 = 0
+        if let dot {
+            let decimals = bytes[(dot + 1)...]
+            guard !decimals.isEmpty else { return nil }
+            for (position, byte) in decimals.enumerated() {
+                guard (0x30...0x39).contains(byte) else { return nil }
+                if position < 2 {
+                    cents = cents * 10 + Int64(byte - 0x30)
+                } else if byte != 0x30 {
+                    return nil
+                }
+            }
+            if decimals.count == 1 { cents *= 10 }
+        }
+        let negative = bytes.first == UInt8(ascii: "-")
+        let (scaled, o1) = whole.multipliedReportingOverflow(by: 100)
+        let (total, o2) = scaled.addingReportingOverflow(negative ? -cents : cents)
+        return o1 || o2 ? nil : total
     }
 }

@@ -32,7 +32,12 @@ enum PostgresTime {
 
     /// Parses `YYYY-MM-DD HH:MM:SS[.ffffff][+HH[:MM]]`; `nil` for anything else (e.g. `infinity`).
     static func parse(_ text: String) -> Date? {
-        var bytes = Array(text.utf8)
+        var text = text
+        return text.withUTF8 { parse($0) }
+    }
+
+    /// Parses `YYYY-MM-DD HH:MM:SS[.ffffff][+HH[:MM]]` from UTF-8 bytes; `nil` for anything else.
+    static func parse(_ bytes: UnsafeBufferPointer<UInt8>) -> Date? {
         guard bytes.count >= 19 else { return nil }
         var index = 0
         func number(_ count: Int) -> Int64? {
@@ -46,13 +51,13 @@ enum PostgresTime {
             }
             return value
         }
-        func expect(_ set: [UInt8]) -> Bool {
-            guard index < bytes.count, set.contains(bytes[index]) else { return false }
+        func expect(_ one: UInt8, or other: UInt8? = nil) -> Bool {
+            guard index < bytes.count, bytes[index] == one || bytes[index] == other else { return false }
             index += 1
             return true
         }
-        guard let year = number(4), expect([0x2D]), let month = number(2), expect([0x2D]), let day = number(2),
-            expect([0x20, 0x54]), let hour = number(2), expect([0x3A]), let minute = number(2), expect([0x3A]),
+        guard let year = number(4), expect(0x2D), let month = number(2), expect(0x2D), let day = number(2),
+            expect(0x20, or: 0x54), let hour = number(2), expect(0x3A), let minute = number(2), expect(0x3A),
             let second = number(2)
         else { return nil }
         var micros: Int64 = 0
@@ -72,10 +77,10 @@ enum PostgresTime {
                 index += 1
             } else {
                 let sign: Int64 = bytes[index] == 0x2D ? -1 : 1
-                guard expect([0x2B, 0x2D]), let offsetHours = number(2) else { return nil }
+                guard expect(0x2B, or: 0x2D), let offsetHours = number(2) else { return nil }
                 var offsetMinutes: Int64 = 0
                 if index < bytes.count {
-                    _ = expect([0x3A])
+                    _ = expect(0x3A)
                     guard let m = number(2) else { return nil }
                     offsetMinutes = m
                 }
@@ -85,7 +90,6 @@ enum PostgresTime {
         guard index == bytes.count, (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60,
             second < 61
         else { return nil }
-        bytes.removeAll()
         let days = daysFromCivil(year: year, month: month, day: day)
         let seconds = days * 86_400 + hour * 3600 + minute * 60 + second - offsetSeconds
         return Date(timeIntervalSince1970: TimeInterval(seconds) + TimeInterval(micros) / 1_000_000)

@@ -155,28 +155,6 @@ public enum ReportQueries {
         "SELECT count(*) AS n, sum(r.amount) AS amount FROM refunds r WHERE \(refundSucceededIn(start, end))"
     }
 
-    /// Settled in the period by course, EAT day, channel and receipt state, plus the total, in one pass:
-    /// `dimension` (`course`, `day`, `via`, `receipt`, `total`), `course_id`, `course`, `day`, `settled_via`,
-    /// `receipt_pending`, `n`, `amount`.
-    public static func settledBreakdown(_ start: Date, _ end: Date) -> SQLQuery {
-        """
-        SELECT CASE WHEN GROUPING(s.course_id) = 0 THEN 'course'
-                    WHEN GROUPING(s.day) = 0 THEN 'day'
-                    WHEN GROUPING(s.settled_via) = 0 THEN 'via'
-                    WHEN GROUPING(s.receipt_pending) = 0 THEN 'receipt'
-                    ELSE 'total' END AS dimension,
-               s.course_id, s.course, s.day::text AS day, s.settled_via, s.receipt_pending,
-               count(*) AS n, sum(s.amount) AS amount
-        FROM (SELECT p.course_id, c.title AS course,
-                     (coalesce(p.paid_at, p.updated_at) AT TIME ZONE 'UTC' + interval '3 hours')::date AS day,
-                     p.settled_via, p.mpesa_receipt IS NULL AS receipt_pending,
-                     coalesce(p.paid_amount, p.amount) AS amount
-              FROM payments p JOIN courses c ON c.id = p.course_id
-              WHERE \(settledInPeriod(start, end))) s
-        GROUP BY GROUPING SETS ((s.course_id, s.course), (s.day), (s.settled_via), (s.receipt_pending), ())
-        """
-    }
-
     /// The Statement sheet's rows: statement lines completed in the period, with the open finding each carries.
     public static func statementRows(_ start: Date, _ end: Date) -> SQLQuery {
         """

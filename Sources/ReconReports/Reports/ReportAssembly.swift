@@ -15,25 +15,29 @@ enum ReportAssembly {
     /// How often a progress line is offered.
     static let progressInterval = 10_000
 
-    /// Writes every file. With `summaryConnection`, the Summary's queries run there, in this transaction's exported
-    /// snapshot, while the Settled sheet streams here (``PendingSummary``); without it they run here first.
+    /// Writes every file: the Settled sheet first, its rows also giving the Summary's collected figures
+    /// (``SettledBreakdown``); then the Summary's queries (with `summaryConnection`, they run there, in this
+    /// transaction's exported snapshot, while the Settled sheet streams here: ``PendingSummary``); then the other
+    /// sheets, each checked against the Summary.
     static func write(
         scope: ReportScope, plan: OutputPlan, temporaryDirectory: String?,
         progress: (@Sendable (ReportProgress) -> Void)?, summaryConnection: PostgresConnection? = nil,
         db: isolated PostgresConnection
     ) throws -> WrittenReport {
+        // The Settled sheet's size is needed before its first row by a workbook (its filter range, the worksheet's
+        // row limit) and by progress lines; a CSV written without progress does without it.
+        let countSettled = plan.workbook != nil || progress != nil
         let pending = try summaryConnection.map { connection in
-            PendingSummary.start(scope, on: connection, snapshot: try ReportQueries.exportSnapshot(db))
+            PendingSummary.start(
+                scope, on: connection, snapshot: try ReportQueries.exportSnapshot(db), countSettled: countSettled)
         }
         // Whatever happens here, the second connection's work ends before this transaction does.
         defer { _ = try? pending?.wait() }
-        let loaded = pending == nil ? try ReportSummary.load(scope, db: db) : nil
-        // The Settled sheet's size is needed before its first row (its filter range, the worksheet's row limit).
-        let settledTotal = try loaded?.settled ?? ReportSummary.settledTotal(scope, db: db)
+        var settledTotal: ReportTotal?
+        if pending == nil, countSettled { settledTotal = try ReportSummary.settledTotal(scope, db: db) }
         var workbook: XLSXWorkbook?
         var summarySheet: XLSXSheet?
         if let paths = plan.workbook {
-            try checkWorksheetRows(Int(settledTotal.count), sheet: .settled)
             let period = scope.period
             workbook = try XLSXWorkbook(
                 path: paths.temporary,
@@ -52,29 +56,32 @@ enum ReportAssembly {
         }
         // The Settled sheet streams first (the Summary may still be loading on the other connection); the other
         // sheets need the Summary's row counts.
+        var breakdown = SettledBreakdown()
         var results: [(sheet: ReportSheet, result: SheetResult)] = []
         results.append(
             (
                 .settled,
                 try writeRows(
                     SettledRow.self, scope: scope, csvPath: plan.csvTemporary(.settled), workbook: &workbook,
-                    expectedRows: Int(settledTotal.count), progress: progress, db: db)
+                    expectedRows: {
+                        // On the first row: by then the second connection's count is long done.
+                        if settledTotal == nil { settledTotal = try pending?.settledTotal() }
+                        return settledTotal.map { Int($0.count) }
+                    }, progress: progress, db: db, eachRow: { row throws(ReportError) in try breakdown.add(row) })
             ))
-        guard let summary = try loaded ?? pending?.wait() else {
-            throw ReportError(code: .inconsistent, operation: "report", message: "the Summary was never loaded")
-        }
-        guard summary.settled == settledTotal else {
+        let loaded = try pending?.wait() ?? ReportSummary.load(scope, db: db)
+        let summary = try loaded.completing(with: breakdown, scope: scope)
+        if let settledTotal, settledTotal != summary.settled {
             throw ReportError(
                 code: .inconsistent, operation: "report",
-                message: "the Summary counts \(summary.settled.count) settled payments but the Settled sheet's "
-                    + "count in the same snapshot is \(settledTotal.count)")
+                message: "the Settled sheet has \(summary.settled.count) rows but its count in the same snapshot is "
+                    + "\(settledTotal.count)")
         }
         for model in rowModels where model.sheet != .settled {
             let expected = summary.expectedRows[model.sheet] ?? 0
-            if workbook != nil { try checkWorksheetRows(expected, sheet: model.sheet) }
             let written = try writeRows(
                 model, scope: scope, csvPath: plan.csvTemporary(model.sheet), workbook: &workbook,
-                expectedRows: expected, progress: progress, db: db)
+                expectedRows: { expected }, progress: progress, db: db)
             results.append((model.sheet, written))
         }
         for (sheet, result) in results { try check(result, against: summary, sheet: sheet) }
@@ -123,7 +130,7 @@ enum ReportAssembly {
         var csv: CSVWriter?
         if let csvPath { csv = try CSVWriter(path: csvPath, options: csvOptions) }
         try csv?.writeRow(SummaryLine.columns.map { .text($0.name) })
-        for line in summary.lines { try csv?.writeRow(line.values.map(\.csvField)) }
+        for line in summary.lines { try csv?.writeRow(line.values) }
         if let finished = csv.take() { try finished.close() }
 
         guard workbook != nil, let sheet else { return }
@@ -198,18 +205,33 @@ enum ReportAssembly {
         return handle
     }
 
+    /// Streams one sheet's rows into its CSV and worksheet. `expectedRows` is asked once, just before the first row
+    /// is written (or after the last when there is none): the worksheet's filter range and row limit need it, and
+    /// progress lines show it; a sheet written without either may not know it (`nil`).
     private static func writeRows<Model: ReportRowModel>(
         _ model: Model.Type, scope: ReportScope, csvPath: String?, workbook: inout XLSXWorkbook?,
-        expectedRows: Int, progress: (@Sendable (ReportProgress) -> Void)?, db: isolated PostgresConnection
+        expectedRows: () throws -> Int?, progress: (@Sendable (ReportProgress) -> Void)?,
+        db: isolated PostgresConnection, eachRow: ((Model) throws(ReportError) -> Void)? = nil
     ) throws -> SheetResult {
         let columns = Model.columns
         var csv: CSVWriter?
         if let csvPath { csv = try CSVWriter(path: csvPath, options: scope.csvOptions) }
         try csv?.writeRow(columns.map { .text($0.name) })
+        var started = false
+        var expected: Int?
         var sheet: XLSXSheet?
-        if workbook != nil {
+        func start() throws {
+            started = true
+            expected = try expectedRows()
+            guard workbook != nil else { return }
+            guard let expected else {
+                throw ReportError(
+                    code: .inconsistent, operation: "report",
+                    message: "the \(Model.sheet.title) sheet's size is unknown")
+            }
+            try checkWorksheetRows(expected, sheet: Model.sheet)
             sheet = try startSheet(
-                Model.sheet, columns, rows: expectedRows, page: scope.pageSetup(Model.sheet), workbook: &workbook)
+                Model.sheet, columns, rows: expected, page: scope.pageSetup(Model.sheet), workbook: &workbook)
         }
         let wrapping = columns.map(\.wraps)
         let wrapped = columns.indices.filter { wrapping[$0] }
@@ -218,12 +240,15 @@ enum ReportAssembly {
         var sums = [Money](repeating: .zero, count: columns.count)
         var rows = 0
         var checkedColumns: PostgresColumns?
-        try db.stream(Model.query(scope)) { result in
+        try db.streamRows(Model.query(scope)) { result in
+            if !started { try start() }
             // Column names are checked on the first row only; every row of a result shares one object.
             var reader = RowReader(result, checkNames: checkedColumns !== result.columns)
             checkedColumns = result.columns
-            let values = try Model(&reader).values(scope)
-            try csv?.writeRow(values.map(\.csvField))
+            let row = try Model(&reader)
+            try eachRow?(row)
+            let values = row.values(scope)
+            try csv?.writeRow(values)
             if let sheet {
                 let row = UInt32(rows + 1)
                 var lines = 1
@@ -245,15 +270,18 @@ enum ReportAssembly {
             }
             rows += 1
             // The sheet's last row is reported once, after the loop.
-            if let progress, rows % progressInterval == 0, rows < expectedRows {
-                progress(ReportProgress(sheet: Model.sheet, rowsWritten: rows, rowsTotal: expectedRows))
+            if let progress, let expected, rows % progressInterval == 0, rows < expected {
+                progress(ReportProgress(sheet: Model.sheet, rowsWritten: rows, rowsTotal: expected))
             }
         }
+        if !started { try start() }
         if let finished = csv.take() { try finished.close() }
         if let sheet {
             try writeTotals(sheet, columns: columns, sums: sums, rows: rows, workbook: &workbook)
         }
-        progress?(ReportProgress(sheet: Model.sheet, rowsWritten: rows, rowsTotal: expectedRows))
+        if let progress, let expected {
+            progress(ReportProgress(sheet: Model.sheet, rowsWritten: rows, rowsTotal: expected))
+        }
         let amountColumn = columns.firstIndex { $0.name == "amount_kes" }
         return SheetResult(rows: rows, amount: amountColumn.map { sums[$0] })
     }

@@ -47,16 +47,17 @@ protocol ReportRowModel: Sendable {
 /// On the first row of a result it checks each column's name against the one the model expects, so a
 /// SELECT list edited out of step with its model fails loudly instead of shifting columns.
 struct RowReader {
-    private let row: PostgresRow
+    private let row: StreamedRow
     private let checkNames: Bool
     private var index = 0
 
-    init(_ row: PostgresRow, checkNames: Bool) {
+    init(_ row: StreamedRow, checkNames: Bool) {
         self.row = row
         self.checkNames = checkNames
     }
 
-    private mutating func text(_ name: String) throws(PostgresError) -> String? {
+    /// The next column's position, its name checked on the first row.
+    private mutating func position(_ name: String) throws(PostgresError) -> Int {
         let position = index
         index += 1
         if checkNames {
@@ -65,20 +66,19 @@ struct RowReader {
                     code: .misuse, message: "report query column \(position) is not \(name) as its row model expects")
             }
         }
-        return row[position]
+        return position
     }
 
     /// The next column, which may not be NULL.
     mutating func next<T: PostgresDecodable>(_ name: String, _ type: T.Type) throws(PostgresError) -> T {
-        guard let text = try text(name) else {
+        guard let value = try optional(name, T.self) else {
             throw PostgresError(code: .decoding, message: "column \(name) is NULL, expected \(T.self)")
         }
-        return try T.decode(text, column: name)
+        return value
     }
 
     /// The next column, NULL allowed.
     mutating func optional<T: PostgresDecodable>(_ name: String, _ type: T.Type) throws(PostgresError) -> T? {
-        guard let text = try text(name) else { return nil }
-        return try T.decode(text, column: name)
+        try row.decode(T?.self, at: position(name), column: name)
     }
 }

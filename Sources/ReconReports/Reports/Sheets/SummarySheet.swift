@@ -48,6 +48,10 @@ struct ReportSummary: Sendable {
     /// The amount column total of the Settled, Refunds and Pending sheets.
     var expectedAmounts: [ReportSheet: Money] = [:]
     var settled = ReportTotal.zero
+    /// Where the collected line is, until the Settled sheet's figures are filled in.
+    var collectedLine: Int?
+    /// Where the Settled sheet's breakdowns go, until they are filled in.
+    var breakdownLine: Int?
     var refunded = ReportTotal.zero
     var net = Money.zero
 
@@ -72,7 +76,9 @@ struct ReportSummary: Sendable {
         case statement = "Balance proof against the M-Pesa statement (Statement sheet)"
     }
 
-    /// Runs the Summary's queries; they use the same conditions as the sheets' queries.
+    /// Runs the Summary's queries; they use the same conditions as the sheets' queries. The figures of the Settled
+    /// sheet itself are not queried: they come from its rows (``completing(with:scope:)``), so the period's
+    /// completed payments are read once, not twice.
     ///
     /// Laid out as a finance statement: what came in, what went back and the net first; then each breakdown
     /// under its own heading. A total only adds what belongs together: failed and cancelled payments are shown
@@ -88,22 +94,15 @@ struct ReportSummary: Sendable {
                 scope.maskPhoneNumbers
                     ? "phone numbers: masked as 2547****1234" : "phone numbers: NOT masked (--unmasked)"))
 
-        // The statement: collected, refunded, net. The breakdowns below are read from the same snapshot.
-        var breakdown = ReportSummary()
-        try breakdown.loadSettled(scope, db: db)
-        summary.settled = breakdown.settled
-        summary.expectedRows = breakdown.expectedRows
-        summary.expectedAmounts = breakdown.expectedAmounts
+        // The statement: collected, refunded, net. Collected and net are filled in from the Settled sheet's rows.
         summary.refunded = try total(db.query(ReportQueries.refundsSucceeded(period.start, period.end)))
-        let net = try summary.settled.amount.subtractingChecked(summary.refunded.amount)
-        summary.net = net
         let collectedLine = summary.lines.count
-        summary.add(
-            Section.money, .text("collected: payments completed in the period (Settled sheet)"), summary.settled)
+        summary.collectedLine = collectedLine
+        summary.add(Section.money, .text("collected: payments completed in the period (Settled sheet)"))
         summary.add(
             Section.money, .text("refunded: refunds paid back in the period"), count: summary.refunded.count,
             amount: summary.refunded.amount)
-        var netLine = SummaryLine(Section.money, .text("net = collected - refunded"), amount: net)
+        var netLine = SummaryLine(Section.money, .text("net = collected - refunded"))
         netLine.difference = [collectedLine, collectedLine + 1]
         summary.lines.append(netLine)
         try summary.loadStatementProof(scope, db: db)
@@ -119,7 +118,8 @@ struct ReportSummary: Sendable {
         summary.add(
             Section.started, .text("payments started (count only: outcomes are not added up)"), count: startedCount)
 
-        summary.lines += breakdown.lines
+        // The Settled sheet's breakdowns go here (``completing(with:scope:)``).
+        summary.breakdownLine = summary.lines.count
 
         let allPending = try total(db.query(ReportQueries.receiptsPending))
         summary.add(
@@ -174,46 +174,37 @@ struct ReportSummary: Sendable {
         }
     }
 
-    /// Completed in the period, broken down by course, day, channel and receipt, in one pass over the rows.
-    mutating func loadSettled(_ scope: ReportScope, db: isolated PostgresConnection) throws {
-        let rows = try db.query(ReportQueries.settledBreakdown(scope.period.start, scope.period.end))
-        var courses: [(title: String, id: Int64, total: ReportTotal)] = []
-        var days: [CivilDate: ReportTotal] = [:]
-        var channels: [String: ReportTotal] = [:]
-        var receiptPending = ReportTotal.zero
-        for row in rows {
-            let total = try ReportTotal(row)
-            switch try row.decode(String.self, "dimension") {
-            case "course":
-                courses.append(
-                    (try row.decode(String.self, "course"), try row.decode(Int64.self, "course_id"), total))
-            case "day":
-                days[try CivilDate(parsing: try row.decode(String.self, "day"))] = total
-            case "via":
-                channels[try row.decode(String.self, "settled_via")] = total
-            case "receipt":
-                if try row.decode(Bool.self, "receipt_pending") { receiptPending = total }
-            default:
-                settled = total
-            }
+    /// The Summary with the Settled sheet's figures in place: the collected and net lines, and the breakdowns by
+    /// course, day, channel and receipt, all from the rows the sheet shows.
+    func completing(with settled: SettledBreakdown, scope: ReportScope) throws -> ReportSummary {
+        guard let collectedLine, let breakdownLine else {
+            throw ReportError(code: .inconsistent, operation: "report", message: "the Summary was completed twice")
         }
-        courses.sort { ($0.title, $0.id) < ($1.title, $1.id) }
-        for course in courses {
-            add(
-                Section.byCourse, .text("\(course.title) [course \(course.id)]"), count: course.total.count,
-                amount: course.total.amount)
+        var summary = self
+        summary.collectedLine = nil
+        summary.breakdownLine = nil
+        summary.settled = settled.total
+        summary.net = try settled.total.amount.subtractingChecked(refunded.amount)
+        summary.lines[collectedLine].count = settled.total.count
+        summary.lines[collectedLine].amount = settled.total.amount
+        summary.lines[collectedLine + 2].amount = summary.net
+        summary.expectedRows[.settled] = Int(settled.total.count)
+        summary.expectedAmounts[.settled] = settled.total.amount
+
+        var breakdown = ReportSummary()
+        for (id, course) in settled.courses.sorted(by: { ($0.value.title, $0.key) < ($1.value.title, $1.key) }) {
+            breakdown.add(Section.byCourse, .text("\(course.title) [course \(id)]"), course.total)
         }
-        add(Section.byCourse, .text("total collected"), settled)
+        breakdown.add(Section.byCourse, .text("total collected"), settled.total)
         // Every day of the period is listed, so a day without payments stands out.
         for day in scope.period.days {
-            let total = days[day] ?? .zero
-            add(Section.byDay, .date(day), total)
+            breakdown.add(Section.byDay, .date(day), settled.days[day] ?? .zero)
         }
-        try addFixed(Section.byChannel, Self.channels, channels, total: false)
-        add(
-            Section.receipts, .text("collected in the period, receipt not yet received"), receiptPending)
-        expectedRows[.settled] = Int(settled.count)
-        expectedAmounts[.settled] = settled.amount
+        try breakdown.addFixed(Section.byChannel, Self.channels, settled.channels, total: false)
+        breakdown.add(
+            Section.receipts, .text("collected in the period, receipt not yet received"), settled.receiptPending)
+        summary.lines.insert(contentsOf: breakdown.lines, at: breakdownLine)
+        return summary
     }
 
     /// The balance proof against the M-Pesa statement: its balances and totals for the period, ours next to them,
@@ -334,12 +325,12 @@ struct ReportSummary: Sendable {
         return result
     }
 
-    /// A single `n, amount` row.
-    /// The Settled sheet's row count and amount alone (what the breakdown's total line says, for less work).
+    /// The Settled sheet's row count and amount alone, read before its first row where the workbook needs it.
     static func settledTotal(_ scope: ReportScope, db: isolated PostgresConnection) throws -> ReportTotal {
         try total(db.query(ReportQueries.settledTotal(scope.period.start, scope.period.end)))
     }
 
+    /// A single `n, amount` row.
     static func total(_ rows: PostgresRows) throws(PostgresError) -> ReportTotal {
         guard let row = rows.first else { return .zero }
         return try ReportTotal(row)
@@ -371,5 +362,33 @@ extension Money {
 
     private static var overflow: ReportError {
         ReportError(code: .valueOutOfRange, operation: "total", message: "an amount total does not fit in 64 bits")
+    }
+}
+
+/// The Settled sheet's figures, gathered from its rows as they are written: the Summary's collected total and its
+/// breakdowns by course, EAT day, channel and pending receipt.
+struct SettledBreakdown: Sendable {
+    var total = ReportTotal.zero
+    var courses: [Int64: (title: String, total: ReportTotal)] = [:]
+    var days: [CivilDate: ReportTotal] = [:]
+    var channels: [String: ReportTotal] = [:]
+    var receiptPending = ReportTotal.zero
+
+    /// Counts one row of the Settled sheet.
+    mutating func add(_ row: SettledRow) throws(ReportError) {
+        let amount = row.payment.amount
+        try total.add(amount)
+        try courses[row.payment.courseID, default: (row.payment.course, .zero)].total.add(amount)
+        try days[EastAfricaTime.civilDate(of: row.paidAt), default: .zero].add(amount)
+        try channels[row.settledVia, default: .zero].add(amount)
+        if row.receipt == nil { try receiptPending.add(amount) }
+    }
+}
+
+extension ReportTotal {
+    /// One more payment of `amount`.
+    mutating func add(_ amount: Money) throws(ReportError) {
+        count += 1
+        self.amount = try self.amount.addingChecked(amount)
     }
 }
