@@ -194,6 +194,19 @@ check_work() { # after_id answered_ok name [full]
 last_id() { q "SELECT coalesce(max(id), 0) FROM callback_inbox"; }
 
 # Load on one stack: warm-up, then the measured run. Sets rate p50 p99 answered.
+# WAL written by the whole cluster between two calls of wal_mark (pg_stat_wal: bytes, full-page images), per unit:
+# wal_mark; …; wal_per UNITS → "N B of WAL per unit (F % of it in M full-page images)".
+wal_mark() { wal_start=$(q "SELECT wal_bytes || ' ' || wal_fpi FROM pg_stat_wal"); }
+wal_per() {
+    local now
+    now=$(q "SELECT wal_bytes || ' ' || wal_fpi FROM pg_stat_wal")
+    awk -v a="$wal_start" -v b="$now" -v n="$1" 'BEGIN {
+        split(a, x, " "); split(b, y, " "); bytes = y[1] - x[1]; fpi = y[2] - x[2]
+        if (n < 1) n = 1
+        share = bytes > 0 ? 100 * fpi * 8192 / bytes : 0
+        printf "%.0f B of WAL each (%d full-page images in the interval, at most %.0f %% of the bytes)", bytes / n, fpi, share }'
+}
+
 load() { # base name
     local warm
     wrk_run "$1" "$warmup" "$2-warmup"
@@ -232,6 +245,7 @@ measure_ours() { # mode
     [ -n "$port" ] || die "serve did not report its port"
     local base="http://127.0.0.1:$port"
     [ "$(curl -s -o /dev/null -w '%{http_code}' "$base/healthz")" = 200 ] || die "serve is not healthy"
+    wal_mark
     load "$base" "ours-$mode"
     # A 200 means "stored"; the applier completes payments right after, off the request path. Wait for it.
     local waited=0
@@ -253,12 +267,14 @@ measure_ours() { # mode
     [ "$spooled" = 0 ] && [ "$lost" = 0 ] || problems+=("ours-$mode: spooled=$spooled lost=$lost")
     stop_server child
     check_work "$after" "$answered" "ours-$mode" full
-    local stored
+    local stored wal
     stored=$(q "SELECT count(*) FROM callback_inbox WHERE id > $after")
+    # Warm-up and measured callbacks alike: everything stored since the mark, once applied.
+    wal=$(wal_per "$stored")
     eval "ours_rate_$mode=$rate ours_p50_$mode=$p50 ours_p99_$mode=$p99"
     eval "ours_rss_$mode=$(awk -F': ' '/Maximum resident set size/ { printf "%.1f", $2 / 1024 }' "$out/serve-$mode.time")"
-    eval "ours_check_$mode=\"\$check; \$stored bodies in ${commits:-?} store commits\""
-    log "[$mode] ours: $rate callbacks/s, p99 $p99 ms; $check"
+    eval "ours_check_$mode=\"\$check; \$stored bodies in ${commits:-?} store commits; \$wal\""
+    log "[$mode] ours: $rate callbacks/s, p99 $p99 ms; $check; $wal"
 }
 
 measure_django() { # mode
@@ -301,6 +317,7 @@ measure_pgbench() { # mode
         (cd "$out" && "$pgbench" -n -c "$connections" -j "$threads" -T "$seconds" -f "$here/pgbench-insert.sql" "$@" "$url") \
             >"$out/pgbench-$name.txt" 2>&1 || { cat "$out/pgbench-$name.txt" >&2; die "pgbench failed"; }
     }
+    wal_mark
     run_pgbench "$warmup" "$mode-warmup"
     rm -f "$out"/pgbench-log.*
     run_pgbench "$duration" "$mode-run" -l --log-prefix=pgbench-log
@@ -317,7 +334,8 @@ measure_pgbench() { # mode
     logged=$(wc -l <"$sorted")
     [ "$rows" -ge "$logged" ] || problems+=("pgbench-$mode: $logged transactions logged, $rows rows inserted")
     eval "pg_tps_$mode=$tps pg_p50_$mode=$(percentile 50) pg_p99_$mode=$(percentile 99)"
-    log "[$mode] pgbench: $tps transactions/s; $rows rows inserted (warm-up included)"
+    eval "pg_wal_$mode=\"$(wal_per $(($(q "SELECT count(*) FROM pgbench_callback_inbox") - before)))\""
+    eval "log \"[\$mode] pgbench: \$tps transactions/s; \$rows rows inserted (warm-up included); \$pg_wal_$mode\""
 }
 
 for mode in $modes; do
@@ -350,13 +368,13 @@ for mode in $modes; do
     eval "o_rate=\$ours_rate_$mode o_p50=\$ours_p50_$mode o_p99=\$ours_p99_$mode o_rss=\$ours_rss_$mode"
     eval "d_rate=\$django_rate_$mode d_p50=\$django_p50_$mode d_p99=\$django_p99_$mode"
     eval "b_tps=\$pg_tps_$mode b_p50=\$pg_p50_$mode b_p99=\$pg_p99_$mode"
-    eval "settings=\$settings_$mode o_check=\$ours_check_$mode d_check=\$django_check_$mode"
+    eval "settings=\$settings_$mode o_check=\$ours_check_$mode d_check=\$django_check_$mode b_wal=\$pg_wal_$mode"
     table+="
 | throughput | $mode | ${o_rate}/s | ${d_rate}/s | ${b_tps}/s | $(ratio "$o_rate" "$d_rate")× | $(ratio "$o_rate" "$b_tps")× |
 | p99 latency | $mode | ${o_p99} ms | ${d_p99} ms | ${b_p99} ms | $(ratio "$o_p99" "$d_p99") | $(ratio "$o_p99" "$b_p99") |
 | p50 latency | $mode | ${o_p50} ms | ${d_p50} ms | ${b_p50} ms | $(ratio "$o_p50" "$d_p50") | $(ratio "$o_p50" "$b_p50") |"
     notes+="
-- **Work done, $mode cluster (${settings}):** ours: ${o_check}; Django: ${d_check}. Peak RSS of \`serve\`: ${o_rss} MiB."
+- **Work done, $mode cluster (${settings}):** ours: ${o_check}; Django: ${d_check}; pgbench: ${b_wal}. Peak RSS of \`serve\`: ${o_rss} MiB."
     printf 'callbacks\tthroughput, %s connections, %s s, %s cluster\t%s callbacks/s\tpgbench single-row INSERT\t%s transactions/s\t%s\t%s MiB\t%s\n' \
         "$connections" "$duration" "$mode" "$o_rate" "$b_tps" "$(ratio "$o_rate" "$b_tps")" "$o_rss" "$command" >>"$summary"
     printf 'callbacks\tthroughput, %s connections, %s s, %s cluster\t%s callbacks/s\tDjango view, gunicorn %s sync workers\t%s callbacks/s\t%s\t%s MiB\t%s\n' \
