@@ -22,7 +22,13 @@ struct CoursePayment: Sendable, Hashable {
         phone = try reader.next("phone", String.self)
     }
 
-    func values(_ scope: ReportScope) -> [ReportValue] {
-        [.integer(learnerID), .text(learner), .integer(courseID), .text(course), .money(amount), scope.phone(phone)]
+    /// Appends this run's values to a row's (one array per row, not one per part).
+    func append(to values: inout [ReportValue], _ scope: ReportScope) {
+        values.append(.integer(learnerID))
+        values.append(.text(learner))
+        values.append(.integer(courseID))
+        values.append(.text(course))
+        values.append(.money(amount))
+        values.append(scope.phone(phone))
     }
 }

@@ -44,7 +44,16 @@ struct PendingRow: ReportRowModel, Hashable {
     }
 
     func values(_ scope: ReportScope) -> [ReportValue] {
-        [.integer(paymentID), .text(status), .text(checkoutRequestID), .dateTime(createdAt)] + payment.values(scope)
-            + [.integer(checkAttempts), scope.freeText(lastAnswer), .dateTime(nextCheckAt)]
+        var values: [ReportValue] = []
+        values.reserveCapacity(Self.columns.count)
+        values.append(.integer(paymentID))
+        values.append(.text(status))
+        values.append(.text(checkoutRequestID))
+        values.append(.dateTime(createdAt))
+        payment.append(to: &values, scope)
+        values.append(.integer(checkAttempts))
+        values.append(scope.freeText(lastAnswer))
+        values.append(.dateTime(nextCheckAt))
+        return values
     }
 }

@@ -46,8 +46,16 @@ struct SettledRow: ReportRowModel, Hashable {
     }
 
     func values(_ scope: ReportScope) -> [ReportValue] {
-        [.text(receipt ?? "pending"), .dateTime(paidAt), .integer(paymentID)] + payment.values(scope) + [
-            .text(checkoutRequestID), .text(settledVia), .integer(enrollmentID), .text(enrollmentStatus ?? "none"),
-        ]
+        var values: [ReportValue] = []
+        values.reserveCapacity(Self.columns.count)
+        values.append(.text(receipt ?? "pending"))
+        values.append(.dateTime(paidAt))
+        values.append(.integer(paymentID))
+        payment.append(to: &values, scope)
+        values.append(.text(checkoutRequestID))
+        values.append(.text(settledVia))
+        values.append(.integer(enrollmentID))
+        values.append(.text(enrollmentStatus ?? "none"))
+        return values
     }
 }
