@@ -134,6 +134,19 @@ extension PostgresDecodable {
         try decode(String(decoding: bytes, as: UTF8.self), column: column)
     }
 
+    /// The text path of a type whose parser reads bytes: one parser serves rows read in place and rows of Strings.
+    static func decodeUTF8(_ text: String, column: String) throws(PostgresError) -> Self {
+        var text = text
+        let result: Result<Self, PostgresError> = text.withUTF8 { bytes in
+            do throws(PostgresError) {
+                return .success(try decode(bytes, column: column))
+            } catch {
+                return .failure(error)
+            }
+        }
+        return try result.get()
+    }
+
     static func failure(_ column: String) -> PostgresError {
         PostgresError(code: .decoding, message: "column \(column) is not a valid \(Self.self)")
     }
@@ -143,28 +156,32 @@ extension String: PostgresDecodable {
     public static func decode(_ text: String, column: String) throws(PostgresError) -> String { text }
 }
 
-extension Int64: PostgresDecodable {
-    public static func decode(_ text: String, column: String) throws(PostgresError) -> Int64 {
-        guard let value = Int64(text) else { throw failure(column) }
+/// A type read by one parser of libpq's bytes that returns `nil` for text it does not accept: rows read in place and
+/// rows of `String`s go through the same parser.
+public protocol PostgresParsedFromBytes: PostgresDecodable {
+    /// The value of the UTF-8 text, or `nil` when it is not one.
+    static func parse(_ bytes: UnsafeBufferPointer<UInt8>) -> Self?
+}
+
+extension PostgresParsedFromBytes {
+    public static func decode(_ bytes: UnsafeBufferPointer<UInt8>, column: String) throws(PostgresError) -> Self {
+        guard let value = parse(bytes) else { throw failure(column) }
         return value
     }
 
-    /// `int2`/`int4`/`int8` text: an optional minus and decimal digits, within 64 bits.
-    public static func decode(_ bytes: UnsafeBufferPointer<UInt8>, column: String) throws(PostgresError) -> Int64 {
-        guard let value = PostgresNumber.integer(bytes) else { throw failure(column) }
-        return value
+    public static func decode(_ text: String, column: String) throws(PostgresError) -> Self {
+        try decodeUTF8(text, column: column)
     }
 }
 
-extension Int: PostgresDecodable {
-    public static func decode(_ text: String, column: String) throws(PostgresError) -> Int {
-        guard let value = Int(text) else { throw failure(column) }
-        return value
-    }
+extension Int64: PostgresParsedFromBytes {
+    /// `int2`/`int4`/`int8` text: an optional minus and decimal digits, within 64 bits.
+    public static func parse(_ bytes: UnsafeBufferPointer<UInt8>) -> Int64? { PostgresNumber.integer(bytes) }
+}
 
-    public static func decode(_ bytes: UnsafeBufferPointer<UInt8>, column: String) throws(PostgresError) -> Int {
-        guard let value = PostgresNumber.integer(bytes).flatMap(Int.init(exactly:)) else { throw failure(column) }
-        return value
+extension Int: PostgresParsedFromBytes {
+    public static func parse(_ bytes: UnsafeBufferPointer<UInt8>) -> Int? {
+        PostgresNumber.integer(bytes).flatMap(Int.init(exactly:))
     }
 }
 
@@ -196,17 +213,9 @@ extension Money: PostgresDecodable {
     }
 }
 
-extension Date: PostgresDecodable {
-    /// Reads `timestamptz` text as the session (UTC, ISO) prints it.
-    public static func decode(_ text: String, column: String) throws(PostgresError) -> Date {
-        guard let date = PostgresTime.parse(text) else { throw failure(column) }
-        return date
-    }
-
-    public static func decode(_ bytes: UnsafeBufferPointer<UInt8>, column: String) throws(PostgresError) -> Date {
-        guard let date = PostgresTime.parse(bytes) else { throw failure(column) }
-        return date
-    }
+extension Date: PostgresParsedFromBytes {
+    /// `timestamptz` text as the session (UTC, ISO) prints it.
+    public static func parse(_ bytes: UnsafeBufferPointer<UInt8>) -> Date? { PostgresTime.parse(bytes) }
 }
 
 extension UUID: PostgresDecodable {

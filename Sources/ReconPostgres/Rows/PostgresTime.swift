@@ -30,13 +30,7 @@ enum PostgresTime {
             + "\(pad(secondOfDay / 60 % 60, 2)):\(pad(secondOfDay % 60, 2)).\(pad(fraction, 6))Z"
     }
 
-    /// Parses `YYYY-MM-DD HH:MM:SS[.ffffff][+HH[:MM]]`; `nil` for anything else (e.g. `infinity`).
-    static func parse(_ text: String) -> Date? {
-        var text = text
-        return text.withUTF8 { parse($0) }
-    }
-
-    /// Parses `YYYY-MM-DD HH:MM:SS[.ffffff][+HH[:MM]]` from UTF-8 bytes; `nil` for anything else.
+    /// Parses `YYYY-MM-DD HH:MM:SS[.ffffff][+HH[:MM]]` from UTF-8 bytes; `nil` for anything else (e.g. `infinity`).
     static func parse(_ bytes: UnsafeBufferPointer<UInt8>) -> Date? {
         guard bytes.count >= 19 else { return nil }
         var index = 0
