@@ -59,17 +59,7 @@ struct ResultHandle: ~Copyable {
     }
 
     func row(_ index: Int32, columns: PostgresColumns) -> PostgresRow {
-        let count = Int32(columns.names.count)
-        var values: [String?] = []
-        values.reserveCapacity(Int(count))
-        for column in 0..<count {
-            if PQgetisnull(pointer, index, column) == 1 {
-                values.append(nil)
-            } else {
-                values.append(PQgetvalue(pointer, index, column).map { String(cString: $0) })
-            }
-        }
-        return PostgresRow(columns: columns, values: values)
+        StreamedRow(result: pointer, row: index, columns: columns).materialized()
     }
 }
 

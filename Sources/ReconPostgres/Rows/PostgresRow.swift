@@ -46,21 +46,23 @@ public struct PostgresRow: Sendable {
     }
 }
 
-/// One row of a streamed result, read where libpq holds it: no value is copied until it is decoded. Valid only
+/// One row of a result, read where libpq holds it: no value is copied until it is decoded. Valid only
 /// inside the ``PostgresConnection/streamRows(_:_:)`` callback that receives it: the result is freed afterwards.
 public struct StreamedRow {
-    /// The `PGresult` of this one row (single-row mode).
+    /// The `PGresult` holding the row (in single-row mode, the row alone).
     let result: OpaquePointer
+    /// The row's position in `result`.
+    var row: Int32 = 0
     /// Column names shared by every row of one result.
     public let columns: PostgresColumns
 
     /// The bytes of a column by position, `nil` for SQL NULL; text format, never containing NUL.
     func bytes(at index: Int) -> UnsafeBufferPointer<UInt8>? {
         let column = Int32(index)
-        guard PQgetisnull(result, 0, column) == 0, let value = PQgetvalue(result, 0, column) else { return nil }
+        guard PQgetisnull(result, row, column) == 0, let value = PQgetvalue(result, row, column) else { return nil }
         return UnsafeBufferPointer(
             start: UnsafeRawPointer(value).assumingMemoryBound(to: UInt8.self),
-            count: Int(PQgetlength(result, 0, column)))
+            count: Int(PQgetlength(result, row, column)))
     }
 
     /// Decodes a column by position that may be NULL; `column` names it in errors.

@@ -239,12 +239,10 @@ enum ReportAssembly {
         let totalled = columns.indices.filter { columns[$0].totalled }
         var sums = [Money](repeating: .zero, count: columns.count)
         var rows = 0
-        var checkedColumns: PostgresColumns?
         try db.streamRows(Model.query(scope)) { result in
             if !started { try start() }
-            // Column names are checked on the first row only; every row of a result shares one object.
-            var reader = RowReader(result, checkNames: checkedColumns !== result.columns)
-            checkedColumns = result.columns
+            // Column names are checked on the first row only; every row of a result has the same.
+            var reader = RowReader(result, checkNames: rows == 0)
             let row = try Model(&reader)
             try eachRow?(row)
             let values = row.values(scope)
