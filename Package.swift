@@ -141,7 +141,7 @@ let package = Package(
             name: "mpesa-recon",
             dependencies: [
                 "ReconCore", "ReconPostgres", "ReconHTTP", "ReconReports", "ReconJobs", "ReconServer", "Daraja",
-                "ReconOperations", "ReconPresentation", "StatementImport", "ReconIdentity",
+                "ReconOperations", "ReconPresentation", "StatementImport", "ReconIdentity", "ServerSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -221,7 +221,8 @@ let package = Package(
         ),
 
         .testTarget(name: "ReconCoreTests", dependencies: ["ReconCore"], swiftSettings: swiftSettings),
-        .testTarget(name: "ReconIdentityTests", dependencies: ["ReconIdentity", "ReconCore"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ReconIdentityTests", dependencies: ["ReconIdentity", "ReconCore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ReconStatementsTests",
             dependencies: ["ReconStatements", "StatementReader", "ReconCore", "ReconReports"],
@@ -254,6 +255,7 @@ let package = Package(
                 "StatementImport", "StatementReader", "ReconStatements", "ReconReports", "ReconIdentity",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             exclude: ["Scripts", "check_openapi.py"],
             swiftSettings: swiftSettings

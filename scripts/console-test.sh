@@ -47,6 +47,8 @@ export DATABASE_URL=$url MPESA_ENVIRONMENT=simulator MPESA_BASE_URL=$sim MPESA_C
     MPESA_CERT_PATH=$out/cert.pem MPESA_B2C_RESULT_URL="$base/api/payments/b2c/result/?token=$token" \
     MPESA_B2C_TIMEOUT_URL="$base/api/payments/b2c/timeout/?token=$token" \
     RECON_LOG_LEVEL=warning RECON_SPOOL_DIR="$out/spool"
+# Chromium talks plain http to loopback here: the development flag lets cookies go without `Secure`.
+export RECON_CONSOLE_INSECURE_COOKIES=true
 cd "$out"
 
 "$bindir/mpesa-recon" migrate >"$out/migrate.log" 2>&1 || { cat "$out/migrate.log" >&2; die "migrate failed"; }

@@ -230,7 +230,8 @@ measure_ours() { # mode
     log "[$mode] mpesa-recon serve (release) under /usr/bin/time -v"
     (
         cd "$out"
-        export DATABASE_URL=$url MPESA_CALLBACK_TOKEN=$token RECON_SPOOL_DIR=$out/spool RECON_LOG_LEVEL=warning
+        export DATABASE_URL=$url MPESA_CALLBACK_TOKEN=$token RECON_SPOOL_DIR=$out/spool RECON_LOG_LEVEL=warning \
+            RECON_METRICS_TOKEN=bench-metrics-token
         exec /usr/bin/time -v -o "$out/serve-$mode.time" "$bin" serve --host 127.0.0.1 --port 0 "${serve_args[@]}" \
             >"$out/serve-$mode.log" 2>&1
     ) &
@@ -254,7 +255,7 @@ measure_ours() { # mode
         waited=$((waited + 1))
     done
     local metrics
-    metrics=$(curl -s "$base/metrics")
+    metrics=$(curl -s -H "Authorization: Bearer bench-metrics-token" "$base/metrics")
     sum() { # Prometheus series name, optional label filter
         awk -v name="$1{" -v filter="${2:-}" '
             index($1, name) == 1 && (filter == "" || index($1, filter) > 0) { sum += $NF }

@@ -1,3 +1,4 @@
+import Foundation
 public import Hummingbird
 public import Logging
 public import NIOCore
@@ -16,6 +17,30 @@ public enum RouteGroup: String, Sendable, CaseIterable {
     case api
     /// The admin and finance console: HTML pages under `/console/` with server-side sessions.
     case console
+
+    /// The groups `serve --routes` names (comma-separated); without the option, `callbacks` alone: the public
+    /// instance's one group. `api` and `console` are served only where they are named.
+    public static func parse(_ text: String?) throws(RouteGroupError) -> [RouteGroup] {
+        guard let text else { return [.callbacks] }
+        let names = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        guard !names.isEmpty else { throw RouteGroupError(message: "--routes names no route group.") }
+        var groups: [RouteGroup] = []
+        for name in names {
+            guard let group = RouteGroup(rawValue: name) else {
+                let known = allCases.map(\.rawValue).joined(separator: ", ")
+                throw RouteGroupError(message: "--routes: unknown route group '\(name)' (known: \(known)).")
+            }
+            groups.append(group)
+        }
+        return groups
+    }
+}
+
+/// Why `--routes` was refused.
+public struct RouteGroupError: Error, Sendable, CustomStringConvertible {
+    /// What is wrong, for the person at the terminal.
+    public var message: String
+    public var description: String { message }
 }
 
 /// Builds the application `serve` runs and tests call: the router with the chosen route groups, the HTTP
@@ -40,7 +65,7 @@ public func buildApplication(
     if let console, configuration.routes.contains(.console) { services.append(console.reportWorker) }
     return Application(
         router: buildRouter(endpoint: endpoint, routes: configuration.routes, api: api, console: console),
-        server: .http1(timeouts: configuration.connectionTimeouts),
+        server: .http1(timeouts: configuration.connectionTimeouts, limiter: configuration.connectionLimiter()),
         configuration: .init(
             address: .hostname(configuration.host, port: configuration.port), serverName: "mpesa-recon"),
         services: services,

@@ -5,7 +5,7 @@ import NIOCore
 public import ReconCore
 import ReconJobs
 public import ReconPostgres
-import ServerSupport
+public import ServerSupport
 import Synchronization
 
 /// Settings of the callback endpoint.
@@ -29,8 +29,13 @@ public struct CallbackServerConfiguration: Sendable {
     public var sweepIntervalSeconds: Int
     /// At most this many stored callbacks are retried per sweep (500).
     public var sweepBatchSize: Int
-    /// Which route groups this instance serves (`callbacks` by default); `/healthz` and `/metrics` always.
+    /// Which route groups this instance serves (`callbacks` by default); `/healthz` always.
     public var routes: [RouteGroup]
+    /// The bearer token `/metrics` asks for (`RECON_METRICS_TOKEN`); without one, `/metrics` is not served: its
+    /// business figures never reach whoever can reach the public callbacks instance.
+    public var metricsToken: String?
+    /// Connections held at once per client address and in all.
+    public var connectionLimits: ConnectionLimits
     /// An open connection with no request in flight is closed after this (60 s).
     public var idleTimeout: Duration
     /// A request's head must arrive within this of its first byte (10 s).
@@ -47,7 +52,8 @@ public struct CallbackServerConfiguration: Sendable {
         spoolDirectory: URL, maxBodyBytes: Int = 64 * 1024, schedule: RetrySchedule = .standard,
         sweepIntervalSeconds: Int = 5, sweepBatchSize: Int = 500, routes: [RouteGroup] = [.callbacks],
         idleTimeout: Duration = .seconds(60), headerTimeout: Duration = .seconds(10),
-        bodyTimeout: Duration = .seconds(30), batching: CallbackBatching = CallbackBatching()
+        bodyTimeout: Duration = .seconds(30), batching: CallbackBatching = CallbackBatching(),
+        metricsToken: String? = nil, connectionLimits: ConnectionLimits = ConnectionLimits()
     ) {
         self.host = host
         self.port = port
@@ -63,6 +69,14 @@ public struct CallbackServerConfiguration: Sendable {
         self.headerTimeout = headerTimeout
         self.bodyTimeout = bodyTimeout
         self.batching = batching
+        self.metricsToken = metricsToken.flatMap { $0.isEmpty ? nil : $0 }
+        self.connectionLimits = connectionLimits
+    }
+
+    /// The shared counter of open connections, trusted proxies held only to the total.
+    func connectionLimiter() -> ConnectionLimiter {
+        let proxies = addressPolicy.trustedProxies
+        return ConnectionLimiter(limits: connectionLimits) { address in proxies.contains { $0.contains(address) } }
     }
 
     /// The per-connection deadlines of the HTTP server.
@@ -162,13 +176,26 @@ public final class CallbackEndpoint: Sendable {
         }
     }
 
-    /// What every instance serves, whatever its groups: `/healthz` (PostgreSQL answers) and `/metrics`.
+    /// What every instance serves, whatever its groups: `/healthz` (PostgreSQL answers), and `/metrics` to a
+    /// scraper that presents the metrics token (when none is configured, `/metrics` answers 404).
     public func addOperationsRoutes(to router: Router<ReconRequestContext>) {
         router.get("/healthz") { _, _ in
             let healthy = await self.pool.ping()
             return Self.text(healthy ? .ok : .serviceUnavailable, healthy ? "ok\n" : "database unreachable\n")
         }
-        router.get("/metrics") { _, _ in
+        router.get("/metrics") { request, _ in
+            guard let expected = self.configuration.metricsToken else {
+                return Self.text(.notFound, "not found\n")
+            }
+            let presented = request.headers[.authorization].flatMap { header -> String? in
+                let parts = header.split(separator: " ", maxSplits: 1)
+                return parts.count == 2 && parts[0] == "Bearer" ? String(parts[1]) : nil
+            }
+            guard let presented, constantTimeEquals(presented, expected) else {
+                var response = Self.text(.unauthorized, "metrics need the bearer token (RECON_METRICS_TOKEN)\n")
+                response.headers[.wwwAuthenticate] = #"Bearer realm="metrics""#
+                return response
+            }
             let text = await self.metrics.scrape(
                 pool: self.pool, spoolDirectory: self.configuration.spoolDirectory, logger: self.logger)
             return Response(

@@ -23,11 +23,16 @@ public struct ConnectionTimeouts: Sendable, Equatable {
 }
 
 extension HTTPServerBuilder {
-    /// An HTTP/1.1 server that closes idle connections and connections whose request head or body stalls.
-    public static func http1(timeouts: ConnectionTimeouts) -> HTTPServerBuilder {
+    /// An HTTP/1.1 server that closes idle connections and connections whose request head or body stalls, and
+    /// (with a limiter) refuses connections past the per-address and total caps.
+    public static func http1(timeouts: ConnectionTimeouts, limiter: ConnectionLimiter? = nil) -> HTTPServerBuilder {
         .http1(
             configuration: .init(
-                additionalChannelHandlers: [RequestDeadlineHandler(header: timeouts.header, body: timeouts.body)],
+                additionalChannelHandlers: {
+                    let deadlines = RequestDeadlineHandler(header: timeouts.header, body: timeouts.body)
+                    guard let limiter else { return [deadlines] }
+                    return [ConnectionLimitHandler(limiter: limiter), deadlines]
+                }(),
                 idleTimeout: TimeAmount(timeouts.idle)))
     }
 }

@@ -217,8 +217,10 @@ def main():
         token = driver.find_element(By.CSS_SELECTOR, "form.logout input[name=csrf_token]").get_attribute("value")
         status, _, location = fetch(f"/console/refunds/{refund}/approve", session_cookie(driver),
                                     data=f"csrf_token={token}".encode())
-        check(status == 303 and "error=" in location and "cannot%20approve" in location,
-              f"the server refuses the proposer's approval with a message ({location})")
+        check(status == 303 and "error=" not in location, f"the refusal redirects without a banner in the URL ({location})")
+        status, body, _ = fetch(location.replace(BASE, ""), session_cookie(driver))
+        check(status == 200 and b"cannot approve" in body,
+              "the server refuses the proposer's approval with its own message on the next page")
         check(sql(f"SELECT status FROM refunds WHERE id = {refund}") == "proposed", "the refund stays proposed")
 
         print("a POST without csrf_token gets 403 and changes nothing", flush=True)

@@ -167,7 +167,8 @@ struct OpsTests {
     @Test("/metrics parses with prometheus_client and has every series, with HELP, before the first callback")
     func metricsFromTheStart() async throws {
         try await Stack.with { stack in
-            let before = try await stack.http.send(.get(stack.callbackServer.baseURL + "/metrics"))
+            let before = try await stack.http.send(
+                .get(stack.callbackServer.baseURL + "/metrics", headers: [Stack.metricsAuthorization]))
             #expect(before.status == 200)
             let text = String(decoding: before.body, as: UTF8.self)
             #expect(
@@ -207,7 +208,9 @@ struct OpsTests {
             #expect(run.status == 0, "\(run.stderr)")
             let after = try Self.parseMetrics(
                 String(
-                    decoding: try await stack.http.send(.get(stack.callbackServer.baseURL + "/metrics")).body,
+                    decoding: try await stack.http.send(
+                        .get(stack.callbackServer.baseURL + "/metrics", headers: [Stack.metricsAuthorization])
+                    ).body,
                     as: UTF8.self))
             let stored = Self.samples(after, "mpesa_recon_callbacks_received").first {
                 ($0["labels"] as? [String: String]) == ["route": "stk", "outcome": "stored"]

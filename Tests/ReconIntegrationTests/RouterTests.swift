@@ -11,6 +11,7 @@ import Testing
 @Suite("Router: each callback route through app.test(.router), against a real database")
 struct RouterTests {
     static let token = "router-test-token-0123456789"
+    static let metricsToken = "router-metrics-token-0123456789"
 
     static let b2cResult = """
         {"Result":{"ResultType":0,"ResultCode":0,"ResultDesc":"The service request is processed successfully.",\
@@ -44,7 +45,8 @@ struct RouterTests {
             logger.logLevel = .critical
             let app = buildApplication(
                 configuration: CallbackServerConfiguration(
-                    port: 0, callbackToken: token, spoolDirectory: spool, sweepIntervalSeconds: 3600),
+                    port: 0, callbackToken: token, spoolDirectory: spool, sweepIntervalSeconds: 3600,
+                    metricsToken: metricsToken),
                 pool: pool, logger: logger)
             do {
                 try await app.test(.router, requests)
@@ -98,12 +100,15 @@ struct RouterTests {
         }
     }
 
-    @Test("/healthz and /metrics are served with the callbacks group")
+    @Test("/healthz is served with the callbacks group; /metrics only to its token")
     func operations() async throws {
         try await Self.withApp { client in
             let health = try await client.execute(uri: "/healthz", method: .get)
             #expect(health.status == .ok && String(buffer: health.body) == "ok\n")
-            let metrics = try await client.execute(uri: "/metrics", method: .get)
+            let anonymous = try await client.execute(uri: "/metrics", method: .get)
+            #expect(anonymous.status == .unauthorized)
+            let metrics = try await client.execute(
+                uri: "/metrics", method: .get, headers: [.authorization: "Bearer \(Self.metricsToken)"])
             #expect(metrics.status == .ok)
         }
     }

@@ -108,19 +108,8 @@ enum RawConnection {
     }
 
     private static func run(port: Int, bytes: String, giveUpAfter: Double) throws -> Outcome {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw Failure(description: "socket failed") }
+        let fd = try LoopbackSocket.connect(port: port)
         defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-            }
-        }
-        guard connected == 0 else { throw Failure(description: "connect failed: errno \(errno)") }
         let payload = Array(bytes.utf8)
         if !payload.isEmpty {
             guard send(fd, payload, payload.count, Int32(MSG_NOSIGNAL)) == payload.count else {

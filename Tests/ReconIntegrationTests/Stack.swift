@@ -16,6 +16,10 @@ import Synchronization
 /// endpoint, and a Daraja client whose callback URL points at the endpoint.
 struct Stack {
     static let token = "test-callback-token-0123456789"
+    /// The bearer token `/metrics` asks for on every stack.
+    static let metricsToken = "test-metrics-token-0123456789"
+    /// The header that presents it.
+    static let metricsAuthorization = HTTPHeader(name: "Authorization", value: "Bearer \(metricsToken)")
     /// Admin accounts seeded in every stack's database, as `NAME@example.com`.
     static let admins = ["alice", "bob", "carol"]
 
@@ -63,7 +67,7 @@ struct Stack {
         let endpoint = CallbackEndpoint(
             configuration: CallbackServerConfiguration(
                 port: 0, callbackToken: token, spoolDirectory: spool, schedule: schedule, sweepIntervalSeconds: 3600,
-                routes: api ? [.callbacks, .api] : [.callbacks]),
+                routes: api ? [.callbacks, .api] : [.callbacks], metricsToken: metricsToken),
             pool: pool, logger: logger)
         // The API's Daraja client must point at this very server's callback route: built after it listens, so the
         // API reaches it through a box filled below.

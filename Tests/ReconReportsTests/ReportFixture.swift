@@ -40,7 +40,7 @@ enum ReportFixture {
                               result_code, result_desc, mpesa_receipt, paid_amount, paid_phone, paid_at, settled_via,
                               check_attempts, next_check_at, last_answer, created_at, updated_at) VALUES
           -- Paid by callback inside the period; the fraction of a second is dropped in reports.
-          (1, 1, 1, 1500.00, '254712345678', 'ws_CO_28112026093400001', 'mr-1', 'completed', '0',
+          (1, 1, 1, 1500.00, '254712345678', 'ws_CO_28112026093400001712345678', 'mr-1', 'completed', '0',
            'The service request is processed successfully.', 'TKR1AAA001', 1500.00, '254712345678',
            '2026-11-28 06:35:54.5+00', 'callback', 0, NULL, NULL, '2026-11-28 06:34:00+00', '2026-11-28 06:35:56+00'),
           -- Paid at exactly 00:00:00 EAT on the first day: inside.

@@ -32,7 +32,10 @@ enum Golden {
 
 /// The report job against a real PostgreSQL seeded with `ReportFixture`.
 @Suite struct ReportJobTests {
-    private static let fullNumbers = ["254712345678", "0722000111", "254733444555", "254711222333"]
+    /// Every payer's number as stored, and as it hides inside a production CheckoutRequestID (without `254`).
+    private static let fullNumbers = [
+        "254712345678", "0722000111", "254733444555", "254711222333", "712345678",
+    ]
 
     private func options(
         _ folder: TemporaryDirectory, _ formats: Set<ReportFormat> = [.csv], masked: Bool = true,
@@ -182,6 +185,31 @@ enum Golden {
             // Masked and unmasked reports of one period never share a folder.
             #expect(directory == folder.path("unmasked/unmasked/2026-11-28_2026-11-29"))
             #expect(masked.directory == folder.path("masked/2026-11-28_2026-11-29"))
+        }
+    }
+
+    @Test func reportFilesAreForTheirOwnerOnly() async throws {
+        try await TestDatabase.with { _, db in
+            try await ReportFixture.seed(db)
+            let folder = try TemporaryDirectory()
+            defer { folder.remove() }
+            // A folder left world-readable by an earlier version is tightened too.
+            try FileManager.default.createDirectory(
+                atPath: folder.path("reports/unmasked"), withIntermediateDirectories: true,
+                attributes: [.posixPermissions: 0o755])
+            let masked = try await ReportJob.write(try options(folder, [.csv, .xlsx], out: "reports"), on: db)
+            let unmasked = try await ReportJob.write(
+                try options(folder, [.csv, .xlsx], masked: false, out: "reports"), on: db)
+            func mode(_ path: String) throws -> Int {
+                let attributes = try FileManager.default.attributesOfItem(atPath: path)
+                return (attributes[.posixPermissions] as? NSNumber)?.intValue ?? -1
+            }
+            for outcome in [masked, unmasked] {
+                #expect(try mode(outcome.directory) == 0o700, "\(outcome.directory)")
+                for file in outcome.files { #expect(try mode(file.path) == 0o600, "\(file.path)") }
+            }
+            #expect(try mode(folder.path("reports/unmasked")) == 0o700)
+            #expect(try mode(folder.path("reports")) == 0o700)
         }
     }
 

@@ -57,15 +57,29 @@ import Testing
         ("{\"phone\": \"254112345678\", \"amount\": 700}", "{\"phone\": \"2541****5678\", \"amount\": 700}"),
         ("call +254712345678 or 0722000111.", "call 2547****5678 or 2547****0111."),
         ("254712345678", "2547****5678"),
-        // Not phone numbers: too short, too long, other prefixes, amounts.
+        // Receipts and amounts are not personal data and stay.
         ("receipt TKR1AAA001, amount 1500.00", "receipt TKR1AAA001, amount 1500.00"),
-        ("id 2547123456789 and 25471234567", "id 2547123456789 and 25471234567"),
-        ("0822000111 and 712345678", "0822000111 and 712345678"),
+        // Any other run of nine digits or more may carry a number (bare, or inside an identifier): last four only.
+        ("id 2547123456789 and 25471234567", "id …6789 and …4567"),
+        ("0822000111 and 712345678", "…0111 and …5678"),
+        (
+            #"{"CheckoutRequestID":"ws_CO_17112022155730304796440427","MerchantRequestID":"29115-34620561-1"}"#,
+            #"{"CheckoutRequestID":"ws_CO_…0427","MerchantRequestID":"29115-34620561-1"}"#
+        ),
         ("", ""),
         ("Ng'ang'a 0712345678 Wanjikũ", "Ng'ang'a 2547****5678 Wanjikũ"),
     ])
     func numbersInsideTextAreMasked(input: String, expected: String) {
         #expect(MSISDN.maskNumbers(in: input) == expected)
+    }
+
+    @Test(arguments: [
+        ("ws_CO_17112022155730304796440427", "ws_CO_…0427"), ("29115-34620561-1", "…61-1"), ("abcd", "…"),
+        ("", ""),
+    ])
+    func identifiersThatEmbedANumberShowOnlyTheirLastFour(text: String, expected: String) {
+        #expect(MSISDN.maskIdentifier(text) == expected)
+        #expect(!MSISDN.maskIdentifier(text).contains("796440427") || text.isEmpty)
     }
 
     @Test(arguments: [

@@ -63,6 +63,16 @@ public struct Environment: Sendable {
         return value
     }
 
+    /// A yes/no setting: `true`/`yes`/`on`/`1` or `false`/`no`/`off`/`0` (any case); `false` when unset.
+    public func flag(_ name: String) throws(ConfigurationError) -> Bool {
+        guard let text = optional(name)?.lowercased() else { return false }
+        switch text {
+        case "true", "yes", "on", "1": return true
+        case "false", "no", "off", "0": return false
+        default: throw ConfigurationError(variable: name, problem: "must be true or false")
+        }
+    }
+
     /// A whole number within a range, or the default when unset.
     public func integer(
         _ name: String, default defaultValue: Int, in range: ClosedRange<Int>

@@ -11,11 +11,13 @@ extension MSISDN {
         return String(decoding: masked, as: UTF8.self)
     }
 
-    /// Masks every phone number inside free text (a JSON detail, a Daraja result description) like ``mask(_:)``.
+    /// Masks every phone number inside free text (a JSON detail, a raw callback body, a Daraja result description).
     ///
-    /// Free-text columns of a report are written by other jobs and by Daraja, so a number may hide in them;
-    /// a run of digits (optionally after `+`) that reads as a Kenyan mobile number becomes `2547****1234`.
-    /// Text without such a run is returned unchanged and without copying.
+    /// Masking is a rule of personal data, not of phone-shaped strings: a number also hides inside identifiers
+    /// (a CheckoutRequestID ends with the payer's number without `254`) and in bare nine-digit form. So:
+    /// a run of digits (optionally after `+`) that reads as a Kenyan mobile number becomes `2547****1234`, and any
+    /// other run of nine digits or more keeps only its last four (`ws_CO_17112022155730304796440427` becomes
+    /// `ws_CO_…0427`). Text without such a run is returned unchanged and without copying.
     public static func maskNumbers(in text: String) -> String {
         let bytes = text.utf8
         guard bytes.count >= 9 else { return text }
@@ -30,7 +32,7 @@ extension MSISDN {
             let runStart = index
             while index < bytes.endIndex, isDigit(bytes[index]) { index = bytes.index(after: index) }
             let run = bytes[runStart..<index]
-            guard looksLikeMobile(run) else { continue }
+            guard run.count >= 9 else { continue }
             // A leading `+` belongs to the number: `+254712345678` masks to `2547****5678`.
             var replaceFrom = runStart
             if replaceFrom > copiedUpTo {
@@ -39,12 +41,26 @@ extension MSISDN {
             }
             if output.isEmpty { output.reserveCapacity(bytes.count) }
             output.append(contentsOf: bytes[copiedUpTo..<replaceFrom])
-            output.append(contentsOf: mask(String(decoding: run, as: UTF8.self)).utf8)
+            if looksLikeMobile(run) {
+                output.append(contentsOf: mask(String(decoding: run, as: UTF8.self)).utf8)
+            } else {
+                output.append(contentsOf: "…".utf8)
+                output.append(contentsOf: run.suffix(4))
+            }
             copiedUpTo = index
         }
         guard copiedUpTo > bytes.startIndex else { return text }
         output.append(contentsOf: bytes[copiedUpTo...])
         return String(decoding: output, as: UTF8.self)
+    }
+
+    /// An identifier that may embed a payer's number (CheckoutRequestID, MerchantRequestID, a conversation id) as a
+    /// masked viewer sees it: its `ws_CO_` prefix, if any, and its last four characters (`ws_CO_…0427`). Whoever
+    /// sees this can search by those four characters and nothing more.
+    public static func maskIdentifier(_ text: String) -> String {
+        guard text.count > 4 else { return text.isEmpty ? text : "…" }
+        let prefix = text.hasPrefix("ws_CO_") ? "ws_CO_" : ""
+        return prefix + "…" + String(text.suffix(4))
     }
 
     private static func isDigit(_ byte: UInt8) -> Bool { (0x30...0x39).contains(byte) }

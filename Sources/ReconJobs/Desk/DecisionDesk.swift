@@ -84,11 +84,18 @@ public struct DecisionDesk: Sendable {
     }
 
     /// Payments matching a text (receipt, CheckoutRequestID, email, name, course, or the phone's last digits).
-    public func searchPayments(_ text: String, limit: Int = 50) async throws -> [PaymentOverview] {
+    public func searchPayments(
+        _ text: String, limit: Int = 50, maskedViewer: Bool = false
+    ) async throws
+        -> [PaymentOverview]
+    {
         let text = text.trimmingSpaces()
         guard text.count >= 3 else { throw RefundRefusal(.missingReason, "search needs at least 3 characters") }
+        if maskedViewer, !MaskedSearch.allows(text) { throw RefundRefusal(.missingReason, MaskedSearch.rule) }
         return try await pool.withConnection { db in
-            try await db.run { db throws(PostgresError) in try DeskStore.searchPayments(db, text: text, limit: limit) }
+            try await db.run { db throws(PostgresError) in
+                try DeskStore.searchPayments(db, text: text, limit: limit, maskedViewer: maskedViewer)
+            }
         }
     }
 

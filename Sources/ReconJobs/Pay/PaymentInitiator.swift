@@ -22,13 +22,19 @@ public struct PayError: Error, CustomStringConvertible {
     public var notSent: Bool
     /// The learner already has this payment pending for the course (only when asked to refuse a second one).
     public var pendingPaymentID: Int64?
+    /// The learner or the phone reached the initiation limit; a new push may start after this many seconds.
+    public var retryAfterSeconds: Int?
 
     /// An error.
-    public init(message: String, isUsage: Bool, notSent: Bool = false, pendingPaymentID: Int64? = nil) {
+    public init(
+        message: String, isUsage: Bool, notSent: Bool = false, pendingPaymentID: Int64? = nil,
+        retryAfterSeconds: Int? = nil
+    ) {
         self.message = message
         self.isUsage = isUsage
         self.notSent = notSent
         self.pendingPaymentID = pendingPaymentID
+        self.retryAfterSeconds = retryAfterSeconds
     }
 
     public var description: String { message }
@@ -50,6 +56,24 @@ public struct StartedPayment: Sendable, Codable, Equatable {
     public var nextCheckAt: Date?
 }
 
+/// How many STK Pushes the API lets one learner, and one phone, start within a window: a prompt on a phone is a
+/// demand for a PIN, and without a limit one account can push prompts to anybody's phone every second.
+public struct InitiationLimits: Sendable, Equatable {
+    /// Pushes one learner may start within the window (3).
+    public var perLearner: Int
+    /// Pushes one phone may receive within the window, whoever starts them (3).
+    public var perPhone: Int
+    /// The window, in seconds (120).
+    public var windowSeconds: Int
+
+    /// Limits with the documented defaults.
+    public init(perLearner: Int = 3, perPhone: Int = 3, windowSeconds: Int = 120) {
+        self.perLearner = max(1, perLearner)
+        self.perPhone = max(1, perPhone)
+        self.windowSeconds = max(1, windowSeconds)
+    }
+}
+
 /// Starts a course payment: the `pending` row first, then the STK Push, then what Daraja said (DESIGN §7 `pay`).
 public struct PaymentInitiator: Sendable {
     let pool: ConnectionPool
@@ -59,17 +83,20 @@ public struct PaymentInitiator: Sendable {
     /// The `mpesa_configurations` row `client` pushes with, recorded on each payment so settle asks with it too;
     /// `nil`: the `MPESA_*` environment's configuration.
     let configurationID: Int64?
+    /// The API's limits on pushes per learner and per phone (applied with `refusePending`).
+    let limits: InitiationLimits
 
     /// An initiator.
     public init(
         pool: ConnectionPool, client: any StkPushing, schedule: RetrySchedule, logger: Logger,
-        configurationID: Int64? = nil
+        configurationID: Int64? = nil, limits: InitiationLimits = InitiationLimits()
     ) {
         self.pool = pool
         self.client = client
         self.schedule = schedule
         self.logger = logger
         self.configurationID = configurationID
+        self.limits = limits
     }
 
     /// Creates the payment and sends the push. `amount` defaults to the course price.
@@ -86,6 +113,7 @@ public struct PaymentInitiator: Sendable {
     ) async throws -> StartedPayment {
         let created = Date()
         let configurationID = self.configurationID
+        let limits = self.limits
         let (paymentID, price) = try await pool.withConnection { db in
             try await db.withTransaction { db in
                 guard try CatalogStore.learnerExists(db, id: userID) else {
@@ -97,6 +125,15 @@ public struct PaymentInitiator: Sendable {
                         throw PayError(
                             message: "payment \(pending) for this course is still pending", isUsage: true,
                             pendingPaymentID: pending)
+                    }
+                    try PaymentQueryStore.lockPhone(db, phone: phone.digits)
+                    let since = created.addingTimeInterval(-TimeInterval(limits.windowSeconds))
+                    let recent = try PaymentQueryStore.recentInitiations(
+                        db, userID: userID, phone: phone.digits, since: since)
+                    if recent.byLearner >= limits.perLearner || recent.byPhone >= limits.perPhone {
+                        throw PayError(
+                            message: "too many payment prompts were started; try again in a few minutes",
+                            isUsage: true, retryAfterSeconds: limits.windowSeconds)
                     }
                 }
                 guard let course = try CatalogStore.course(db, id: courseID) else {

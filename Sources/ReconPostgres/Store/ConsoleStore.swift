@@ -126,6 +126,35 @@ public enum ConsoleStore {
             createdAt: try row.decode(Date.self, "created_at"), lastSeenAt: try row.decode(Date.self, "last_seen_at"))
     }
 
+    /// Stores the banner the session's next page shows (replacing one not shown yet).
+    public static func setFlash(
+        _ db: isolated PostgresConnection, idSHA256: String, notice: String?, error: String?
+    ) throws(PostgresError) {
+        try db.query(
+            """
+            UPDATE console_sessions SET flash_notice = \(notice), flash_error = \(error)
+            WHERE id_sha256 = \(idSHA256)
+            """)
+    }
+
+    /// The banner stored for the session's next page, cleared as it is read (shown once).
+    public static func takeFlash(
+        _ db: isolated PostgresConnection, idSHA256: String
+    ) throws(PostgresError) -> (notice: String?, error: String?) {
+        guard
+            let row = try db.query(
+                """
+                UPDATE console_sessions s SET flash_notice = NULL, flash_error = NULL
+                FROM (SELECT id_sha256, flash_notice, flash_error FROM console_sessions
+                      WHERE id_sha256 = \(idSHA256) FOR UPDATE) old
+                WHERE s.id_sha256 = old.id_sha256 AND (old.flash_notice IS NOT NULL OR old.flash_error IS NOT NULL)
+                RETURNING old.flash_notice, old.flash_error
+                """
+            ).first
+        else { return (nil, nil) }
+        return (try row.decode(String?.self, "flash_notice"), try row.decode(String?.self, "flash_error"))
+    }
+
     /// Deletes a session (logout).
     public static func deleteSession(_ db: isolated PostgresConnection, idSHA256: String) throws(PostgresError) {
         try db.query("DELETE FROM console_sessions WHERE id_sha256 = \(idSHA256)")
@@ -255,16 +284,52 @@ public enum ConsoleStore {
 
     // MARK: Report requests
 
-    /// Queues a report for the background worker.
+    /// What asking for a report did.
+    public enum ReportQueueing: Sendable, Equatable {
+        /// Queued as this new request.
+        case queued(Int64)
+        /// The same period and phone policy is already queued or being written: that request.
+        case alreadyQueued(Int64)
+        /// The account already has as many reports waiting as it may.
+        case accountBusy
+        /// The worker's queue is full.
+        case queueFull
+    }
+
+    /// At most this many of one account's reports wait or run at once.
+    public static let reportsPerAccount = 2
+    /// At most this many reports wait or run at once in all.
+    public static let reportQueueLength = 10
+
+    /// Queues a report for the background worker: one request per period and phone policy (a repeat returns the
+    /// waiting one), at most ``reportsPerAccount`` per account and ``reportQueueLength`` in all. Run inside a
+    /// transaction: the queue is locked while it is counted, so concurrent requests cannot pass the caps together.
     public static func requestReport(
         _ db: isolated PostgresConnection, by userID: Int64, from: String, to: String, unmasked: Bool
-    ) throws(PostgresError) -> Int64 {
-        try CatalogStore.returnedID(
-            db.query(
-                """
-                INSERT INTO report_requests (requested_by, period_from, period_to, unmasked)
-                VALUES (\(userID), \(from)::date, \(to)::date, \(unmasked)) RETURNING id
-                """))
+    ) throws(PostgresError) -> ReportQueueing {
+        try db.query("SELECT pg_advisory_xact_lock(hashtextextended('report_requests', 0))")
+        let waiting = try db.query(
+            """
+            SELECT id, requested_by, period_from = \(from)::date AND period_to = \(to)::date
+                   AND unmasked = \(unmasked) AS same
+            FROM report_requests WHERE status IN ('queued', 'running') ORDER BY id
+            """)
+        var mine = 0
+        var all = 0
+        for row in waiting {
+            if try row.decode(Bool.self, "same") { return .alreadyQueued(try row.decode(Int64.self, "id")) }
+            if try row.decode(Int64.self, "requested_by") == userID { mine += 1 }
+            all += 1
+        }
+        if mine >= reportsPerAccount { return .accountBusy }
+        if all >= reportQueueLength { return .queueFull }
+        return .queued(
+            try CatalogStore.returnedID(
+                db.query(
+                    """
+                    INSERT INTO report_requests (requested_by, period_from, period_to, unmasked)
+                    VALUES (\(userID), \(from)::date, \(to)::date, \(unmasked)) RETURNING id
+                    """)))
     }
 
     /// The newest report requests.

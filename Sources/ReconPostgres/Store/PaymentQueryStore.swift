@@ -27,6 +27,9 @@ public struct PaymentFilter: Sendable, Equatable {
     public var to: Date?
     /// A receipt, a CheckoutRequestID, or the last digits of a phone.
     public var query: String?
+    /// The viewer sees numbers masked: the query matches a phone by exactly its last four digits and never a
+    /// CheckoutRequestID (``MaskedSearch``).
+    public var maskedViewer = false
 
     /// A filter value.
     public init(
@@ -37,6 +40,18 @@ public struct PaymentFilter: Sendable, Equatable {
         self.from = from
         self.to = to
         self.query = query
+    }
+
+    /// The deepest page the admin list serves: 10 000 pages of the largest size.
+    public static let maximumOffset = 2_000_000
+
+    /// The rows to skip for a 1-based page of `size` rows, `nil` when the page is not one the list serves (below 1,
+    /// or so deep that `(page - 1) * size` would pass ``maximumOffset`` or overflow).
+    public static func offset(page: Int, size: Int) -> Int? {
+        guard page >= 1, size >= 1 else { return nil }
+        let (skipped, overflow) = (page - 1).multipliedReportingOverflow(by: size)
+        guard !overflow, skipped <= maximumOffset else { return nil }
+        return skipped
     }
 }
 
@@ -91,13 +106,19 @@ public enum PaymentQueryStore {
     ) throws(PostgresError) -> (count: Int, rows: [PaymentListing]) {
         let status = filter.status?.rawValue
         let query = filter.query?.trimmingSpaces()
-        let digits = query.flatMap { text in text.allSatisfy(\.isASCIIDigit) && text.count >= 3 ? text : nil }
+        let fewest = filter.maskedViewer ? 4 : 3
+        let most = filter.maskedViewer ? 4 : 12
+        let digits = query.flatMap { text in
+            text.allSatisfy(\.isASCIIDigit) && (fewest...most).contains(text.count) ? text : nil
+        }
+        // A masked viewer never matches a CheckoutRequestID: it ends with the payer's number.
+        let checkout = filter.maskedViewer ? nil : query
         let condition: SQLQuery = """
             (\(status)::text IS NULL OR p.status = \(status)::text)
             AND (\(filter.courseID)::bigint IS NULL OR p.course_id = \(filter.courseID)::bigint)
             AND (\(filter.from)::timestamptz IS NULL OR p.created_at >= \(filter.from)::timestamptz)
             AND (\(filter.to)::timestamptz IS NULL OR p.created_at < \(filter.to)::timestamptz)
-            AND (\(query)::text IS NULL OR p.mpesa_receipt = \(query)::text OR p.checkout_request_id = \(query)::text
+            AND (\(query)::text IS NULL OR p.mpesa_receipt = \(query)::text OR p.checkout_request_id = \(checkout)::text
                  OR (\(digits)::text IS NOT NULL AND (right(p.phone, length(\(digits)::text)) = \(digits)::text
                      OR right(p.paid_phone, length(\(digits)::text)) = \(digits)::text)))
             """
@@ -127,6 +148,26 @@ public enum PaymentQueryStore {
             ORDER BY id DESC LIMIT 1
             """
         ).first?.decode(Int64.self, "id")
+    }
+
+    /// Payments started since `since` by the learner and to the phone (for the API's initiation limits). The phone
+    /// is matched through the reversed-phone index; the caller holds the learner's lock and the phone's.
+    public static func recentInitiations(
+        _ db: isolated PostgresConnection, userID: Int64, phone: String, since: Date
+    ) throws(PostgresError) -> (byLearner: Int, byPhone: Int) {
+        let row = try db.query(
+            """
+            SELECT (SELECT count(*) FROM payments WHERE user_id = \(userID) AND created_at > \(since)) AS learner,
+                   (SELECT count(*) FROM payments
+                    WHERE reverse(phone) = reverse(\(phone)::text) AND created_at > \(since)) AS phone
+            """
+        ).first
+        return (try row?.decode(Int.self, "learner") ?? 0, try row?.decode(Int.self, "phone") ?? 0)
+    }
+
+    /// Serializes initiations to one phone (whichever learner starts them) until the transaction ends.
+    public static func lockPhone(_ db: isolated PostgresConnection, phone: String) throws(PostgresError) {
+        try db.query("SELECT pg_advisory_xact_lock(hashtextextended('stk-phone:' || \(phone)::text, 0))")
     }
 
     /// Locks the learner's row so that two initiates of one learner run one after the other.

@@ -28,7 +28,7 @@ public struct CSVWriter: ~Copyable {
         guard !path.isEmpty, !path.utf8.contains(0) else {
             throw ReportError(code: .invalidArgument, operation: "open", message: "the path is empty or contains NUL")
         }
-        let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else {
             let system = errno
             throw ReportError(

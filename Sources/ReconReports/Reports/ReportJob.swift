@@ -27,7 +27,7 @@ public enum ReportJob {
         let period = options.period
         let directory = options.periodDirectory
         do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            try privateFolders(from: options.outputDirectory, to: directory)
         } catch {
             throw ReportError(
                 code: .io, operation: "create folder", message: "cannot create the report folder", path: directory,
@@ -69,6 +69,22 @@ public enum ReportJob {
         return ReportOutcome(
             period: period, directory: directory, files: plan.files, rows: written.rows, settled: summary.settled,
             refunded: summary.refunded, net: summary.net)
+    }
+}
+
+/// Creates the report folders with mode 0700 and tightens existing ones: reports carry learners' names and, in
+/// `unmasked/`, full phone numbers, so only the account that runs mpesa-recon may list or read them.
+func privateFolders(from root: String, to directory: String) throws {
+    try FileManager.default.createDirectory(
+        atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+    var folder = directory
+    let top = (root as NSString).standardizingPath
+    while true {
+        _ = chmod(folder, 0o700)
+        let standard = (folder as NSString).standardizingPath
+        let parent = (folder as NSString).deletingLastPathComponent
+        if standard == top || parent.isEmpty || parent == folder { break }
+        folder = parent
     }
 }
 
@@ -117,6 +133,8 @@ struct OutputPlan: Sendable {
 
     /// Renames every temporary file to its final name (replacing an earlier report's file atomically).
     func publish() throws(ReportError) {
+        // Files are readable by their owner only (libxlsxwriter creates its file with the process's umask).
+        for file in all { _ = chmod(file.temporary, 0o600) }
         for file in all where rename(file.temporary, file.final) != 0 {
             let system = errno
             throw ReportError(

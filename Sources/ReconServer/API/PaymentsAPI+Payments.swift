@@ -76,22 +76,33 @@ extension PaymentsAPI {
         return body
     }
 
+    /// An id field: a JSON integer, or a string of digits (openapi.yaml allows both). Booleans (which Foundation
+    /// hands over as numbers: `true` would read as id 1), fractions and anything else are refused.
     static func integer(_ value: Any?) -> Int64? {
-        if let number = value as? Int { return Int64(number) }
-        if let number = value as? Int64 { return number }
-        if let text = value as? String { return Int64(text) }
-        if let number = value as? NSNumber, number.doubleValue.rounded() == number.doubleValue {
-            return number.int64Value
+        if let text = value as? String {
+            guard !text.isEmpty, text.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return nil }
+            return Int64(text)
         }
-        return nil
+        guard let number = value as? NSNumber, !isBoolean(number) else { return nil }
+        let literal = number.stringValue
+        guard literal.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || $0 == UInt8(ascii: "-") }) else { return nil }
+        return Int64(literal)
     }
 
+    /// Whether a value JSONSerialization produced is a JSON `true`/`false` (an `NSNumber` whose type is `char`).
+    static func isBoolean(_ value: Any?) -> Bool {
+        guard let number = value as? NSNumber else { return false }
+        return String(cString: number.objCType) == "c"
+    }
+
+    /// An amount field: a JSON number or a decimal string; `.some(nil)` when absent or null, `nil` when it is
+    /// anything else (a boolean: `"amount": true` is not KES 1).
     static func money(_ value: Any?) -> Money?? {
         guard let value, !(value is NSNull) else { return .some(nil) }
         let text: String
         if let string = value as? String {
             text = string
-        } else if let number = value as? NSNumber {
+        } else if let number = value as? NSNumber, !isBoolean(number) {
             text = number.stringValue
         } else {
             return nil
@@ -99,21 +110,31 @@ extension PaymentsAPI {
         return (try? Money.parse(text)).map { .some($0) }
     }
 
+    /// A text field: absent or null is `.some(nil)`; a number, boolean, array or object is refused (`nil`).
+    static func text(_ value: Any?) -> String?? {
+        guard let value, !(value is NSNull) else { return .some(nil) }
+        guard let text = value as? String else { return nil }
+        return .some(text)
+    }
+
     /// The answer of an initiate as status and JSON object (stored as is for idempotent retries).
     func initiateAnswer(account: Account, body: [String: Any]) async -> (HTTPResponse.Status, [String: Any]) {
         guard let courseID = Self.integer(body["course_id"]) else {
             return (.badRequest, Self.failure("course_id is required"))
         }
-        guard let phoneText = body["phone"] as? String ?? (body["phone"] as? NSNumber)?.stringValue,
-            let phone = try? MSISDN(parsing: phoneText)
-        else {
+        guard let phoneText = body["phone"] as? String, let phone = try? MSISDN(parsing: phoneText) else {
             return (.badRequest, Self.failure("Invalid phone number: use the format 2547XXXXXXXX"))
         }
         guard let amount = Self.money(body["amount"]) else {
             return (.badRequest, Self.failure("amount must be a number of KES"))
         }
-        let reference = (body["account_reference"] as? String)?.trimmingSpaces()
-        let description = (body["transaction_desc"] as? String)?.trimmingSpaces()
+        guard let referenceText = Self.text(body["account_reference"]),
+            let descriptionText = Self.text(body["transaction_desc"])
+        else {
+            return (.badRequest, Self.failure("account_reference and transaction_desc must be text"))
+        }
+        let reference = referenceText?.trimmingSpaces()
+        let description = descriptionText?.trimmingSpaces()
         if let reference, reference.isEmpty || reference.count > 12 {
             return (.badRequest, Self.failure("account_reference must be 1 to 12 characters"))
         }
@@ -167,6 +188,9 @@ extension PaymentsAPI {
                 )
             }
         } catch let error as PayError {
+            if error.retryAfterSeconds != nil {
+                return (.tooManyRequests, Self.failure(error.message))
+            }
             if let pending = error.pendingPaymentID {
                 return (
                     .conflict,
@@ -190,7 +214,17 @@ extension PaymentsAPI {
 
     /// Phones: the owner sees their own number and admins see every number; finance sees them masked.
     static func phone(_ payment: PaymentListing, for account: Account) -> String {
-        account.isAdmin || payment.userID == account.id ? payment.phone : MSISDN.mask(payment.phone)
+        seesNumbers(payment, account) ? payment.phone : MSISDN.mask(payment.phone)
+    }
+
+    /// A CheckoutRequestID ends with the payer's number: masked exactly where the phone is.
+    static func checkout(_ payment: PaymentListing, for account: Account) -> Any {
+        guard let id = payment.checkoutRequestID else { return NSNull() }
+        return seesNumbers(payment, account) ? id : MSISDN.maskIdentifier(id)
+    }
+
+    static func seesNumbers(_ payment: PaymentListing, _ account: Account) -> Bool {
+        account.isAdmin || payment.userID == account.id
     }
 
     func status(_ request: Request, id: Int64?) async -> Response {
@@ -210,7 +244,7 @@ extension PaymentsAPI {
             return APIResponse.json(
                 .ok,
                 [
-                    "id": payment.id, "checkout_request_id": APIResponse.orNull(payment.checkoutRequestID),
+                    "id": payment.id, "checkout_request_id": Self.checkout(payment, for: account),
                     "amount": payment.amount.decimalString, "status": payment.status.rawValue,
                     "phone": Self.phone(payment, for: account), "mpesa_receipt": APIResponse.orNull(payment.receipt),
                     "created_at": APIResponse.time(payment.createdAt),
@@ -258,7 +292,9 @@ extension PaymentsAPI {
         guard let text, !text.isEmpty else { return .some(nil) }
         if let full = try? Date(String(text), strategy: .iso8601) { return .some(full) }
         let parts = text.split(separator: "-")
-        guard parts.count == 3, let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]) else {
+        guard parts.count == 3, let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]),
+            (1...9999).contains(year), (1...12).contains(month), (1...31).contains(day)
+        else {
             return nil
         }
         var components = DateComponents(year: year, month: month, day: day)
@@ -292,15 +328,22 @@ extension PaymentsAPI {
         else { return APIResponse.json(.badRequest, ["from": ["Use YYYY-MM-DD or ISO-8601."]]) }
         filter.from = from
         filter.to = to
-        if let text = query["q"], !text.isEmpty { filter.query = String(text) }
+        if let text = query["q"], !text.isEmpty {
+            filter.query = String(text)
+            filter.maskedViewer = !account.isAdmin
+            if filter.maskedViewer, !MaskedSearch.allows(String(text)) {
+                return APIResponse.json(.badRequest, ["q": [MaskedSearch.rule]])
+            }
+        }
         guard let page = query["page"].map({ Int(String($0)) }) ?? 1, page >= 1,
-            let size = query["page_size"].map({ Int(String($0)) }) ?? 50, (1...200).contains(size)
+            let size = query["page_size"].map({ Int(String($0)) }) ?? 50, (1...200).contains(size),
+            let offset = PaymentFilter.offset(page: page, size: size)
         else { return APIResponse.detail(.notFound, "Invalid page.") }
         let chosen = filter
         do {
             let (count, rows) = try await pool.withConnection { db in
                 try await db.run { db throws(PostgresError) in
-                    try PaymentQueryStore.all(db, filter: chosen, limit: size, offset: (page - 1) * size)
+                    try PaymentQueryStore.all(db, filter: chosen, limit: size, offset: offset)
                 }
             }
             let results: [[String: Any]] = rows.map {
@@ -308,7 +351,7 @@ extension PaymentsAPI {
                     "id": $0.id, "user_id": $0.userID, "user_email": $0.userEmail, "course_id": $0.courseID,
                     "course": $0.courseTitle, "amount": $0.amount.decimalString, "status": $0.status.rawValue,
                     "phone": Self.phone($0, for: account), "mpesa_receipt": APIResponse.orNull($0.receipt),
-                    "checkout_request_id": APIResponse.orNull($0.checkoutRequestID),
+                    "checkout_request_id": Self.checkout($0, for: account),
                     "created_at": APIResponse.time($0.createdAt), "paid_at": APIResponse.time($0.paidAt),
                 ]
             }
@@ -318,7 +361,8 @@ extension PaymentsAPI {
                 items.append("page=\(number)")
                 return path + "?" + items.joined(separator: "&")
             }
-            let next: Any = page * size < count ? link(page + 1) : NSNull()
+            // offset + size cannot overflow: offset(page:size:) keeps pages below a bound far from Int.max.
+            let next: Any = offset + size < count ? link(page + 1) : NSNull()
             let previous: Any = page > 1 ? link(page - 1) : NSNull()
             return APIResponse.json(.ok, ["count": count, "next": next, "previous": previous, "results": results])
         } catch {
@@ -342,7 +386,10 @@ extension PaymentsAPI {
         guard let parsed = Self.money(body["amount"]), let amount = parsed else {
             return APIResponse.failure(.badRequest, "amount is required: whole KES")
         }
-        let reason = (body["reason"] as? String) ?? ""
+        guard let reasonText = Self.text(body["reason"]) else {
+            return APIResponse.failure(.badRequest, "reason must be text")
+        }
+        let reason = reasonText ?? ""
         let desk = RefundDesk(pool: pool, settings: configuration.approvals)
         do {
             let refund = try await desk.propose(
@@ -371,13 +418,16 @@ extension PaymentsAPI {
         guard account.isAdmin else { return APIResponse.forbidden }
         guard let id else { return APIResponse.notFound }
         guard let (_, body) = await Self.body(request) else { return Self.badJSON }
+        guard let reasonText = Self.text(body["reason"]) else {
+            return APIResponse.failure(.badRequest, "reason must be text")
+        }
         let desk = RefundDesk(pool: pool, settings: configuration.approvals)
         do {
             let refund =
                 approve
                 ? try await desk.approve(id, who: .id(account.id), via: .api, origin: origin)
                 : try await desk.reject(
-                    id, who: .id(account.id), reason: (body["reason"] as? String) ?? "", via: .api, origin: origin)
+                    id, who: .id(account.id), reason: reasonText ?? "", via: .api, origin: origin)
             let message: String
             switch refund.status {
             case RefundStatus.approved.rawValue: message = "Refund approved; it is sent on the next run"

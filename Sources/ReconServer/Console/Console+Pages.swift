@@ -12,7 +12,7 @@ extension Console {
     func loginPage(
         _ request: Request, _ context: ReconRequestContext, error: String?, email: String? = nil
     ) async -> Response {
-        if let session = try? await session(request), Self.mayEnter(session.account) {
+        if let session = try? await session(request, context), Self.mayEnter(session.account) {
             return Self.redirect("/console/")
         }
         let token = Self.randomToken()
@@ -23,10 +23,12 @@ extension Console {
         headers.append(
             FieldName.field(
                 .setCookie,
-                Self.cookie(Self.loginCookie, token, secure: Self.secureCookie(context), maxAge: 3_600)))
+                Self.cookie(Self.loginCookieName, token, secure: secureCookie(request, context), maxAge: 3_600)))
+        // The one banner a signed-out page shows is the server's own fixed text, chosen by a flag.
+        let signedOut = error == nil && request.uri.queryParameters.get("signed_out") == "1"
         return html(
             error == nil ? .ok : .unauthorized, title: "Sign in", template: "login", values: values, session: nil,
-            request: request, extraHeaders: headers, errorText: error)
+            request: request, extraHeaders: headers, errorText: error, noticeText: signedOut ? "Signed out." : nil)
     }
 
     /// Only paths inside the console are followed after login.
@@ -39,7 +41,7 @@ extension Console {
 
     func login(_ request: Request, _ context: ReconRequestContext) async -> Response {
         guard let fields = await Self.fields(request),
-            let cookieToken = Self.cookieValue(request, Self.loginCookie),
+            let cookieToken = cookieValue(request, context, Self.loginCookieName),
             Self.constantTimeEqual(fields["csrf_token"] ?? "", cookieToken)
         else {
             return html(
@@ -79,12 +81,12 @@ extension Console {
                             db, acting: acting, action: "console.login", subject: "user", subjectID: account.id)
                     }
                 }
-                let secure = Self.secureCookie(context)
+                let secure = secureCookie(request, context)
                 return Self.redirect(
                     Self.safeNext(fields["next"]),
                     cookies: [
-                        Self.cookie(Self.sessionCookie, id, secure: secure),
-                        Self.cookie(Self.loginCookie, "", secure: secure, maxAge: 0),
+                        Self.cookie(Self.sessionCookieName, id, secure: secure),
+                        Self.cookie(Self.loginCookieName, "", secure: secure, maxAge: 0),
                     ])
             }
         } catch {
@@ -92,8 +94,10 @@ extension Console {
         }
     }
 
-    func logout(_ request: Request, _ session: ConsoleSession, address: String) async -> Response {
-        let id = Self.cookieValue(request, Self.sessionCookie) ?? ""
+    func logout(
+        _ request: Request, _ context: ReconRequestContext, _ session: ConsoleSession, address: String
+    ) async -> Response {
+        let id = sessionID(request, context) ?? ""
         let acting = ActingAccount(account: session.account, channel: .console, origin: address)
         do {
             try await pool.withConnection { db in
@@ -107,8 +111,8 @@ extension Console {
             return failure(error, request: request)
         }
         return Self.redirect(
-            "/console/login?notice=\(Self.urlEncode("Signed out."))",
-            cookies: [Self.cookie(Self.sessionCookie, "", secure: false, maxAge: 0)])
+            "/console/login?signed_out=1",
+            cookies: [Self.cookie(Self.sessionCookieName, "", secure: secureCookie(request, context), maxAge: 0)])
     }
 
     /// What a desk finds, or `nil` when it answers "not found" (other failures are thrown).
@@ -181,7 +185,8 @@ extension Console {
         var values: [String: any Sendable] = ["q": q, "searched": !q.isEmpty]
         if !q.isEmpty {
             do {
-                let found = try await decisions.searchPayments(q, limit: 50)
+                let found = try await decisions.searchPayments(
+                    q, limit: 50, maskedViewer: !session.account.isAdmin)
                 values["has_results"] = !found.isEmpty
                 values["results"] = found.map { overview in
                     let record = overview.record
@@ -246,13 +251,15 @@ extension Console {
             "course": overview.courseTitle ?? "course \(record.courseID)", "amount": state.amount.description,
             "paid_amount": state.paidAmount?.description ?? "-",
             "phone": session.account.isAdmin ? record.phone : MSISDN.mask(record.phone),
-            "receipt": state.receipt ?? "-", "checkout": record.checkoutRequestID ?? "-",
+            "receipt": state.receipt ?? "-",
+            "checkout": record.checkoutRequestID.map { session.account.isAdmin ? $0 : MSISDN.maskIdentifier($0) }
+                ?? "-",
             "created": Display.time(overview.createdAt), "settled_via": state.settledVia?.rawValue ?? "-",
             "last_answer": overview.lastAnswer ?? "-", "enrollment": enrollmentText,
             "events": events.map {
                 [
                     "at": Display.time($0.at), "source": $0.source, "from": $0.fromStatus ?? "-", "to": $0.toStatus,
-                    "detail": Self.auditDetail($0.detailJSON),
+                    "detail": Self.shown(Self.auditDetail($0.detailJSON), to: session),
                 ] as [String: any Sendable]
             },
             "has_callbacks": !callbacks.isEmpty,
@@ -306,7 +313,7 @@ extension Console {
             try await db.run { db throws(PostgresError) in try ConsoleStore.callback(db, id: id) }
         }
         guard let found else { return .notFound("callback") }
-        let body = session.account.isAdmin ? found.body : MSISDN.maskNumbers(in: found.body)
+        let body = Self.shown(found.body, to: session)
         return .html(
             title: "Callback \(id)", template: "callback",
             values: [
@@ -429,6 +436,12 @@ extension Console {
         let query = request.uri.queryParameters
         let kind = query.get("kind").flatMap { $0.isEmpty ? nil : $0 }
         let status = query.get("status").map { $0.isEmpty ? nil : $0 } ?? "open"
+        // Only the filters the page offers: anything else (a NUL byte, a made-up kind) is a clear refusal.
+        guard kind.map({ ExceptionKind(rawValue: $0) != nil }) ?? true,
+            status.map({ ["open", "resolved"].contains($0) }) ?? true
+        else {
+            return .response(Self.back("/console/exceptions", error: "Choose a kind and a status from the lists."))
+        }
         let records: [ExceptionRecord]
         do {
             records = try await decisions.exceptions(kind: kind, status: status, limit: 500)
@@ -450,7 +463,7 @@ extension Console {
                 "exceptions": records.map(ExceptionView.init).map { view in
                     var row: [String: any Sendable] = [
                         "id": view.id, "kind": view.kind, "status": view.status,
-                        "first_seen": Display.time(view.firstSeen), "summary": view.summary,
+                        "first_seen": Display.time(view.firstSeen), "summary": Self.shown(view.summary, to: session),
                     ]
                     if let payment = view.paymentID { row["payment_id"] = payment }
                     return row
@@ -464,7 +477,7 @@ extension Console {
         }
         let view = ExceptionView(record)
         var values: [String: any Sendable] = [
-            "id": view.id, "kind": view.kind, "status": view.status, "summary": view.summary,
+            "id": view.id, "kind": view.kind, "status": view.status, "summary": Self.shown(view.summary, to: session),
             "first_seen": Display.time(view.firstSeen), "last_seen": Display.time(view.lastSeen),
             "open": view.status == "open",
         ]
@@ -505,7 +518,7 @@ extension Console {
                     "at": Display.time(entry.at), "who": entry.who ?? "system", "channel": entry.channel,
                     "origin": entry.osUser ?? entry.address ?? "", "action": entry.action,
                     "subject": entry.subjectID.map { "\(entry.subject) \($0)" } ?? entry.subject,
-                    "detail": Self.auditDetail(entry.detailJSON),
+                    "detail": Self.shown(Self.auditDetail(entry.detailJSON), to: session),
                 ]
                 if let subjectID = entry.subjectID, ["payment", "refund", "exception"].contains(entry.subject) {
                     row["href"] =
@@ -516,6 +529,12 @@ extension Console {
         ]
         if entries.count == 100, let last = entries.last { values["older"] = last.id }
         return .html(title: "Audit log", template: "audit", values: values)
+    }
+
+    /// Free text as this session may see it: whole for an admin; for finance every number in it masked, those
+    /// inside identifiers included (a CheckoutRequestID ends with the payer's number).
+    static func shown(_ text: String, to session: ConsoleSession) -> String {
+        session.account.isAdmin ? text : MSISDN.maskNumbers(in: text)
     }
 
     /// `{"from":"proposed","to":"approved"}` as `proposed → approved`; other details as `key: value` pairs.

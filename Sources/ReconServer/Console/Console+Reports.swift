@@ -122,18 +122,33 @@ extension Console {
         }
         let acting = ActingAccount(account: session.account, channel: .console, origin: address)
         do {
-            let id = try await pool.withConnection { db in
+            let queueing = try await pool.withConnection { db in
                 try await db.withTransaction { db in
-                    let id = try ConsoleStore.requestReport(
+                    let queueing = try ConsoleStore.requestReport(
                         db, by: session.account.id, from: "\(period.first)", to: "\(period.last)", unmasked: unmasked)
-                    try UserStore.audit(
-                        db, acting: acting, action: "report.request", subject: "report", subjectID: id,
-                        detail: JSONText.object(["period": period.label, "phones": unmasked ? "full" : "masked"]))
-                    return id
+                    if case .queued(let id) = queueing {
+                        try UserStore.audit(
+                            db, acting: acting, action: "report.request", subject: "report", subjectID: id,
+                            detail: JSONText.object(["period": period.label, "phones": unmasked ? "full" : "masked"]))
+                    }
+                    return queueing
                 }
             }
-            return Self.back(
-                "/console/reports", notice: "Report \(id) for \(period) is being written; it appears below.")
+            switch queueing {
+            case .queued(let id):
+                return Self.back(
+                    "/console/reports", notice: "Report \(id) for \(period) is being written; it appears below.")
+            case .alreadyQueued(let id):
+                return Self.back(
+                    "/console/reports", notice: "Report \(id) for \(period) is already being written; it appears below."
+                )
+            case .accountBusy:
+                return Self.back(
+                    "/console/reports",
+                    error: "You have \(ConsoleStore.reportsPerAccount) reports waiting; ask again when one is written.")
+            case .queueFull:
+                return Self.back("/console/reports", error: "The report queue is full; try again in a few minutes.")
+            }
         } catch {
             return Self.back("/console/reports", error: "The report could not be requested. Try again.")
         }
@@ -142,7 +157,7 @@ extension Console {
     func download(_ request: Request, _ context: ReconRequestContext, unmasked: Bool) async -> Response {
         let session: ConsoleSession?
         do {
-            session = try await self.session(request)
+            session = try await self.session(request, context)
         } catch {
             return failure(error, request: request)
         }

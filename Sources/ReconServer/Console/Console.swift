@@ -37,11 +37,17 @@ public struct ConsoleConfiguration: Sendable {
     public var absoluteSeconds: Int
     /// How failed logins are throttled (as the API does).
     public var throttle: LoginThrottle
+    /// Which peers are proxies whose `X-Forwarded-For` and `X-Forwarded-Proto` are believed.
+    public var addressPolicy: AddressPolicy
+    /// Development only (`RECON_CONSOLE_INSECURE_COOKIES=true`): cookies without `Secure` for a plain-http request
+    /// from loopback. Off by default: every cookie is `Secure`, whatever the peer.
+    public var insecureLoopbackCookies: Bool
 
     /// A configuration (sessions: 30 min idle, 12 h absolute).
     public init(
         reportsDirectory: String, approvals: ApprovalSettings, schedule: RetrySchedule = .standard,
-        idleSeconds: Int = 1_800, absoluteSeconds: Int = 43_200, throttle: LoginThrottle = LoginThrottle()
+        idleSeconds: Int = 1_800, absoluteSeconds: Int = 43_200, throttle: LoginThrottle = LoginThrottle(),
+        addressPolicy: AddressPolicy = AddressPolicy(), insecureLoopbackCookies: Bool = false
     ) {
         self.reportsDirectory = reportsDirectory
         self.approvals = approvals
@@ -49,6 +55,8 @@ public struct ConsoleConfiguration: Sendable {
         self.idleSeconds = idleSeconds
         self.absoluteSeconds = absoluteSeconds
         self.throttle = throttle
+        self.addressPolicy = addressPolicy
+        self.insecureLoopbackCookies = insecureLoopbackCookies
     }
 }
 
@@ -61,8 +69,13 @@ public final class Console: Sendable {
     let pages: ConsolePages
     let dashboardCache = DashboardCache()
 
-    static let sessionCookie = "recon_session"
-    static let loginCookie = "recon_login_csrf"
+    /// Cookie names: with `Secure`, the `__Host-` prefix (the browser then refuses the cookie from any other host or
+    /// path, and without `Secure`); the development mode's plain-http cookies keep the plain names.
+    static let sessionCookieName = "recon_session"
+    static let loginCookieName = "recon_login_csrf"
+    /// Internal headers a handler's redirect carries its banner in, moved into the session before it is sent.
+    static let flashNoticeHeader = FieldName("X-Recon-Flash-Notice") ?? .contentType
+    static let flashErrorHeader = FieldName("X-Recon-Flash-Error") ?? .contentType
     static let bodyLimit = 64 * 1024
 
     /// A console over a pool.
@@ -97,7 +110,7 @@ public final class Console: Sendable {
         router.post("/console/login") { request, context in await self.login(request, context) }
         router.post("/console/logout") { request, context in
             await self.form(request, context) { session, _ in
-                await self.logout(request, session, address: Self.address(context))
+                await self.logout(request, context, session, address: Self.address(context))
             }
         }
         router.get("/console/") { request, context in
@@ -182,17 +195,57 @@ public final class Console: Sendable {
         context.remoteAddress?.ipAddress ?? "unknown"
     }
 
-    /// `Secure` unless the request came over plain http from loopback (a proxy in front terminates TLS).
-    static func secureCookie(_ context: ReconRequestContext) -> Bool {
-        let address = Self.address(context)
-        return !(address == "127.0.0.1" || address == "::1" || address.hasPrefix("127."))
+    /// The peer, or the client a trusted proxy names in `X-Forwarded-For`.
+    func clientAddress(_ request: Request, _ context: ReconRequestContext) -> String {
+        configuration.addressPolicy.clientAddress(
+            peer: context.remoteAddress?.ipAddress,
+            forwardedFor: request.headers.first { $0.name.canonicalName == "x-forwarded-for" }?.value)
+            ?? "unknown"
     }
 
-    static func cookie(_ name: String, _ value: String, secure: Bool, maxAge: Int? = nil) -> String {
-        var text = "\(name)=\(value); Path=/console; HttpOnly; SameSite=Strict"
+    /// Whether cookies carry `Secure`: always, unless the development flag is on and the request came over plain
+    /// http from loopback itself. `X-Forwarded-Proto: https` counts only from a trusted proxy.
+    func secureCookie(_ request: Request, _ context: ReconRequestContext) -> Bool {
+        Self.secureCookie(
+            peer: context.remoteAddress?.ipAddress,
+            forwardedProto: request.headers.first { $0.name.canonicalName == "x-forwarded-proto" }?.value,
+            policy: configuration.addressPolicy, insecureLoopback: configuration.insecureLoopbackCookies)
+    }
+
+    /// The rule of ``secureCookie(_:_:)`` over plain values: whether a cookie set for this request carries `Secure`.
+    public static func secureCookie(
+        peer: String?, forwardedProto: String?, policy: AddressPolicy, insecureLoopback: Bool
+    ) -> Bool {
+        guard insecureLoopback, let peer else { return true }
+        let loopback = peer == "127.0.0.1" || peer == "::1" || peer.hasPrefix("127.") || peer == "::ffff:127.0.0.1"
+        guard loopback else { return true }
+        let trusted = policy.trustedProxies.contains { $0.contains(peer) }
+        if trusted, let forwardedProto,
+            forwardedProto.lowercased().split(separator: ",").first?
+                .trimmingCharacters(in: .whitespaces) == "https"
+        {
+            return true
+        }
+        return false
+    }
+
+    /// A cookie's name in the mode in force: `__Host-` with `Secure`.
+    static func cookieName(_ base: String, secure: Bool) -> String {
+        secure ? "__Host-" + base : base
+    }
+
+    static func cookie(_ base: String, _ value: String, secure: Bool, maxAge: Int? = nil) -> String {
+        // `__Host-` requires Path=/ and Secure; the plain development cookie stays scoped to /console.
+        var text = "\(cookieName(base, secure: secure))=\(value); Path=\(secure ? "/" : "/console"); HttpOnly; "
+        text += "SameSite=Strict"
         if secure { text += "; Secure" }
         if let maxAge { text += "; Max-Age=\(maxAge)" }
         return text
+    }
+
+    /// The request's cookie of that base name, read under the name of the mode in force only.
+    func cookieValue(_ request: Request, _ context: ReconRequestContext, _ base: String) -> String? {
+        Self.cookieValue(request, Self.cookieName(base, secure: secureCookie(request, context)))
     }
 
     /// 256 random bits, base64url.
@@ -221,9 +274,17 @@ public final class Console: Sendable {
         return nil
     }
 
+    /// The session cookie's value, when it has the shape of one.
+    func sessionID(_ request: Request, _ context: ReconRequestContext) -> String? {
+        guard let id = cookieValue(request, context, Self.sessionCookieName), id.count >= 40, id.count <= 64 else {
+            return nil
+        }
+        return id
+    }
+
     /// The valid session behind the request's cookie, touched; `nil` when there is none or it expired.
-    func session(_ request: Request) async throws -> ConsoleSession? {
-        guard let id = Self.cookieValue(request, Self.sessionCookie), id.count >= 40, id.count <= 64 else {
+    func session(_ request: Request, _ context: ReconRequestContext) async throws -> ConsoleSession? {
+        guard let id = sessionID(request, context) else {
             return nil
         }
         let configuration = self.configuration
@@ -245,19 +306,22 @@ public final class Console: Sendable {
         _ body: @Sendable (ConsoleSession) async throws -> PageResult
     ) async -> Response {
         do {
-            guard let session = try await session(request), Self.mayEnter(session.account) else {
+            guard let session = try await session(request, context), Self.mayEnter(session.account) else {
                 let next = request.uri.path.hasPrefix("/console/") ? request.uri.path : "/console/"
                 return Self.redirect("/console/login?next=\(Self.urlEncode(next))")
             }
             switch try await body(session) {
             case .html(let title, let template, let values):
-                return html(.ok, title: title, template: template, values: values, session: session, request: request)
+                let flash = try await takeFlash(request, context)
+                return html(
+                    .ok, title: title, template: template, values: values, session: session, request: request,
+                    flash: flash)
             case .notFound(let what):
                 return html(
                     .notFound, title: "Not found", template: "message",
                     values: ["message": "No \(what) with that id."], session: session, request: request)
             case .response(let response):
-                return response
+                return try await keepFlash(response, request, context)
             }
         } catch {
             return failure(error, request: request)
@@ -270,7 +334,7 @@ public final class Console: Sendable {
         _ action: @Sendable (ConsoleSession, [String: String]) async -> Response
     ) async -> Response {
         do {
-            guard let session = try await session(request), Self.mayEnter(session.account) else {
+            guard let session = try await session(request, context), Self.mayEnter(session.account) else {
                 return Self.redirect("/console/login")
             }
             guard let fields = await Self.fields(request),
@@ -283,9 +347,38 @@ public final class Console: Sendable {
                     ],
                     session: session, request: request)
             }
-            return await action(session, fields)
+            return try await keepFlash(await action(session, fields), request, context)
         } catch {
             return failure(error, request: request)
+        }
+    }
+
+    /// Moves a redirect's banner (``back(_:notice:error:)``) into the session, for the next page to show once.
+    func keepFlash(_ response: Response, _ request: Request, _ context: ReconRequestContext) async throws -> Response {
+        let notice = response.headers[Self.flashNoticeHeader].flatMap { $0.removingPercentEncoding }
+        let error = response.headers[Self.flashErrorHeader].flatMap { $0.removingPercentEncoding }
+        guard notice != nil || error != nil else { return response }
+        var response = response
+        response.headers[Self.flashNoticeHeader] = nil
+        response.headers[Self.flashErrorHeader] = nil
+        guard let id = sessionID(request, context) else { return response }
+        try await pool.withConnection { db in
+            try await db.run { db throws(PostgresError) in
+                try ConsoleStore.setFlash(db, idSHA256: Self.sha256(id), notice: notice, error: error)
+            }
+        }
+        return response
+    }
+
+    /// The banner stored for this page, shown once.
+    func takeFlash(
+        _ request: Request, _ context: ReconRequestContext
+    ) async throws -> (
+        notice: String?, error: String?
+    ) {
+        guard let id = sessionID(request, context) else { return (nil, nil) }
+        return try await pool.withConnection { db in
+            try await db.run { db throws(PostgresError) in try ConsoleStore.takeFlash(db, idSHA256: Self.sha256(id)) }
         }
     }
 
@@ -320,12 +413,13 @@ public final class Console: Sendable {
         return Response(status: .seeOther, headers: headers)
     }
 
-    /// The page's own path with a message for the next GET (post/redirect/get).
+    /// The page's own path with a message for the next GET (post/redirect/get). The message travels in internal
+    /// headers that ``keepFlash(_:_:_:)`` moves into the session: never in the URL, where anyone could write one.
     static func back(_ path: String, notice: String? = nil, error: String? = nil) -> Response {
-        var query: [String] = []
-        if let notice { query.append("notice=\(urlEncode(notice))") }
-        if let error { query.append("error=\(urlEncode(error))") }
-        return redirect(query.isEmpty ? path : path + "?" + query.joined(separator: "&"))
+        var response = redirect(path)
+        if let notice { response.headers[flashNoticeHeader] = urlEncode(notice) }
+        if let error { response.headers[flashErrorHeader] = urlEncode(error) }
+        return response
     }
 
     static let securityHeaders: HTTPFields = [
@@ -341,18 +435,19 @@ public final class Console: Sendable {
     /// A page inside the layout.
     func html(
         _ status: HTTPResponse.Status, title: String, template: String, values: [String: Any],
-        session: ConsoleSession?, request: Request, extraHeaders: HTTPFields = [:], errorText: String? = nil
+        session: ConsoleSession?, request: Request, extraHeaders: HTTPFields = [:], errorText: String? = nil,
+        flash: (notice: String?, error: String?) = (nil, nil), noticeText: String? = nil
     ) -> Response {
         var values = values
         if let session {
             values["csrf_token"] = session.csrfToken
             values["is_admin"] = session.account.isAdmin
         }
-        let query = request.uri.queryParameters
         let body = pages.render(template, values)
         var layout: [String: Any] = ["title": title, "body": body]
-        if let notice = query.get("notice"), !notice.isEmpty { layout["notice"] = notice }
-        if let error = errorText ?? query.get("error"), !error.isEmpty { layout["error"] = error }
+        // Banners are the server's own words only: a stored flash or the handler's text, never the query string.
+        if let notice = noticeText ?? flash.notice, !notice.isEmpty { layout["notice"] = notice }
+        if let error = errorText ?? flash.error, !error.isEmpty { layout["error"] = error }
         if let session {
             layout["user_email"] = session.account.email
             layout["user_role"] = session.account.isAdmin ? "admin" : "finance"

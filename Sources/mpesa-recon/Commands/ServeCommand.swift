@@ -6,6 +6,7 @@ import ReconIdentity
 import ReconJobs
 import ReconPostgres
 import ReconServer
+import ServerSupport
 
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -17,7 +18,8 @@ struct ServeCommand: AsyncParsableCommand {
             /api/payments/<id>/status/, /api/payments/my/, /api/payments/admin/, /api/payments/b2c/ (proposes), \
             /api/payments/b2c/<id>/approve/ and /reject/ (SimpleJWT bearer tokens: LMS_JWT_SIGNING_KEY or \
             LMS_JWT_VERIFYING_KEY; see openapi.yaml); console = the admin and finance pages under /console/ (LMS \
-            accounts with the admin or finance role; `mpesa-recon users`). Always: GET /healthz, /metrics. Every \
+            accounts with the admin or finance role; `mpesa-recon users`). Always: GET /healthz; GET /metrics only with \
+            RECON_METRICS_TOKEN set, to a scraper sending it as a bearer token. Every \
             callback URL must carry ?token=MPESA_CALLBACK_TOKEN. While PostgreSQL is down, bodies are appended to RECON_SPOOL_DIR (fsync'd) and replayed when it is back. \
             RECON_CALLBACK_ALLOWLIST=safaricom (or a list of CIDRs) turns on the source-address allow-list; \
             RECON_TRUSTED_PROXIES names proxies whose X-Forwarded-For is believed. Connections idle longer than \
@@ -34,11 +36,13 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Port to listen on (0-65535; 0 picks a free one).") var port = 8080
     @Option(
         help: """
-            Route groups to serve, comma-separated (callbacks, api, console). Default: all three when \
-            LMS_JWT_SIGNING_KEY or LMS_JWT_VERIFYING_KEY is set, else callbacks and console. /healthz and /metrics \
-            are always served.
+            Route groups to serve, comma-separated (callbacks, api, console). Default: callbacks only (the public \
+            side); name api and console for the internal instance. /healthz is always served.
             """)
     var routes: String?
+    @Option(help: "At most this many connections open at once from one client address (trusted proxies excepted).")
+    var maxConnectionsPerAddress = 64
+    @Option(help: "At most this many connections open at once in all.") var maxConnections = 1_024
     @Option(help: "Where the console lists reports and writes the ones asked for there (as `run --reports-dir`).")
     var reportsDir = "reports"
     @Option(help: "Seconds an open connection may stay idle between requests.") var idleTimeout = 60
@@ -60,29 +64,20 @@ struct ServeCommand: AsyncParsableCommand {
         // The pool has 16 connections: writers beyond 8 would starve the applier and the API.
         for (name, value, most) in [
             ("--store-batch", storeBatch, 10_000), ("--store-writers", storeWriters, 8),
-            ("--apply-batch", applyBatch, 10_000),
+            ("--apply-batch", applyBatch, 10_000), ("--max-connections-per-address", maxConnectionsPerAddress, 100_000),
+            ("--max-connections", maxConnections, 100_000),
         ] where value <= 0 || value > most {
             throw ValidationError("\(name) must be between 1 and \(most), not \(value).")
         }
         _ = try routeGroups()
     }
 
-    /// The groups named by --routes; without it, the api group joins when the LMS's token settings are present.
-    func routeGroups(_ env: Environment? = nil) throws -> [RouteGroup] {
-        guard let routes else {
-            let lms = env.map {
-                $0.optional("LMS_JWT_SIGNING_KEY") != nil || $0.optional("LMS_JWT_VERIFYING_KEY") != nil
-            }
-            return lms == true ? [.callbacks, .api, .console] : [.callbacks, .console]
-        }
-        let names = routes.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-        guard !names.isEmpty else { throw ValidationError("--routes names no route group.") }
-        return try names.map { name in
-            guard let group = RouteGroup(rawValue: name) else {
-                let known = RouteGroup.allCases.map(\.rawValue).joined(separator: ", ")
-                throw ValidationError("--routes: unknown route group '\(name)' (known: \(known)).")
-            }
-            return group
+    /// The groups named by --routes; without it, the callbacks group alone (what the public instance serves).
+    func routeGroups() throws -> [RouteGroup] {
+        do {
+            return try RouteGroup.parse(routes)
+        } catch {
+            throw ValidationError(error.message)
         }
     }
 
@@ -92,11 +87,18 @@ struct ServeCommand: AsyncParsableCommand {
         let configuration = CallbackServerConfiguration(
             host: host, port: port, callbackToken: settings.token,
             addressPolicy: try Self.policy(settings), spoolDirectory: URL(fileURLWithPath: settings.spoolDirectory),
-            schedule: try RetrySchedule.load(from: env), routes: try routeGroups(env),
+            schedule: try RetrySchedule.load(from: env), routes: try routeGroups(),
             idleTimeout: .seconds(idleTimeout), headerTimeout: .seconds(headerTimeout),
             bodyTimeout: .seconds(bodyTimeout),
             batching: CallbackBatching(
-                storeBatchSize: storeBatch, storeWriters: storeWriters, applyBatchSize: applyBatch))
+                storeBatchSize: storeBatch, storeWriters: storeWriters, applyBatchSize: applyBatch),
+            metricsToken: env.optional("RECON_METRICS_TOKEN"),
+            connectionLimits: ConnectionLimits(perAddress: maxConnectionsPerAddress, total: maxConnections))
+        if configuration.routes.contains(.console), !Self.isLoopback(host) {
+            Diagnostics.warning(
+                "the console is served on \(host), not a loopback address: put it behind a TLS proxy on an internal "
+                    + "network, never on the public callbacks instance")
+        }
         let pool = try Wiring.pool(env, connections: 16)
         let endpoint = CallbackEndpoint(configuration: configuration, pool: pool)
         var api: PaymentsAPI?
@@ -120,7 +122,8 @@ struct ServeCommand: AsyncParsableCommand {
             console = try Console(
                 configuration: ConsoleConfiguration(
                     reportsDirectory: reportsDir, approvals: try ApprovalSettings.load(from: env),
-                    schedule: try RetrySchedule.load(from: env)),
+                    schedule: try RetrySchedule.load(from: env), addressPolicy: configuration.addressPolicy,
+                    insecureLoopbackCookies: try env.flag("RECON_CONSOLE_INSECURE_COOKIES")),
                 pool: pool, logger: Logger(label: "mpesa-recon.console"))
         }
         try await CallbackServer.serve(endpoint, api: api, console: console) { port in
@@ -130,6 +133,11 @@ struct ServeCommand: AsyncParsableCommand {
                         .utf8))
         }
         await pool.close()
+    }
+
+    /// Whether a listen address reaches only this machine.
+    static func isLoopback(_ host: String) -> Bool {
+        host == "localhost" || host == "::1" || host.hasPrefix("127.")
     }
 
     static func policy(_ settings: CallbackSettings) throws -> AddressPolicy {

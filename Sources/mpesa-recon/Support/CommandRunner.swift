@@ -8,6 +8,8 @@ import ReconPostgres
 /// Runs the parsed command and turns every outcome into the documented exit code (DESIGN §7).
 enum CommandRunner {
     static func run(_ root: MpesaRecon.Type) async {
+        // Everything mpesa-recon writes (reports, the spool, logs to files) holds payers' data: owner-only files.
+        umask(0o077)
         bootstrapLogging()
         do {
             var command = try root.parseAsRoot()

@@ -6,4 +6,9 @@ enum Diagnostics {
     static func problem(_ message: String) {
         LogOutput.line(message, level: .error)
     }
+
+    /// One warning line, in the same format.
+    static func warning(_ message: String) {
+        LogOutput.line(message, level: .warning)
+    }
 }

@@ -81,7 +81,8 @@ struct ExceptionRow: ReportRowModel, Hashable {
     func values(_ scope: ReportScope) -> [ReportValue] {
         [
             .integer(id), .text(kind), .text(status), .dateTime(firstSeen), .dateTime(resolvedAt),
-            .integer(ageHours(asOf: scope.asOf)), .integer(paymentID), .text(checkoutRequestID), .integer(learnerID),
+            .integer(ageHours(asOf: scope.asOf)), .integer(paymentID), scope.identifier(checkoutRequestID),
+            .integer(learnerID),
             .text(learner), .integer(courseID), .text(course), .money(expected), .money(received),
             .money(difference), scope.freeText(resolution), scope.freeText(Self.sentence(detail)),
         ]

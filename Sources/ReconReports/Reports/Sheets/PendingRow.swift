@@ -48,7 +48,7 @@ struct PendingRow: ReportRowModel, Hashable {
         values.reserveCapacity(Self.columns.count)
         values.append(.integer(paymentID))
         values.append(.text(status))
-        values.append(.text(checkoutRequestID))
+        values.append(scope.identifier(checkoutRequestID))
         values.append(.dateTime(createdAt))
         payment.append(to: &values, scope)
         values.append(.integer(checkAttempts))

@@ -17,6 +17,12 @@ struct ReportScope: Sendable {
         return .text(maskPhoneNumbers ? MSISDN.maskStored(digits) : digits)
     }
 
+    /// An identifier that embeds the payer's number (a CheckoutRequestID), masked like phone numbers are.
+    func identifier(_ text: String?) -> ReportValue {
+        guard let text else { return .empty }
+        return .text(maskPhoneNumbers ? MSISDN.maskIdentifier(text) : text)
+    }
+
     /// How a sheet prints: its name and the period on every page, the phone-number policy in the footer.
     func pageSetup(_ sheet: ReportSheet) -> XLSXPageSetup {
         XLSXPageSetup(

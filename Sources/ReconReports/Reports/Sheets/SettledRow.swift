@@ -52,7 +52,7 @@ struct SettledRow: ReportRowModel, Hashable {
         values.append(.dateTime(paidAt))
         values.append(.integer(paymentID))
         payment.append(to: &values, scope)
-        values.append(.text(checkoutRequestID))
+        values.append(scope.identifier(checkoutRequestID))
         values.append(.text(settledVia))
         values.append(.integer(enrollmentID))
         values.append(.text(enrollmentStatus ?? "none"))
