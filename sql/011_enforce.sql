@@ -5,6 +5,14 @@
 -- truncated. `migrate` then grants the runtime role (mpesa_recon_app by default) what the code needs and nothing
 -- that lets it alter a table or disable a trigger (recon_grant_app_role below).
 
+-- Every function the triggers run names its search_path, pg_temp last: by default PostgreSQL looks up a relation in
+-- the session's temporary schema first, so the application's login could otherwise shadow recon_settings, users or
+-- user_roles with a temporary table of its own and pass any check. The earlier migrations' functions get the same.
+ALTER FUNCTION refunds_within_payment_amount() SET search_path = public, pg_temp;
+ALTER FUNCTION recon_is_admin(bigint) SET search_path = public, pg_temp;
+ALTER FUNCTION recon_refund_decisions_need_accounts() SET search_path = public, pg_temp;
+ALTER FUNCTION recon_audit_log_append_only() SET search_path = public, pg_temp;
+
 -- Settings the triggers read. Only the owner writes them (`migrate` writes RECON_DUAL_APPROVAL_ABOVE here); the
 -- runtime role may read them, so a bare UPDATE from the application's login cannot lower the threshold.
 CREATE TABLE recon_settings (
@@ -17,7 +25,8 @@ INSERT INTO recon_settings (key, value) VALUES ('dual_approval_above', 10000.00)
 
 -- Whether an account may decide now: active and holding the admin role. `is_staff` alone does not count here.
 CREATE FUNCTION recon_holds_admin_role(account bigint) RETURNS boolean
-LANGUAGE sql STABLE AS $$
+LANGUAGE sql STABLE
+SET search_path = public, pg_temp AS $$
     SELECT EXISTS (
         SELECT 1 FROM users u JOIN user_roles r ON r.user_id = u.id AND r.role = 'admin'
         WHERE u.id = account AND u.is_active)
@@ -27,7 +36,8 @@ $$;
 -- resend keeps `sending`, a late answer fills in a conversation id). `unknown` is left only for a verdict; a
 -- refund is never sent again once Daraja accepted it.
 CREATE FUNCTION recon_refund_transition_allowed(from_status text, to_status text) RETURNS boolean
-LANGUAGE sql IMMUTABLE AS $$
+LANGUAGE sql IMMUTABLE
+SET search_path = public, pg_temp AS $$
     SELECT from_status = to_status OR (from_status, to_status) IN (
         ('proposed', 'approved'), ('proposed', 'rejected'),
         ('approved', 'sending'), ('approved', 'rejected'),
@@ -39,7 +49,8 @@ $$;
 -- A refund is born `proposed` and moves only along the state machine's edges; once past `proposed`, what was
 -- decided (amount, payment, proposer, approvers) no longer changes.
 CREATE FUNCTION recon_refunds_follow_state_machine() RETURNS trigger
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql
+SET search_path = public, pg_temp AS $$
 BEGIN
     IF TG_OP = 'INSERT' THEN
         IF NEW.status <> 'proposed' THEN
@@ -74,7 +85,8 @@ CREATE TRIGGER refunds_follow_state_machine BEFORE INSERT OR UPDATE ON refunds
 -- when a refund becomes approved (or is written approved); after that the approvals are frozen (above), so rows
 -- approved before accounts existed keep moving through dispatch.
 CREATE FUNCTION recon_refunds_status_matches_approvals() RETURNS trigger
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql
+SET search_path = public, pg_temp AS $$
 DECLARE
     threshold numeric(12,2);
 BEGIN
@@ -106,7 +118,8 @@ CREATE TRIGGER refunds_status_matches_approvals BEFORE INSERT OR UPDATE ON refun
 -- that moved (a success) overturns a failure, and `completed` never goes back. New rows are not restricted: the LMS
 -- and imports may write payments in any state the CHECKs allow.
 CREATE FUNCTION recon_payment_transition_allowed(from_status text, to_status text) RETURNS boolean
-LANGUAGE sql IMMUTABLE AS $$
+LANGUAGE sql IMMUTABLE
+SET search_path = public, pg_temp AS $$
     SELECT from_status = to_status OR (from_status, to_status) IN (
         ('pending', 'completed'), ('pending', 'failed'), ('pending', 'unknown'),
         ('unknown', 'completed'), ('unknown', 'failed'),
@@ -114,7 +127,8 @@ LANGUAGE sql IMMUTABLE AS $$
 $$;
 
 CREATE FUNCTION recon_payments_follow_state_machine() RETURNS trigger
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql
+SET search_path = public, pg_temp AS $$
 BEGIN
     IF NOT recon_payment_transition_allowed(OLD.status, NEW.status) THEN
         RAISE EXCEPTION 'a payment cannot go from % to %', OLD.status, NEW.status
@@ -129,7 +143,8 @@ CREATE TRIGGER payments_follow_state_machine BEFORE UPDATE OF status ON payments
 -- A decision about an `unknown` payment is proposed and confirmed by active admin accounts (maker-checker, see
 -- sql/006_ops.sql); a proposal is closed once (confirmed or superseded) and then stays as it is.
 CREATE FUNCTION recon_payment_decisions_need_admins() RETURNS trigger
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql
+SET search_path = public, pg_temp AS $$
 BEGIN
     IF TG_OP = 'INSERT' THEN
         IF NEW.status <> 'proposed' THEN
@@ -165,7 +180,8 @@ CREATE TRIGGER payment_decisions_need_admins BEFORE INSERT OR UPDATE ON payment_
 -- A finding resolved by a person names an active admin account. Resolutions by the system (reconcile, statement
 -- matching) write no name and no account.
 CREATE FUNCTION recon_exception_resolutions_need_admins() RETURNS trigger
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql
+SET search_path = public, pg_temp AS $$
 BEGIN
     IF (NEW.resolved_by IS NOT NULL OR NEW.resolved_by_user_id IS NOT NULL)
             AND (TG_OP = 'INSERT' OR OLD.resolved_by IS DISTINCT FROM NEW.resolved_by
@@ -189,7 +205,8 @@ CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log
 -- it to a login role); an existing role keeps its attributes. `migrate` calls this after every run, so tables added
 -- by later migrations get their grants (a migration that adds a table with other needs replaces this function).
 CREATE FUNCTION recon_grant_app_role(app_role text) RETURNS void
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql
+SET search_path = public, pg_temp AS $$
 DECLARE
     -- Written once, read ever after.
     append_only constant text[] := ARRAY['audit_log', 'payment_events'];
@@ -201,6 +218,8 @@ DECLARE
     attributes record;
     item record;
 BEGIN
+    -- Two migrates at once would update the same ACLs concurrently: one waits for the other.
+    PERFORM pg_advisory_xact_lock(hashtext('recon_grant_app_role'));
     IF app_role IS NULL OR app_role = '' THEN
         RAISE EXCEPTION 'the application role needs a name' USING ERRCODE = 'invalid_parameter_value';
     END IF;

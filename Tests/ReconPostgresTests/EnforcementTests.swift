@@ -346,6 +346,49 @@ struct EnforcementTests {
         }
     }
 
+    @Test("a temporary table of the runtime role cannot stand in for the threshold or the accounts the triggers read")
+    func temporaryTablesDoNotShadow() async throws {
+        try await TestDatabase.with { _, db in
+            try await db.run { db throws(PostgresError) in
+                try EnforcementStore.grantAppRole(db, role: EnforcementStore.defaultAppRole)
+            }
+            let payment = try await Self.completedPayment(db)
+            let ann = try await Self.account(db, "ann@x")
+            let bob = try await Self.account(db, "bob@x")
+            let learner = try await Self.account(db, "learner2@x", admin: false)
+            let refund = try await Self.proposal(db, payment: payment, amount: 15_000, proposer: ann)
+            try await db.query("SET ROLE mpesa_recon_app")
+            // PostgreSQL looks up relations in the session's temporary schema first unless a function says otherwise.
+            try await db.query("CREATE TEMPORARY TABLE recon_settings (key text, value numeric)")
+            try await db.query("INSERT INTO recon_settings VALUES ('dual_approval_above', 99999999)")
+            try await db.query("CREATE TEMPORARY TABLE user_roles (user_id bigint, role text)")
+            try await db.query("INSERT INTO user_roles VALUES (\(learner), 'admin')")
+            let single = await #expect(throws: PostgresError.self) {
+                try await db.query(
+                    """
+                    UPDATE refunds SET status = 'approved', approved_by = 'bob', approved_by_user_id = \(bob)
+                    WHERE id = \(refund)
+                    """)
+            }
+            #expect(single?.constraint == "refunds_status_matches_approvals")
+            let decision = await #expect(throws: PostgresError.self) {
+                try await db.query(
+                    """
+                    INSERT INTO payment_decisions (payment_id, verdict, proposed_by, proposed_by_user_id)
+                    VALUES (\(payment), 'not_paid', 'learner', \(learner))
+                    """)
+            }
+            #expect(decision?.constraint == "payment_decisions_need_admins")
+            let approval = await #expect(throws: PostgresError.self) {
+                try await db.query(
+                    "UPDATE refunds SET approved_by = 'x', approved_by_user_id = \(learner) WHERE id = \(refund)")
+            }
+            #expect(approval?.constraint == "refunds_decisions_need_accounts")
+            try await db.query("RESET ROLE")
+            #expect(try await Self.status(db, refund: refund) == "proposed")
+        }
+    }
+
     @Test(
         "the runtime role reads and writes rows but cannot truncate, alter, disable triggers or rewrite the audit log")
     func runtimeRoleHasRowsOnly() async throws {
