@@ -3,7 +3,8 @@
 -- has the approvals its amount needs (the threshold lives in recon_settings, written by the schema owner only);
 -- decisions about payments and findings name an active account holding the admin role; audit_log cannot be
 -- truncated. `migrate` then grants the runtime role (mpesa_recon_app by default) what the code needs and nothing
--- that lets it alter a table or disable a trigger (recon_grant_app_role below).
+-- that lets it alter a table or disable a trigger (recon_grant_app_role below), and optionally a read-only role
+-- SELECT on the records (recon_grant_readonly_role).
 
 -- Every function the triggers run names its search_path, pg_temp last: by default PostgreSQL looks up a relation in
 -- the session's temporary schema first, so the application's login could otherwise shadow recon_settings, users or
@@ -200,10 +201,51 @@ CREATE TRIGGER reconciliation_exceptions_resolutions_need_admins BEFORE INSERT O
 CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log
     FOR EACH STATEMENT EXECUTE FUNCTION recon_audit_log_append_only();
 
+-- A role the application or a reader connects as: created NOLOGIN when missing (the deployer gives it LOGIN and a
+-- password, or grants it to a login role; an existing role keeps its attributes), and refused when it is a
+-- superuser, the owner, a member of the owner or the owner of tables, since then grants would not limit it.
+CREATE FUNCTION recon_prepare_runtime_role(role_name text) RETURNS void
+LANGUAGE plpgsql
+SET search_path = public, pg_temp AS $$
+DECLARE
+    attributes record;
+BEGIN
+    -- Two migrates at once would update the same ACLs concurrently: one waits for the other.
+    PERFORM pg_advisory_xact_lock(hashtext('recon_prepare_runtime_role'));
+    IF role_name IS NULL OR role_name = '' THEN
+        RAISE EXCEPTION 'a runtime role needs a name' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = role_name) THEN
+        BEGIN
+            EXECUTE format('CREATE ROLE %I NOLOGIN', role_name);
+        EXCEPTION
+            -- Another migrate of the same cluster created it meanwhile (roles are cluster-wide).
+            WHEN duplicate_object OR unique_violation THEN NULL;
+            WHEN insufficient_privilege THEN
+                RAISE EXCEPTION 'role % does not exist and % may not create it', role_name, current_user
+                    USING ERRCODE = 'insufficient_privilege',
+                          HINT = format('CREATE ROLE %I NOLOGIN (as a role with CREATEROLE), then migrate again',
+                                        role_name);
+        END;
+    END IF;
+    SELECT rolsuper, rolbypassrls INTO attributes FROM pg_roles WHERE rolname = role_name;
+    IF attributes.rolsuper OR attributes.rolbypassrls OR role_name = current_user
+            OR pg_has_role(role_name, current_user, 'USAGE') THEN
+        RAISE EXCEPTION 'role % is the owner, a member of it, or a superuser: grants would not limit it', role_name
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF EXISTS (SELECT 1 FROM pg_class c JOIN pg_roles r ON r.oid = c.relowner
+               WHERE r.rolname = role_name AND c.relnamespace = 'public'::regnamespace) THEN
+        RAISE EXCEPTION 'role % owns tables: a runtime role must not own what it reads or writes', role_name
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    EXECUTE format('GRANT USAGE ON SCHEMA public TO %I', role_name);
+END
+$$;
+
 -- The application's runtime role: it reads and writes rows, never owns a table, so it can neither ALTER a table,
--- DISABLE a trigger nor TRUNCATE. Created NOLOGIN when missing (the deployer gives it LOGIN and a password, or grants
--- it to a login role); an existing role keeps its attributes. `migrate` calls this after every run, so tables added
--- by later migrations get their grants (a migration that adds a table with other needs replaces this function).
+-- DISABLE a trigger nor TRUNCATE. `migrate` calls this after every run, so tables added by later migrations get
+-- their grants (a migration that adds a table with other needs replaces this function).
 CREATE FUNCTION recon_grant_app_role(app_role text) RETURNS void
 LANGUAGE plpgsql
 SET search_path = public, pg_temp AS $$
@@ -214,72 +256,69 @@ DECLARE
     read_only constant text[] := ARRAY['schema_migrations', 'recon_settings'];
     -- Rows the code deletes (sessions, throttling, roles, abandoned idempotency keys).
     deletable constant text[] := ARRAY['api_idempotency_keys', 'console_sessions', 'login_failures', 'user_roles'];
-    schema_name constant text := current_schema();
-    attributes record;
     item record;
 BEGIN
-    -- Two migrates at once would update the same ACLs concurrently: one waits for the other.
-    PERFORM pg_advisory_xact_lock(hashtext('recon_grant_app_role'));
-    IF app_role IS NULL OR app_role = '' THEN
-        RAISE EXCEPTION 'the application role needs a name' USING ERRCODE = 'invalid_parameter_value';
-    END IF;
-    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = app_role) THEN
-        BEGIN
-            EXECUTE format('CREATE ROLE %I NOLOGIN', app_role);
-        EXCEPTION
-            -- Another migrate of the same cluster created it meanwhile (roles are cluster-wide).
-            WHEN duplicate_object OR unique_violation THEN NULL;
-            WHEN insufficient_privilege THEN
-                RAISE EXCEPTION 'role % does not exist and % may not create it', app_role, current_user
-                    USING ERRCODE = 'insufficient_privilege',
-                          HINT = format('CREATE ROLE %I NOLOGIN (as a role with CREATEROLE), then migrate again',
-                                        app_role);
-        END;
-    END IF;
-    SELECT rolsuper, rolbypassrls INTO attributes FROM pg_roles WHERE rolname = app_role;
-    IF attributes.rolsuper OR attributes.rolbypassrls OR app_role = current_user
-            OR pg_has_role(app_role, current_user, 'USAGE') THEN
-        RAISE EXCEPTION 'role % is the owner, a member of it, or a superuser: the application needs its own role',
-            app_role USING ERRCODE = 'invalid_parameter_value';
-    END IF;
-    IF EXISTS (SELECT 1 FROM pg_class c JOIN pg_roles r ON r.oid = c.relowner
-               WHERE r.rolname = app_role AND c.relnamespace = schema_name::regnamespace) THEN
-        RAISE EXCEPTION 'role % owns tables of schema %: the application must not own what it writes', app_role,
-            schema_name USING ERRCODE = 'invalid_parameter_value';
-    END IF;
-    EXECUTE format('GRANT USAGE ON SCHEMA %I TO %I', schema_name, app_role);
+    PERFORM recon_prepare_runtime_role(app_role);
     FOR item IN
         SELECT c.relname FROM pg_class c
-        WHERE c.relnamespace = schema_name::regnamespace AND c.relkind IN ('r', 'p') AND pg_has_role(c.relowner, 'USAGE')
+        WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p') AND pg_has_role(c.relowner, 'USAGE')
         ORDER BY c.relname
     LOOP
-        EXECUTE format('REVOKE ALL ON TABLE %I.%I FROM %I', schema_name, item.relname, app_role);
+        EXECUTE format('REVOKE ALL ON TABLE public.%I FROM %I', item.relname, app_role);
         IF item.relname = ANY (read_only) THEN
-            EXECUTE format('GRANT SELECT ON TABLE %I.%I TO %I', schema_name, item.relname, app_role);
+            EXECUTE format('GRANT SELECT ON TABLE public.%I TO %I', item.relname, app_role);
         ELSIF item.relname = ANY (append_only) THEN
-            EXECUTE format('GRANT SELECT, INSERT ON TABLE %I.%I TO %I', schema_name, item.relname, app_role);
+            EXECUTE format('GRANT SELECT, INSERT ON TABLE public.%I TO %I', item.relname, app_role);
         ELSIF item.relname = ANY (deletable) THEN
-            EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE %I.%I TO %I', schema_name, item.relname,
-                           app_role);
+            EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE public.%I TO %I', item.relname, app_role);
         ELSE
-            EXECUTE format('GRANT SELECT, INSERT, UPDATE ON TABLE %I.%I TO %I', schema_name, item.relname, app_role);
+            EXECUTE format('GRANT SELECT, INSERT, UPDATE ON TABLE public.%I TO %I', item.relname, app_role);
         END IF;
     END LOOP;
     FOR item IN
         SELECT c.relname FROM pg_class c
-        WHERE c.relnamespace = schema_name::regnamespace AND c.relkind = 'S' AND pg_has_role(c.relowner, 'USAGE')
+        WHERE c.relnamespace = 'public'::regnamespace AND c.relkind = 'S' AND pg_has_role(c.relowner, 'USAGE')
         ORDER BY c.relname
     LOOP
-        EXECUTE format('REVOKE ALL ON SEQUENCE %I.%I FROM %I', schema_name, item.relname, app_role);
-        EXECUTE format('GRANT USAGE, SELECT ON SEQUENCE %I.%I TO %I', schema_name, item.relname, app_role);
+        EXECUTE format('REVOKE ALL ON SEQUENCE public.%I FROM %I', item.relname, app_role);
+        EXECUTE format('GRANT USAGE, SELECT ON SEQUENCE public.%I TO %I', item.relname, app_role);
     END LOOP;
     -- Until the next migrate re-applies the lists above, what the owner creates is readable and writable, never
     -- deletable or truncatable.
-    EXECUTE format('ALTER DEFAULT PRIVILEGES IN SCHEMA %I GRANT SELECT, INSERT, UPDATE ON TABLES TO %I', schema_name,
-                   app_role);
-    EXECUTE format('ALTER DEFAULT PRIVILEGES IN SCHEMA %I GRANT USAGE, SELECT ON SEQUENCES TO %I', schema_name,
-                   app_role);
+    EXECUTE format('ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT, INSERT, UPDATE ON TABLES TO %I', app_role);
+    EXECUTE format('ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO %I', app_role);
 END
 $$;
--- Only the owner grants (it runs with the caller's rights anyway; this keeps it out of the runtime role's hands).
+
+-- A role for reports and people who only read (`migrate --readonly-role`): SELECT on the records, none on sealed
+-- credentials, sessions, idempotency records or login throttling, and no password hashes. Tables added later stay
+-- unreadable to it until the next migrate (no default privileges: a new table may hold secrets).
+CREATE FUNCTION recon_grant_readonly_role(readonly_role text) RETURNS void
+LANGUAGE plpgsql
+SET search_path = public, pg_temp AS $$
+DECLARE
+    hidden constant text[] := ARRAY['api_idempotency_keys', 'console_sessions', 'login_failures',
+                                    'mpesa_configurations'];
+    item record;
+BEGIN
+    PERFORM recon_prepare_runtime_role(readonly_role);
+    FOR item IN
+        SELECT c.relname FROM pg_class c
+        WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p') AND pg_has_role(c.relowner, 'USAGE')
+        ORDER BY c.relname
+    LOOP
+        EXECUTE format('REVOKE ALL ON TABLE public.%I FROM %I', item.relname, readonly_role);
+        IF item.relname = 'users' THEN
+            EXECUTE format('GRANT SELECT (id, email, full_name, is_active, is_staff, last_login) ON TABLE public.users '
+                           'TO %I', readonly_role);
+        ELSIF NOT item.relname = ANY (hidden) THEN
+            EXECUTE format('GRANT SELECT ON TABLE public.%I TO %I', item.relname, readonly_role);
+        END IF;
+    END LOOP;
+END
+$$;
+
+-- Only the owner grants (they run with the caller's rights anyway; this keeps them out of the runtime roles' hands).
+REVOKE EXECUTE ON FUNCTION recon_prepare_runtime_role(text) FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION recon_grant_app_role(text) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION recon_grant_readonly_role(text) FROM PUBLIC;

@@ -16,6 +16,8 @@ public enum Operations {
         public var dualApprovalAbove: Money?
         /// The runtime role granted, when `migrate` was given one.
         public var appRole: String?
+        /// The read-only role granted, when `migrate` was given one.
+        public var readOnlyRole: String?
     }
 
     /// Applies the missing migrations, then, as the schema's owner, writes the dual-approval threshold the triggers
@@ -23,7 +25,7 @@ public enum Operations {
     /// counts every table's rows.
     public static func migrate(
         _ settings: DatabaseSettings, migrations directory: URL, approvals: ApprovalSettings? = nil,
-        appRole: String? = nil
+        appRole: String? = nil, readOnlyRole: String? = nil
     ) async throws -> Migrated {
         let migrations = try Migration.load(from: directory)
         return try await withConnectionPool(settings) { pool in
@@ -32,10 +34,12 @@ public enum Operations {
                 try await db.run { db throws(PostgresError) in
                     if let approvals { try EnforcementStore.setDualApprovalAbove(db, approvals.dualApprovalAbove) }
                     if let appRole { try EnforcementStore.grantAppRole(db, role: appRole) }
+                    if let readOnlyRole { try EnforcementStore.grantReadOnlyRole(db, role: readOnlyRole) }
                 }
                 let tables = try await db.run { db throws(PostgresError) in try SchemaStore.tableRowCounts(db) }
                 return Migrated(
-                    report: report, tables: tables, dualApprovalAbove: approvals?.dualApprovalAbove, appRole: appRole)
+                    report: report, tables: tables, dualApprovalAbove: approvals?.dualApprovalAbove, appRole: appRole,
+                    readOnlyRole: readOnlyRole)
             }
         }
     }

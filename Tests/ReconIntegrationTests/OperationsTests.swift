@@ -56,8 +56,9 @@ struct OperationsTests {
             let configured = ApprovalSettings(dualApprovalAbove: Money(minorUnits: 2_000_000))
             let migrated = try await Operations.migrate(
                 database.settings, migrations: TestDatabase.migrationsDirectory, approvals: configured,
-                appRole: TestDatabase.runtimeRole)
+                appRole: TestDatabase.runtimeRole, readOnlyRole: "mpesa_recon_readonly")
             #expect(migrated.dualApprovalAbove == configured.dualApprovalAbove)
+            #expect(migrated.readOnlyRole == "mpesa_recon_readonly")
             #expect(migrated.appRole == TestDatabase.runtimeRole)
             let enforced = try await db.run { db throws(PostgresError) in try EnforcementStore.dualApprovalAbove(db) }
             #expect(enforced == configured.dualApprovalAbove)
@@ -68,13 +69,16 @@ struct OperationsTests {
                        has_table_privilege(\(TestDatabase.runtimeRole), 'audit_log', 'TRUNCATE') AS audit_truncate,
                        has_table_privilege(\(TestDatabase.runtimeRole), 'refunds', 'UPDATE') AS refunds_update,
                        has_table_privilege(\(TestDatabase.runtimeRole), 'recon_settings', 'UPDATE') AS settings_update,
+                       has_table_privilege('mpesa_recon_readonly', 'refunds', 'SELECT') AS readonly_select,
+                       has_table_privilege('mpesa_recon_readonly', 'refunds', 'UPDATE') AS readonly_update,
                        EXISTS (SELECT 1 FROM pg_tables WHERE schemaname = 'public'
                                AND tableowner = \(TestDatabase.runtimeRole)) AS owns
                 """
             ).first
             #expect(try grants?.decode(Bool.self, "audit_insert") == true)
             #expect(try grants?.decode(Bool.self, "refunds_update") == true)
-            for denied in ["audit_update", "audit_truncate", "settings_update", "owns"] {
+            #expect(try grants?.decode(Bool.self, "readonly_select") == true)
+            for denied in ["audit_update", "audit_truncate", "settings_update", "owns", "readonly_update"] {
                 #expect(try grants?.decode(Bool.self, denied) == false, "\(denied)")
             }
         }

@@ -346,6 +346,36 @@ struct EnforcementTests {
         }
     }
 
+    @Test("the read-only role reads the records but no password hash, credential or session, and writes nothing")
+    func readOnlyRoleReadsRecordsOnly() async throws {
+        try await TestDatabase.with { _, db in
+            try await db.run { db throws(PostgresError) in
+                try EnforcementStore.grantReadOnlyRole(db, role: "mpesa_recon_readonly")
+                try EnforcementStore.grantReadOnlyRole(db, role: "mpesa_recon_readonly")
+            }
+            _ = try await Self.completedPayment(db)
+            try await db.query("SET ROLE mpesa_recon_readonly")
+            #expect(try await db.query("SELECT count(*)::bigint AS n FROM payments").first?.decode(Int.self, "n") == 1)
+            #expect(try await db.query("SELECT email FROM users").first?.decode(String.self, "email") == "learner@x")
+            let forbidden: [SQLQuery] = [
+                "SELECT password FROM users",
+                "SELECT * FROM mpesa_configurations",
+                "SELECT * FROM console_sessions",
+                "SELECT * FROM api_idempotency_keys",
+                "INSERT INTO audit_log (channel, action, subject) VALUES ('system', 'x', 'y')",
+                "UPDATE payments SET phone = phone",
+                "TRUNCATE refunds",
+            ]
+            for statement in forbidden {
+                let refused = await #expect(throws: PostgresError.self, "\(statement)") {
+                    try await db.query(statement)
+                }
+                #expect(refused?.sqlState == "42501", "\(statement): \(refused?.message ?? "")")
+            }
+            try await db.query("RESET ROLE")
+        }
+    }
+
     @Test("a temporary table of the runtime role cannot stand in for the threshold or the accounts the triggers read")
     func temporaryTablesDoNotShadow() async throws {
         try await TestDatabase.with { _, db in

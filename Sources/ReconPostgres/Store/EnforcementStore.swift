@@ -40,6 +40,11 @@ public enum EnforcementStore {
         try db.query("SELECT recon_grant_app_role(\(role))::text AS done")
     }
 
+    /// Creates a read-only role when missing (NOLOGIN) and grants it SELECT on the records, none on secrets.
+    public static func grantReadOnlyRole(_ db: isolated PostgresConnection, role: String) throws(PostgresError) {
+        try db.query("SELECT recon_grant_readonly_role(\(role))::text AS done")
+    }
+
     private static func hasSettingsTable(_ db: isolated PostgresConnection) throws(PostgresError) -> Bool {
         try db.query("SELECT to_regclass('recon_settings') IS NOT NULL AS present").first?
             .decode(Bool.self, "present") ?? false

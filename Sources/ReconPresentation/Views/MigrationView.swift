@@ -12,16 +12,20 @@ public struct MigrationView: Presentable {
     public var dualApprovalAbove: String?
     /// The runtime role granted, when one was.
     public var appRole: String?
+    /// The read-only role granted, when one was.
+    public var readOnlyRole: String?
 
     /// The view of a migration run.
     public init(
-        report: MigrationReport, tables: [TableRowCount], dualApprovalAbove: String? = nil, appRole: String? = nil
+        report: MigrationReport, tables: [TableRowCount], dualApprovalAbove: String? = nil, appRole: String? = nil,
+        readOnlyRole: String? = nil
     ) {
         applied = report.applied
         alreadyApplied = report.alreadyApplied
         self.tables = tables
         self.dualApprovalAbove = dualApprovalAbove
         self.appRole = appRole
+        self.readOnlyRole = readOnlyRole
     }
 
     /// The applied files (or "up to date"), then one line per table.
@@ -34,6 +38,7 @@ public struct MigrationView: Presentable {
             lines.append("the database requires two approvers for refunds above \(dualApprovalAbove)")
         }
         if let appRole { lines.append("runtime role \(appRole): rows granted, no ownership, audit_log append-only") }
+        if let readOnlyRole { lines.append("read-only role \(readOnlyRole): SELECT on the records, none on secrets") }
         lines.append("tables:")
         for table in tables {
             lines.append(

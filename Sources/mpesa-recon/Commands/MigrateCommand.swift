@@ -16,6 +16,8 @@ struct MigrateCommand: AsyncParsableCommand {
             (--app-role, RECON_APP_ROLE, default mpesa_recon_app; created NOLOGIN when missing) rows but no \
             ownership: serve and the other commands connect as that role (give it LOGIN and a password, or grant it \
             to a login role), so the application's login cannot TRUNCATE, ALTER a table or disable a trigger. \
+            --readonly-role NAME (or RECON_READONLY_ROLE) also grants a role for reports SELECT on the records, \
+            none on password hashes, sealed credentials, sessions or idempotency records. \
             Needs DATABASE_URL (or DB_HOST, DB_PORT, DB_NAME, DB_USER, DB_PASSWORD).
             """
     )
@@ -32,17 +34,25 @@ struct MigrateCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Grant no runtime role (the application connects as the owner).")
     var noAppRole = false
 
+    @Option(
+        name: .long,
+        help:
+            "Also grant a read-only role SELECT on the records, none on secrets (default: RECON_READONLY_ROLE, else none)."
+    )
+    var readonlyRole: String?
+
     func run() async throws {
         let env = try Context.environment(common, needs: [.database, .approvals])
         let directory = try Context.migrationsDirectory(flag: sqlDir, env: env)
         let role = noAppRole ? nil : (appRole ?? env.optional("RECON_APP_ROLE") ?? EnforcementStore.defaultAppRole)
         let migrated = try await Operations.migrate(
             try Context.database(env), migrations: directory, approvals: try ApprovalSettings.load(from: env),
-            appRole: role)
+            appRole: role, readOnlyRole: readonlyRole ?? env.optional("RECON_READONLY_ROLE"))
         try Context.show(
             MigrationView(
                 report: migrated.report, tables: migrated.tables,
-                dualApprovalAbove: migrated.dualApprovalAbove?.decimalString, appRole: migrated.appRole),
+                dualApprovalAbove: migrated.dualApprovalAbove?.decimalString, appRole: migrated.appRole,
+                readOnlyRole: migrated.readOnlyRole),
             json: common.json)
     }
 }
