@@ -12,17 +12,60 @@ public enum Operations {
     public struct Migrated: Sendable {
         public var report: MigrationReport
         public var tables: [TableRowCount]
+        /// The dual-approval threshold the database now enforces, when `migrate` was given one.
+        public var dualApprovalAbove: Money?
+        /// The runtime role granted, when `migrate` was given one.
+        public var appRole: String?
+        /// The read-only role granted, when `migrate` was given one.
+        public var readOnlyRole: String?
     }
 
-    /// Applies the missing migrations and counts every table's rows.
-    public static func migrate(_ settings: DatabaseSettings, migrations directory: URL) async throws -> Migrated {
+    /// Applies the missing migrations, then, as the schema's owner, writes the dual-approval threshold the triggers
+    /// read and grants the runtime role (both idempotent, so tables added by later migrations get their grants);
+    /// counts every table's rows.
+    public static func migrate(
+        _ settings: DatabaseSettings, migrations directory: URL, approvals: ApprovalSettings? = nil,
+        appRole: String? = nil, readOnlyRole: String? = nil
+    ) async throws -> Migrated {
         let migrations = try Migration.load(from: directory)
         return try await withConnectionPool(settings) { pool in
             try await pool.withConnection { db in
                 let report = try await Migrator(migrations: migrations).migrate(db)
+                try await db.run { db throws(PostgresError) in
+                    if let approvals { try EnforcementStore.setDualApprovalAbove(db, approvals.dualApprovalAbove) }
+                    if let appRole { try EnforcementStore.grantAppRole(db, role: appRole) }
+                    if let readOnlyRole { try EnforcementStore.grantReadOnlyRole(db, role: readOnlyRole) }
+                }
                 let tables = try await db.run { db throws(PostgresError) in try SchemaStore.tableRowCounts(db) }
-                return Migrated(report: report, tables: tables)
+                return Migrated(
+                    report: report, tables: tables, dualApprovalAbove: approvals?.dualApprovalAbove, appRole: appRole,
+                    readOnlyRole: readOnlyRole)
             }
+        }
+    }
+
+    /// Makes sure the database enforces the configured dual-approval threshold before anyone approves a refund.
+    ///
+    /// The owner (a deployment without a separate runtime role) writes it; the runtime role may only read it, so a
+    /// difference means `migrate` ran with another `RECON_DUAL_APPROVAL_ABOVE`: refused, since Swift and the
+    /// database would then disagree on which refunds need two approvers.
+    public static func checkApprovalThreshold(_ pool: ConnectionPool, _ approvals: ApprovalSettings) async throws {
+        let configured = approvals.dualApprovalAbove
+        let enforced = try await pool.withConnection { db in
+            try await db.run { db throws(PostgresError) -> Money? in
+                guard let enforced = try EnforcementStore.dualApprovalAbove(db), enforced != configured else {
+                    return nil
+                }
+                guard try EnforcementStore.maySetSettings(db) else { return enforced }
+                try EnforcementStore.setDualApprovalAbove(db, configured)
+                return nil
+            }
+        }
+        if let enforced {
+            throw ConfigurationError(
+                variable: "RECON_DUAL_APPROVAL_ABOVE",
+                problem: "differs from the threshold the database enforces (\(enforced.decimalString)): "
+                    + "run `mpesa-recon migrate` as the schema owner with the same setting")
         }
     }
 

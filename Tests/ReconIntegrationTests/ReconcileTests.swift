@@ -83,12 +83,16 @@ struct ReconcileTests {
             #expect(summary.findings == ["duplicate_payment": 1] && summary.refundsProposed == 1)
             let refund = try #require(try await stack.desk.list().first)
             #expect(refund.paymentID == second && refund.amount == "5000.00")
+            // Paid out along the refund state machine's edges (the database refuses a shortcut).
             try await stack.db.query(
                 """
-                UPDATE refunds SET status = 'succeeded', approved_by = 'bob', originator_conversation_id = 'x1',
+                UPDATE refunds SET status = 'approved', approved_by = 'bob',
                     approved_by_user_id = (SELECT id FROM users WHERE email = 'bob@example.com')
                 WHERE id = \(refund.id)
                 """)
+            try await stack.db.query(
+                "UPDATE refunds SET status = 'sending', originator_conversation_id = 'x1' WHERE id = \(refund.id)")
+            try await stack.db.query("UPDATE refunds SET status = 'succeeded' WHERE id = \(refund.id)")
             #expect(try await stack.reconcile().resolved == 1)
             #expect(try await stack.exception("duplicate_payment:payment:\(second)")?.status == "resolved")
         }

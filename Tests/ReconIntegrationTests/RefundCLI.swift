@@ -56,7 +56,7 @@ struct RefundCLI {
         let base = stack.callbackServer.baseURL
         let environment = [
             "PATH": "/usr/bin:/bin",
-            "DATABASE_URL": stack.database.settings.connectionString,
+            "DATABASE_URL": stack.database.runtimeSettings.connectionString,
             "MPESA_ENVIRONMENT": "simulator",
             "MPESA_BASE_URL": stack.simulatorServer.baseURL,
             "MPESA_CONSUMER_KEY": config.consumerKey,

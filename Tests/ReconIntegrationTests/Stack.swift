@@ -54,7 +54,8 @@ struct Stack {
                 try UserStore.grant(db, id: id, role: .admin)
             }
         }
-        let pool = ConnectionPool(settings: database.settings, maxConnections: 12)
+        // The application runs as the runtime role `migrate` grants, as deployed: its grants must be enough.
+        let pool = ConnectionPool(settings: database.runtimeSettings, maxConnections: 12)
         let key = SimulatorKeys.privateKeyPEM
         let simulator = DarajaSimulator(
             decryptCredential: { try? SecurityCredential.decrypt(base64: $0, privateKeyPEM: key.utf8) })

@@ -61,18 +61,28 @@ struct StatementImportTests {
             let twinB = try await payment(
                 stack, amount: 300, phone: "254733000222", receipt: nil, settledVia: "query",
                 created: eatDate(8, 9, 1), paidAt: nil)
-            // A refund paid out through B2C.
+            // A refund paid out through B2C, along the refund state machine's edges.
             let refundID =
                 try await stack.db.query(
                     """
-                    INSERT INTO refunds (payment_id, amount, reason, status, proposed_by, approved_by,
-                                         approved_by_user_id, originator_conversation_id, transaction_id, completed_at)
-                    VALUES (\(matched.payment), 1000, 'test', 'succeeded', 'mpesa-recon', 'alice',
-                            (SELECT id FROM users WHERE email = 'alice@example.com'), 'oc-1',
-                            'SE31ABC003', \(eatDate(5, 12, 0)))
+                    INSERT INTO refunds (payment_id, amount, reason, proposed_by)
+                    VALUES (\(matched.payment), 1000, 'test', 'mpesa-recon')
                     RETURNING id
                     """
                 ).first?.decode(Int64.self, "id") ?? 0
+            try await stack.db.query(
+                """
+                UPDATE refunds SET status = 'approved', approved_by = 'alice',
+                    approved_by_user_id = (SELECT id FROM users WHERE email = 'alice@example.com')
+                WHERE id = \(refundID)
+                """)
+            try await stack.db.query(
+                "UPDATE refunds SET status = 'sending', originator_conversation_id = 'oc-1' WHERE id = \(refundID)")
+            try await stack.db.query(
+                """
+                UPDATE refunds SET status = 'succeeded', transaction_id = 'SE31ABC003', completed_at = \(eatDate(5, 12, 0))
+                WHERE id = \(refundID)
+                """)
             _ = twinA
             _ = twinB
             let csv = """

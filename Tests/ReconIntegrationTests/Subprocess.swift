@@ -28,7 +28,7 @@ enum Subprocess {
     static func environment(_ stack: Stack) -> [String: String] {
         let config = SimulatorConfiguration()
         var env = ProcessInfo.processInfo.environment
-        env["DATABASE_URL"] = stack.database.settings.connectionString
+        env["DATABASE_URL"] = stack.database.runtimeSettings.connectionString
         env["MPESA_ENVIRONMENT"] = "simulator"
         env["MPESA_BASE_URL"] = stack.simulatorServer.baseURL
         env["MPESA_CONSUMER_KEY"] = config.consumerKey

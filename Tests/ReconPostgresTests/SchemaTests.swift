@@ -64,12 +64,20 @@ struct SchemaTests {
                 )
             }
             #expect(over?.constraint == "refunds_within_payment_amount")
-            try await db.query(
-                "UPDATE payments SET status = 'failed', mpesa_receipt = NULL, paid_amount = NULL WHERE id = \(payment)")
+            let failedPayment =
+                try await db.query(
+                    """
+                    INSERT INTO payments (user_id, course_id, amount, phone, status)
+                    SELECT user_id, course_id, amount, phone, 'failed' FROM payments WHERE id = \(payment)
+                    RETURNING id
+                    """
+                ).first?.decode(Int64.self, "id") ?? 0
             let failed = await #expect(throws: PostgresError.self) {
                 try await db.query(
-                    "INSERT INTO refunds (payment_id, amount, reason, proposed_by) VALUES (\(payment), 1, 'x', 'mpesa-recon')"
-                )
+                    """
+                    INSERT INTO refunds (payment_id, amount, reason, proposed_by)
+                    VALUES (\(failedPayment), 1, 'x', 'mpesa-recon')
+                    """)
             }
             #expect(failed?.constraint == "refunds_within_payment_amount")
         }
@@ -102,8 +110,8 @@ struct SchemaTests {
                 try await db.query(
                     """
                     INSERT INTO refunds (payment_id, amount, reason, proposed_by, proposed_by_user_id, approved_by,
-                                         approved_by_user_id, status)
-                    VALUES (\(payment), 10, 'x', 'ann', \(ann), 'ann', \(ann), 'approved')
+                                         approved_by_user_id)
+                    VALUES (\(payment), 10, 'x', 'ann', \(ann), 'ann', \(ann))
                     """)
             }
             // Both the account rule and the name rule hold; PostgreSQL reports the first by name.

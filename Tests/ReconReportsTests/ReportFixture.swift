@@ -120,6 +120,8 @@ enum ReportFixture {
         -- Refunds decided before accounts existed (names, no account ids), as a database migrated from an older
         -- version keeps them: the trigger of sql/007_identity.sql checks decisions being made, so it is off here.
         ALTER TABLE refunds DISABLE TRIGGER refunds_decisions_need_accounts;
+        ALTER TABLE refunds DISABLE TRIGGER refunds_follow_state_machine;
+        ALTER TABLE refunds DISABLE TRIGGER refunds_status_matches_approvals;
         INSERT INTO refunds (id, payment_id, exception_id, amount, reason, status, proposed_by, proposed_at,
                              approved_by, approved_at, second_approved_by, second_approved_at, rejected_by,
                              rejected_reason, rejected_at, originator_conversation_id, conversation_id, transaction_id,
@@ -148,6 +150,8 @@ enum ReportFixture {
            '2026-11-29 20:10:00+00', NULL, NULL, NULL, NULL, NULL, 'OC-0007', 'AG_20261129_0007', 'TKR2BBB007', '0',
            'ok', 1, '2026-11-29 20:11:00+00', '2026-11-30 01:00:00+00', '2026-11-30 01:00:00+00');
         ALTER TABLE refunds ENABLE TRIGGER refunds_decisions_need_accounts;
+        ALTER TABLE refunds ENABLE TRIGGER refunds_follow_state_machine;
+        ALTER TABLE refunds ENABLE TRIGGER refunds_status_matches_approvals;
 
         -- The M-Pesa statement of the two days: 10,000.00 + 9,200.00 - 4,515.00 = 14,685.00.
         INSERT INTO statement_imports (id, file_sha256, file_name, format, account_holder, short_code, period_start,

@@ -30,6 +30,17 @@ public struct TestDatabase: Sendable {
             .deletingLastPathComponent().appendingPathComponent("sql")
     }
 
+    /// The application's runtime role, granted in every test database as `migrate` grants it.
+    public static let runtimeRole = EnforcementStore.defaultAppRole
+
+    /// Settings that reach this database as the runtime role: the test cluster's superuser, whose session takes
+    /// the role at connect time (`-c role=…`), so the application's statements run with that role's grants only.
+    public var runtimeSettings: DatabaseSettings {
+        let separator = settings.connectionString.contains("?") ? "&" : "?"
+        return DatabaseSettings(
+            connectionString: settings.connectionString + separator + "options=-c%20role%3D" + Self.runtimeRole)
+    }
+
     /// Settings that reach a named database on the test cluster.
     public static func settings(database: String) -> DatabaseSettings {
         var url = adminURL
@@ -111,6 +122,9 @@ public struct TestDatabase: Sendable {
                 let connection = try await PostgresConnection.connect(settings(database: template))
                 do {
                     _ = try await Migrator(migrations: migrations).migrate(connection)
+                    try await connection.run { connection throws(PostgresError) in
+                        try EnforcementStore.grantAppRole(connection, role: runtimeRole)
+                    }
                     await connection.close()
                 } catch {
                     await connection.close()

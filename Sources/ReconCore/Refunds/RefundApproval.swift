@@ -4,7 +4,8 @@
 ///   system's own name is reserved for the proposals reconcile makes, so any admin may approve those; the database
 ///   checks the same on the account ids (`sql/007_identity.sql`);
 /// - an approver differs from the proposer; above `RECON_DUAL_APPROVAL_ABOVE` two different approvers are
-///   needed and the refund stays `proposed` until the second;
+///   needed and the refund stays `proposed` until the second (the database holds the same rule, reading the
+///   threshold `migrate` writes to `recon_settings`, `sql/011_enforce.sql`);
 /// - amounts are whole shillings (B2C sends no cents), and a reason is always given.
 public enum RefundApproval {
     /// The name reconcile proposes under; no person may act under it.

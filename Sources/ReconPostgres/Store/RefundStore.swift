@@ -230,7 +230,7 @@ public enum RefundStore {
             try db.query(
                 """
                 UPDATE reconciliation_exceptions SET status = 'resolved', resolved_at = \(now), resolved_by = \(by),
-                    resolution = \("refund \(refund.id) rejected: \(next.rejectedReason ?? "")")
+                    resolved_by_user_id = \(id), resolution = \("refund \(refund.id) rejected: \(next.rejectedReason ?? "")")
                 WHERE id = \(exceptionID) AND status = 'open'
                 """)
         }

@@ -58,7 +58,8 @@ func withRefundDesk<T>(
     _ env: Environment, settings: ApprovalSettings, _ body: (RefundDesk) async throws -> T
 ) async throws -> T {
     try await withConnectionPool(try Context.database(env)) { pool in
-        try await refusing { try await body(RefundDesk(pool: pool, settings: settings)) }
+        try await Operations.checkApprovalThreshold(pool, settings)
+        return try await refusing { try await body(RefundDesk(pool: pool, settings: settings)) }
     }
 }
 

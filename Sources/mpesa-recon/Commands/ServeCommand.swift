@@ -4,6 +4,7 @@ import Logging
 import ReconCore
 import ReconIdentity
 import ReconJobs
+import ReconOperations
 import ReconPostgres
 import ReconServer
 import ServerSupport
@@ -100,6 +101,15 @@ struct ServeCommand: AsyncParsableCommand {
                     + "network, never on the public callbacks instance")
         }
         let pool = try Wiring.pool(env, connections: 16)
+        if configuration.routes.contains(.api) || configuration.routes.contains(.console) {
+            // The console and the API approve refunds: the database must enforce the same threshold.
+            do {
+                try await Operations.checkApprovalThreshold(pool, try ApprovalSettings.load(from: env))
+            } catch {
+                await pool.close()
+                throw error
+            }
+        }
         let endpoint = CallbackEndpoint(configuration: configuration, pool: pool)
         var api: PaymentsAPI?
         if configuration.routes.contains(.api) {
