@@ -75,6 +75,29 @@ struct ConfigurationTests {
         }
     }
 
+    @Test("the callback allow-list is on (safaricom) by default in production; RECON_CALLBACK_ALLOWLIST=off: off")
+    func callbackAllowList() throws {
+        let token = ["MPESA_CALLBACK_TOKEN": "callback-token-0123456789"]
+        func allowList(_ extra: [String: String]) throws -> [String]? {
+            try CallbackSettings.load(from: Environment(token.merging(extra) { $1 })).allowList
+        }
+        #expect(try allowList(["MPESA_ENVIRONMENT": "production"]) == ["safaricom"])
+        #expect(try allowList(["MPESA_ENVIRONMENT": "Production"]) == ["safaricom"])
+        #expect(try allowList(["MPESA_ENVIRONMENT": "production", "RECON_CALLBACK_ALLOWLIST": "off"]) == nil)
+        #expect(try allowList(["MPESA_ENVIRONMENT": "production", "RECON_CALLBACK_ALLOWLIST": " OFF "]) == nil)
+        #expect(
+            try allowList(["MPESA_ENVIRONMENT": "production", "RECON_CALLBACK_ALLOWLIST": "10.0.0.0/8"])
+                == ["10.0.0.0/8"])
+        #expect(try allowList(["MPESA_ENVIRONMENT": "sandbox"]) == nil)
+        #expect(try allowList([:]) == nil)
+        #expect(
+            try allowList(["MPESA_ENVIRONMENT": "sandbox", "RECON_CALLBACK_ALLOWLIST": "safaricom, 10.0.0.0/8"])
+                == ["safaricom", "10.0.0.0/8"])
+        #expect { try allowList(["RECON_CALLBACK_ALLOWLIST": "off,safaricom"]) } throws: { error in
+            (error as? ConfigurationError)?.variable == "RECON_CALLBACK_ALLOWLIST"
+        }
+    }
+
     @Test("approval settings: the dual-approval threshold (admins are accounts now, not a list)")
     func approvals() throws {
         let defaults = try ApprovalSettings.load(from: Environment([:]))

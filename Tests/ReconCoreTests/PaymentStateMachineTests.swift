@@ -74,15 +74,51 @@ struct PaymentStateMachineTests {
         #expect(weak.next == failed && weak.finding?.kind == .lateSuccess)
     }
 
-    @Test("a different receipt or amount is recorded as a receipt conflict")
+    @Test("a different receipt is recorded as a receipt conflict")
     func receiptConflict() {
         let done = PaymentStateMachine.apply(.paid(Self.details("R1")), source: .callback, to: Self.pending(), now: now)
             .next
         let other = PaymentStateMachine.apply(.paid(Self.details("R2")), source: .callback, to: done, now: now)
         #expect(other.next.receipt == "R1" && other.finding?.kind == .receiptConflict)
-        let short = PaymentStateMachine.apply(
-            .paid(Self.details("R3", amount: Money(minorUnits: 100))), source: .callback, to: Self.pending(), now: now)
-        #expect(short.next.status == .completed && short.finding?.kind == .receiptConflict)
+    }
+
+    @Test(
+        "a success for another amount than pushed holds a pending payment: not completed, nobody enrolled, asked again",
+        arguments: [Money(minorUnits: 100), Money(minorUnits: 900_000)])
+    func otherAmountIsHeld(reported: Money) {
+        let held = PaymentStateMachine.apply(
+            .paid(Self.details("R3", amount: reported)), source: .callback, to: Self.pending(), now: now)
+        #expect(held.next.status == .pending && !held.enroll)
+        #expect(held.next.receipt == nil && held.next.paidAmount == nil && held.next.paidPhone == nil)
+        #expect(held.next.nextCheckAt == now && held.next.settledVia == nil)
+        #expect(held.finding?.kind == .amountMismatch && held.finding?.reported == reported)
+        #expect(held.finding?.detail.contains("254712345678") == false)
+        // STK Query's "paid" is Daraja's own answer about the request as pushed: it completes at the pushed amount.
+        let confirmed = PaymentStateMachine.apply(.paid(nil), source: .query, to: held.next, now: now)
+        #expect(confirmed.next.status == .completed && confirmed.enroll && confirmed.next.settledVia == .query)
+        #expect(confirmed.next.paidAmount == nil && confirmed.next.amount == Self.amount)
+        // The same callback again is held again; a refuting query fails the payment.
+        let again = PaymentStateMachine.apply(
+            .paid(Self.details("R3", amount: reported)), source: .callback, to: held.next, now: now)
+        #expect(again.next.status == .pending && !again.enroll)
+        let refuted = PaymentStateMachine.apply(
+            .failed(code: "1032", reason: .cancelledByUser, description: "x"), source: .query, to: held.next, now: now)
+        #expect(refuted.next.status == .failed && !refuted.enroll)
+    }
+
+    @Test("a success for another amount than pushed changes no unknown, failed or completed payment")
+    func otherAmountChangesNothingElse() {
+        let other = Self.details("R4", amount: Money(minorUnits: 100))
+        let unknown = PaymentStateMachine.apply(.notUnderstood("?"), source: .query, to: Self.pending(), now: now).next
+        let failed = PaymentStateMachine.apply(
+            .failed(code: "1037", reason: .noResponse, description: "x"), source: .query, to: Self.pending(), now: now
+        ).next
+        let receiptPending = PaymentStateMachine.apply(.paid(nil), source: .query, to: Self.pending(), now: now).next
+        for state in [unknown, failed, receiptPending] {
+            let t = PaymentStateMachine.apply(.paid(other), source: .callback, to: state, now: now)
+            #expect(t.next == state && !t.enroll && !t.recordsEvent)
+            #expect(t.finding?.kind == .amountMismatch)
+        }
     }
 
     @Test("in flight walks the schedule and ends unknown with an unresolved finding, never failed")

@@ -106,11 +106,37 @@ struct ReconcileRulesTests {
         #expect(under.map(\.kind) == [.underpaid] && under.first?.action == ReconcileAction.none)
     }
 
-    @Test("a callback amount different from the request is a receipt conflict and prices use what arrived")
+    @Test("a callback amount different from the request is a receipt conflict, never money: no refund, no underpaid")
     func amountMismatch() {
         let e = EnrollmentFacts(id: 4, active: true, paymentID: 10)
-        let findings = ReconcileRules.judge(Self.pair(enrollment: e, [Self.paid(10, 5000, paid: 4500)]))
-        #expect(Set(findings.map(\.key.rawValue)) == ["receipt_conflict:payment:10", "underpaid:payment:10"])
+        let short = ReconcileRules.judge(Self.pair(enrollment: e, [Self.paid(10, 5000, paid: 4500)]))
+        #expect(short.map(\.key.rawValue) == ["receipt_conflict:payment:10"])
+        let forged = ReconcileRules.judge(Self.pair(enrollment: e, [Self.paid(10, 5000, paid: 9000)]))
+        #expect(forged.map(\.key.rawValue) == ["receipt_conflict:payment:10"])
+        #expect(forged.allSatisfy { $0.action == ReconcileAction.none })
+        // A duplicate is refunded for what was pushed, not for what a callback claimed.
+        let duplicate = ReconcileRules.judge(
+            Self.pair(enrollment: e, [Self.paid(10, 5000), Self.paid(11, 5000, paid: 9000, at: 60)]))
+        let proposals = duplicate.compactMap { finding -> Money? in
+            guard case .proposeRefund(11, let amount, _) = finding.action else { return nil }
+            return amount
+        }
+        #expect(proposals == [Self.kes(5000)])
+    }
+
+    @Test("an overpayment M-Pesa's statement confirms proposes the excess of the confirmed amount")
+    func statementConfirmedOverpayment() {
+        let e = EnrollmentFacts(id: 4, active: true, paymentID: 10)
+        var payment = Self.paid(10, 5000, paid: 9000)
+        payment.confirmedAmount = Self.kes(5600)
+        let findings = ReconcileRules.judge(Self.pair(enrollment: e, [payment]))
+        let over = findings.first { $0.kind == .overpaid }
+        #expect(over?.received == Self.kes(5600))
+        guard case .proposeRefund(10, let amount, _) = over?.action else {
+            Issue.record("expected a refund proposal")
+            return
+        }
+        #expect(amount == Self.kes(600))
     }
 
     @Test("unknown payments are unresolved; a success after failure is a late success")

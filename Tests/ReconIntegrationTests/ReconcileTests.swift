@@ -230,8 +230,12 @@ struct ReconcileTests {
             _ = try await stack.seedPayment(user: u3, course: c3)  // duplicate_payment
             try await stack.seedEnrollment(user: u3, course: c3, payment: p3)
             let (u4, c4) = try await stack.learnerAndCourse()
-            let p4 = try await stack.seedPayment(user: u4, course: c4, amount: 5000, paid: 6000)  // overpaid + conflict
+            let p4 = try await stack.seedPayment(user: u4, course: c4, amount: 6000)  // overpaid
             try await stack.seedEnrollment(user: u4, course: c4, payment: p4)
+            let (u7, c7) = try await stack.learnerAndCourse()
+            // receipt_conflict: a callback's amount alone is never money (no overpaid, no refund).
+            let p7 = try await stack.seedPayment(user: u7, course: c7, amount: 5000, paid: 6000)
+            try await stack.seedEnrollment(user: u7, course: c7, payment: p7)
             let (u5, c5) = try await stack.learnerAndCourse()
             let p5 = try await stack.seedPayment(user: u5, course: c5, amount: 3000)  // underpaid
             try await stack.seedEnrollment(user: u5, course: c5, payment: p5)

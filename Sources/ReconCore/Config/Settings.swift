@@ -175,6 +175,10 @@ public struct CallbackSettings: Sendable, Equatable {
 
     /// `MPESA_CALLBACK_TOKEN` (at least 16 characters), `RECON_CALLBACK_ALLOWLIST`, `RECON_TRUSTED_PROXIES`,
     /// `RECON_SPOOL_DIR` (default `./spool`).
+    ///
+    /// The allow-list: `RECON_CALLBACK_ALLOWLIST` when set (`off` turns it off; `safaricom` or CIDRs turn it on);
+    /// unset, it is `safaricom` when `MPESA_ENVIRONMENT=production` (callbacks carry no signature: in production
+    /// only Safaricom's published addresses may post them) and off otherwise (sandbox, simulator, tests).
     public static func load(from env: Environment) throws(ConfigurationError) -> CallbackSettings {
         let token = try env.required("MPESA_CALLBACK_TOKEN")
         guard token.count >= 16 else {
@@ -190,9 +194,33 @@ public struct CallbackSettings: Sendable, Equatable {
             env.optional(name).map { $0.split(separator: ",").map { $0.trimmingSpaces() }.filter { !$0.isEmpty } }
         }
         return CallbackSettings(
-            token: token, allowList: list("RECON_CALLBACK_ALLOWLIST"),
+            token: token, allowList: try allowList(from: env),
             trustedProxies: list("RECON_TRUSTED_PROXIES") ?? [],
             spoolDirectory: env.optional("RECON_SPOOL_DIR") ?? "spool")
+    }
+}
+
+extension CallbackSettings {
+    /// The words of `RECON_CALLBACK_ALLOWLIST` that turn the allow-list off.
+    public static let allowListOff: Set<String> = ["off", "none", "false", "0", "no"]
+
+    /// `RECON_CALLBACK_ALLOWLIST` as a list (`nil`: off), else the environment's default (on in production).
+    static func allowList(from env: Environment) throws(ConfigurationError) -> [String]? {
+        if let text = env.optional("RECON_CALLBACK_ALLOWLIST") {
+            let items = text.split(separator: ",").map { $0.trimmingSpaces() }.filter { !$0.isEmpty }
+            if items.count == 1, let only = items.first, allowListOff.contains(only.lowercased()) { return nil }
+            guard !items.isEmpty else {
+                throw ConfigurationError(
+                    variable: "RECON_CALLBACK_ALLOWLIST", problem: "is empty: name networks, safaricom, or off")
+            }
+            if items.contains(where: { allowListOff.contains($0.lowercased()) }) {
+                throw ConfigurationError(
+                    variable: "RECON_CALLBACK_ALLOWLIST", problem: "mixes off with networks: use one or the other")
+            }
+            return items
+        }
+        let environment = env.optional("MPESA_ENVIRONMENT").flatMap { DarajaEnvironment(rawValue: $0.lowercased()) }
+        return environment == .production ? ["safaricom"] : nil
     }
 }
 

@@ -9,6 +9,9 @@ public enum ExceptionKind: String, Sendable, Codable, CaseIterable {
     case underpaid
     case overpaid
     case receiptConflict = "receipt_conflict"
+    /// A success callback reported another amount than the one pushed: the payment is held (not completed, nobody
+    /// enrolled) until Daraja confirms it or a person decides; the callback's amount is never used as money.
+    case amountMismatch = "amount_mismatch"
     case lateSuccess = "late_success"
     case unresolved
     case unmatchedCallback = "unmatched_callback"
@@ -26,14 +29,14 @@ public enum ExceptionKind: String, Sendable, Codable, CaseIterable {
 
     /// Whether reconcile resolves the finding by itself once it no longer holds.
     ///
-    /// Receipt conflicts and late successes record something that happened; it stays true, so only a person
-    /// closes them. Callback conflicts belong to the callback processor.
+    /// Receipt conflicts, amount mismatches and late successes record something that happened; it stays true, so
+    /// only a person closes them. Callback conflicts belong to the callback processor.
     public var resolvesWhenGone: Bool {
         switch self {
         case .paidNotEnrolled, .enrolledNotPaid, .duplicatePayment, .underpaid, .overpaid, .unresolved,
             .unmatchedCallback:
             true
-        case .receiptConflict, .lateSuccess, .callbackConflict:
+        case .receiptConflict, .amountMismatch, .lateSuccess, .callbackConflict:
             false
         // The statement step resolves its own findings (a later callback, a later statement can explain them).
         case .statementOnly, .missingFromStatement, .statementAmountMismatch, .refundMissingFromStatement,

@@ -71,6 +71,8 @@ public struct PaymentFinding: Sendable, Equatable {
     public var kind: ExceptionKind
     /// What happened, without phone numbers.
     public var detail: String
+    /// What an answer claimed arrived when the payment does not record it (a held callback's amount), for a person.
+    public var reported: Money? = nil
 }
 
 /// What applying one answer does to a payment.
@@ -94,6 +96,10 @@ public struct PaymentTransition: Sendable, Equatable {
 /// The payment state machine (DESIGN §6): pure, total, and the only place that decides a payment's state.
 ///
 /// Rules, in words:
+/// - confirmed money only: a success whose amount differs from the one pushed completes nothing and enrolls
+///   nobody; the payment is held (a pending one is asked about again at once) with an `amount_mismatch` finding,
+///   and the callback's amount, phone and receipt are not stored: callbacks carry no signature, and an STK Push's
+///   amount is fixed by the push, so only Daraja's own answer about the request (STK Query) or two admins settle it;
 /// - money that moved wins: a success with a receipt is applied whatever came before, and flagged when it
 ///   contradicts an earlier verdict; `completed` never goes back;
 /// - a failure is final for a pending or unknown payment, and only recorded as a conflict after a success;
@@ -205,20 +211,15 @@ public enum PaymentStateMachine {
                 next: next, recordsEvent: event, summary: summary, finding: finding, enroll: enroll, throttled: false,
                 resolvesUnresolved: resolves)
         }
-        let amountFinding: PaymentFinding? = {
-            guard let paid = details?.amount, paid != current.amount else { return nil }
-            return PaymentFinding(
-                kind: .receiptConflict,
-                detail: "M-Pesa reported \(paid.decimalString) paid for a request of \(current.amount.decimalString)")
-        }()
+        if let reported = details?.amount, reported != current.amount {
+            return hold(reported: reported, receipt: receipt, source: source, current: current, now: now)
+        }
 
         switch current.status {
         case .pending:
             fill()
             next.settledVia = source
-            return transition(
-                receipt == nil ? "completed, receipt pending" : "completed", event: true, finding: amountFinding,
-                enroll: true)
+            return transition(receipt == nil ? "completed, receipt pending" : "completed", event: true, enroll: true)
         case .unknown:
             fill()
             next.settledVia = source
@@ -260,8 +261,39 @@ public enum PaymentStateMachine {
             }
             // Completed by a query with the receipt pending: the callback fills it in.
             fill()
-            return transition("receipt filled in", event: true, finding: amountFinding)
+            return transition("receipt filled in", event: true)
         }
+    }
+
+    /// A success whose amount differs from the one pushed: nothing about the money changes. A pending payment is
+    /// held and asked about again at once (STK Query confirms or refutes the request as pushed); any other keeps its
+    /// state. The finding tells a person what the callback claimed, receipt included (never the phone).
+    private static func hold(
+        reported: Money, receipt: String?, source: AnswerSource, current: PaymentState, now: Date
+    ) -> PaymentTransition {
+        var next = current
+        let claimed =
+            "a \(source.rawValue) reported \(reported.decimalString) paid"
+            + (receipt.map { " (receipt \($0))" } ?? "") + " for a request of \(current.amount.decimalString)"
+        let consequence: String
+        switch current.status {
+        case .pending:
+            next.nextCheckAt = now
+            next.lastAnswer = "held: success reported for another amount"
+            consequence =
+                "held, not completed and nobody enrolled, until STK Query confirms the request or two admins decide"
+        case .unknown:
+            consequence = "the payment stays unknown for a decision; nobody enrolled"
+        case .failed:
+            consequence = "the payment stays failed; nobody enrolled"
+        case .completed:
+            consequence = "ignored: the payment was completed for the amount pushed"
+        }
+        return PaymentTransition(
+            next: next, recordsEvent: false, summary: "held: amount differs from the request",
+            finding: PaymentFinding(
+                kind: .amountMismatch, detail: "\(claimed): unconfirmed, \(consequence)", reported: reported),
+            enroll: false, throttled: false, resolvesUnresolved: false)
     }
 
     private static func retryLater(

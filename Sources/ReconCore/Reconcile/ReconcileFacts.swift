@@ -6,8 +6,10 @@ public struct PaymentFacts: Sendable, Equatable {
     public var status: PaymentStatus
     /// What the learner was asked to pay.
     public var amount: Money
-    /// What M-Pesa reported as paid, when a callback said.
+    /// What a callback reported as paid: for findings only, never money (callbacks carry no signature).
     public var paidAmount: Money?
+    /// What M-Pesa's own statement shows paid in for this payment (the line matched to it), when one does.
+    public var confirmedAmount: Money?
     public var createdAt: Date
     /// Refunds of this payment that succeeded.
     public var refunded: Money
@@ -18,21 +20,24 @@ public struct PaymentFacts: Sendable, Equatable {
 
     /// Facts about one payment.
     public init(
-        id: Int64, status: PaymentStatus, amount: Money, paidAmount: Money? = nil, createdAt: Date,
-        refunded: Money = .zero, committed: Money = .zero, lateSuccess: Bool = false
+        id: Int64, status: PaymentStatus, amount: Money, paidAmount: Money? = nil, confirmedAmount: Money? = nil,
+        createdAt: Date, refunded: Money = .zero, committed: Money = .zero, lateSuccess: Bool = false
     ) {
         self.id = id
         self.status = status
         self.amount = amount
         self.paidAmount = paidAmount
+        self.confirmedAmount = confirmedAmount
         self.createdAt = createdAt
         self.refunded = refunded
         self.committed = committed
         self.lateSuccess = lateSuccess
     }
 
-    /// What M-Pesa says arrived (the callback's amount), else what was asked.
-    public var received: Money { paidAmount ?? amount }
+    /// The money confirmed to have arrived: what M-Pesa's statement shows, else what was pushed (a completed
+    /// payment's success was for the amount of the request; a callback reporting another amount completes nothing).
+    /// Never a callback's amount alone: every refund is bounded by this figure.
+    public var received: Money { confirmedAmount ?? amount }
 }
 
 /// The enrollment of a learner-course pair.

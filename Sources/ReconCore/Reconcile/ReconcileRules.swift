@@ -12,6 +12,10 @@
 /// - an `unknown` payment is `unresolved`; a callback amount different from the request is a `receipt_conflict`;
 ///   a success after failure in the trail is a `late_success`.
 ///
+/// Confirmed money only: every amount judged against the price, and every refund's amount, is what M-Pesa's
+/// statement shows for the payment, else what was pushed (``PaymentFacts/received``); a callback's amount alone
+/// is a finding for a person and never proposes a refund. (The refund goes to the number pushed to: RefundStore.)
+///
 /// A money finding holds until the succeeded refunds cover it; a refund is proposed only for what the
 /// non-failed, non-rejected refunds do not already cover, in whole shillings.
 public enum ReconcileRules {
@@ -160,7 +164,7 @@ public enum ReconcileRules {
 
     /// The refund to propose for what is not yet covered, whole shillings down; `.none` when covered.
     static func proposal(_ payment: PaymentFacts, upTo target: Money, reason: String) -> ReconcileAction {
-        // What M-Pesa reported paid bounds a refund (the database's trigger uses the same figure).
+        // The confirmed amount bounds a refund: never more than the statement or the request says arrived.
         let capped = min(target, payment.received)
         guard let open = capped.subtracting(payment.committed) else { return .none }
         let whole = Money(minorUnits: open.minorUnits - open.minorUnits % 100)

@@ -268,7 +268,8 @@ public enum PaymentStore {
             if let finding = write.transition.finding {
                 try ExceptionStore.record(
                     db, key: .payment(finding.kind, paymentID), paymentID: paymentID,
-                    expected: write.payment.state.amount, received: write.transition.next.paidAmount,
+                    expected: write.payment.state.amount,
+                    received: finding.reported ?? write.transition.next.paidAmount,
                     detail: ["detail": finding.detail], now: now)
             }
             if write.transition.resolvesUnresolved {

@@ -37,6 +37,9 @@ public enum ReconcileStore {
     /// without an active enrollment, or that its enrollment does not name (every duplicate is such a payment), or
     /// at another price than the course's, or with a callback amount off the request; an active enrollment of a
     /// priced course without such a payment; a success after failure in the trail. ``ReconcileRules`` decides.
+    ///
+    /// A payment's confirmed amount is the paid-in of the statement line matched to it (at most one), else its
+    /// requested amount; `paid_amount` (what a callback said) only feeds findings.
     public static func candidatePairs(
         _ db: isolated PostgresConnection, _ body: (PairFacts) throws -> Void
     ) throws {
@@ -45,22 +48,25 @@ public enum ReconcileStore {
             """
             WITH pairs AS (
                 SELECT coalesce(p.user_id, e.user_id) AS user_id, coalesce(p.course_id, e.course_id) AS course_id
-                FROM (SELECT id, user_id, course_id, status, amount, paid_amount FROM payments
-                      WHERE status IN ('completed', 'unknown')) p
+                FROM (SELECT py.id, py.user_id, py.course_id, py.status, py.amount, py.paid_amount,
+                             coalesce(sl.paid_in, py.amount) AS confirmed
+                      FROM payments py LEFT JOIN statement_lines sl ON sl.payment_id = py.id
+                      WHERE py.status IN ('completed', 'unknown')) p
                 FULL JOIN enrollments e ON e.user_id = p.user_id AND e.course_id = p.course_id
                 JOIN courses c ON c.id = coalesce(p.course_id, e.course_id)
                 WHERE (p.id IS NULL AND e.status = 'active' AND c.price > 0)
                    OR p.status = 'unknown'
                    OR (p.id IS NOT NULL AND (e.id IS NULL OR e.status <> 'active'
                        OR e.payment_id IS DISTINCT FROM p.id
-                       OR coalesce(p.paid_amount, p.amount) <> c.price OR p.paid_amount <> p.amount))
+                       OR p.confirmed <> c.price OR p.paid_amount <> p.amount))
                 UNION
                 SELECT p.user_id, p.course_id FROM payment_events ev JOIN payments p ON p.id = ev.payment_id
                 WHERE ev.to_status = 'completed' AND ev.from_status IN ('failed', 'unknown')
             )
             SELECT pr.user_id, pr.course_id, c.price, c.is_active, e.id AS enrollment_id,
                    e.status AS enrollment_status, e.payment_id AS enrollment_payment_id, p.id AS payment_id,
-                   p.status AS payment_status, p.amount, p.paid_amount, p.created_at,
+                   p.status AS payment_status, p.amount, p.paid_amount, sl.paid_in AS confirmed_amount,
+                   p.created_at,
                    coalesce(rf.refunded, 0) AS refunded, coalesce(rf.committed, 0) AS committed,
                    EXISTS (SELECT 1 FROM payment_events ev WHERE ev.payment_id = p.id AND ev.to_status = 'completed'
                            AND ev.from_status IN ('failed', 'unknown')) AS late_success
@@ -69,6 +75,7 @@ public enum ReconcileStore {
             LEFT JOIN enrollments e ON e.user_id = pr.user_id AND e.course_id = pr.course_id
             LEFT JOIN payments p ON p.user_id = pr.user_id AND p.course_id = pr.course_id
                 AND p.status IN ('completed', 'unknown')
+            LEFT JOIN statement_lines sl ON sl.payment_id = p.id
             LEFT JOIN LATERAL (
                 SELECT sum(amount) FILTER (WHERE status = 'succeeded') AS refunded,
                        sum(amount) FILTER (WHERE status NOT IN ('rejected', 'failed')) AS committed
@@ -99,6 +106,7 @@ public enum ReconcileStore {
                         id: paymentID, status: PaymentStatus(rawValue: status) ?? .unknown,
                         amount: try row.decode(Money.self, "amount"),
                         paidAmount: try row.decode(Money?.self, "paid_amount"),
+                        confirmedAmount: try row.decode(Money?.self, "confirmed_amount"),
                         createdAt: try row.decode(Date.self, "created_at"),
                         refunded: try row.decode(Money.self, "refunded"),
                         committed: try row.decode(Money.self, "committed"),

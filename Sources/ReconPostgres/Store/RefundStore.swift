@@ -19,7 +19,8 @@ public struct RefundRecord: Sendable, Equatable {
     public var statusChecks: Int
     public var statusCheckDueAt: Date?
     public var updatedAt: Date
-    /// The payment's paying number (the callback's, else the one asked): where the refund goes. Never print it.
+    /// Where the refund goes: the number the payment was pushed to (what we asked), never a callback's
+    /// `PhoneNumber` (callbacks carry no signature; an STK Push prompts only the number it names). Never print it.
     public var phone: String
     /// What the payment was asked to pay.
     public var paymentAmount: Money
@@ -61,7 +62,7 @@ public enum RefundStore {
         r.approved_at, r.second_approved_by, r.second_approved_at, r.rejected_by, r.rejected_reason, r.rejected_at,
         r.originator_conversation_id, r.conversation_id, r.transaction_id, r.result_code, r.result_desc,
         r.send_attempts, r.send_started_at, r.sent_at, r.completed_at, r.updated_at, r.resend_due,
-        r.status_check_due_at, r.status_checks, r.dispatch_note, coalesce(p.paid_phone, p.phone) AS pay_phone,
+        r.status_check_due_at, r.status_checks, r.dispatch_note, p.phone AS pay_phone,
         p.amount AS payment_amount
         """
 

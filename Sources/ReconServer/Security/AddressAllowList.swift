@@ -1,4 +1,5 @@
 import Foundation
+public import ReconCore
 
 /// An IPv4 network such as `196.201.214.0/24`.
 public struct IPv4Network: Sendable, Equatable, CustomStringConvertible {
@@ -51,7 +52,8 @@ public struct IPv4Network: Sendable, Equatable, CustomStringConvertible {
 
 /// Which source addresses may post callbacks, when the allow-list is on.
 public struct AddressPolicy: Sendable, Equatable {
-    /// Allowed networks; `nil` means every address is allowed (the default: callbacks carry a token anyway).
+    /// Allowed networks; `nil` means every address is allowed (this value's default; `serve` turns the list on in
+    /// production, see ``init(settings:)``).
     public var allowed: [IPv4Network]?
     /// Proxies whose `X-Forwarded-For` is believed (the last hop they add names the real client).
     public var trustedProxies: [IPv4Network]
@@ -86,6 +88,32 @@ public struct AddressPolicy: Sendable, Equatable {
         guard let allowed else { return true }
         guard let client else { return false }
         return allowed.contains { $0.contains(client) }
+    }
+}
+
+extension AddressPolicy {
+    /// The policy `serve` runs with: the settings' allow-list (`safaricom` stands for ``safaricom``; on by default in
+    /// production, see ``CallbackSettings/load(from:)``) and trusted proxies.
+    public init(settings: CallbackSettings) throws(ConfigurationError) {
+        func networks(_ items: [String], variable: String) throws(ConfigurationError) -> [IPv4Network] {
+            var result: [IPv4Network] = []
+            for item in items {
+                if item.lowercased() == "safaricom" {
+                    result += AddressPolicy.safaricom
+                } else if let network = IPv4Network(item) {
+                    result.append(network)
+                } else {
+                    throw ConfigurationError(
+                        variable: variable, problem: "has an entry that is not an IPv4 address or CIDR")
+                }
+            }
+            return result
+        }
+        self.init(
+            allowed: try settings.allowList.map { list throws(ConfigurationError) in
+                try networks(list, variable: "RECON_CALLBACK_ALLOWLIST")
+            },
+            trustedProxies: try networks(settings.trustedProxies, variable: "RECON_TRUSTED_PROXIES"))
     }
 }
 

@@ -27,7 +27,9 @@ struct ReconcileCommand: AsyncParsableCommand {
             finding that no longer holds is resolved with a time. Kinds: paid_not_enrolled (the learner is enrolled, \
             or refunded in full when the course is inactive), enrolled_not_paid, duplicate_payment (refunded), \
             overpaid (the excess refunded), underpaid (held for a decision), receipt_conflict, late_success, \
-            unresolved, unmatched_callback. Refunds are only proposed, by 'mpesa-recon': an admin approves them.
+            unresolved, unmatched_callback. Amounts are confirmed money only: the statement's line for a payment, \
+            else the amount pushed, never a callback's Amount alone; refunds go to the number pushed to. Refunds are \
+            only proposed, by 'mpesa-recon': an admin approves them.
             """
     )
 

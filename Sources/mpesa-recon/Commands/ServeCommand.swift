@@ -22,7 +22,8 @@ struct ServeCommand: AsyncParsableCommand {
             accounts with the admin or finance role; `mpesa-recon users`). Always: GET /healthz; GET /metrics only with \
             RECON_METRICS_TOKEN set, to a scraper sending it as a bearer token. Every \
             callback URL must carry ?token=MPESA_CALLBACK_TOKEN. While PostgreSQL is down, bodies are appended to RECON_SPOOL_DIR (fsync'd) and replayed when it is back. \
-            RECON_CALLBACK_ALLOWLIST=safaricom (or a list of CIDRs) turns on the source-address allow-list; \
+            RECON_CALLBACK_ALLOWLIST=safaricom (or a list of CIDRs) turns on the source-address allow-list, and \
+            =off turns it off; unset, it is on (safaricom) when MPESA_ENVIRONMENT=production and off otherwise; \
             RECON_TRUSTED_PROXIES names proxies whose X-Forwarded-For is believed. Connections idle longer than \
             --idle-timeout, or slower than --header-timeout to send a request's head or --body-timeout to send its \
             body, are closed. A callback is answered 200 once its body is committed; bodies arriving together share one \
@@ -151,22 +152,6 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     static func policy(_ settings: CallbackSettings) throws -> AddressPolicy {
-        func networks(_ items: [String], variable: String) throws -> [IPv4Network] {
-            var result: [IPv4Network] = []
-            for item in items {
-                if item.lowercased() == "safaricom" {
-                    result += AddressPolicy.safaricom
-                } else if let network = IPv4Network(item) {
-                    result.append(network)
-                } else {
-                    throw ConfigurationError(
-                        variable: variable, problem: "has an entry that is not an IPv4 address or CIDR")
-                }
-            }
-            return result
-        }
-        return AddressPolicy(
-            allowed: try settings.allowList.map { try networks($0, variable: "RECON_CALLBACK_ALLOWLIST") },
-            trustedProxies: try networks(settings.trustedProxies, variable: "RECON_TRUSTED_PROXIES"))
+        try AddressPolicy(settings: settings)
     }
 }
