@@ -37,12 +37,16 @@ public struct ConsoleConfiguration: Sendable {
     public var absoluteSeconds: Int
     /// How failed logins are throttled (as the API does).
     public var throttle: LoginThrottle
+    /// Whose `X-Forwarded-For` names the real client (`RECON_TRUSTED_PROXIES`): the login throttle keys on it.
+    public var addressPolicy: AddressPolicy
 
     /// A configuration (sessions: 30 min idle, 12 h absolute).
     public init(
         reportsDirectory: String, approvals: ApprovalSettings, schedule: RetrySchedule = .standard,
-        idleSeconds: Int = 1_800, absoluteSeconds: Int = 43_200, throttle: LoginThrottle = LoginThrottle()
+        idleSeconds: Int = 1_800, absoluteSeconds: Int = 43_200, throttle: LoginThrottle = LoginThrottle(),
+        addressPolicy: AddressPolicy = AddressPolicy()
     ) {
+        self.addressPolicy = addressPolicy
         self.reportsDirectory = reportsDirectory
         self.approvals = approvals
         self.schedule = schedule

@@ -112,7 +112,8 @@ struct ServeCommand: AsyncParsableCommand {
                 logger: Logger(label: "mpesa-recon.api"))
             api = PaymentsAPI(
                 configuration: APIConfiguration(
-                    tokens: tokens, initiator: initiator, approvals: try ApprovalSettings.load(from: env)),
+                    tokens: tokens, initiator: initiator, approvals: try ApprovalSettings.load(from: env),
+                    addressPolicy: configuration.addressPolicy),
                 pool: pool, logger: Logger(label: "mpesa-recon.api"))
         }
         var console: Console?
@@ -120,7 +121,7 @@ struct ServeCommand: AsyncParsableCommand {
             console = try Console(
                 configuration: ConsoleConfiguration(
                     reportsDirectory: reportsDir, approvals: try ApprovalSettings.load(from: env),
-                    schedule: try RetrySchedule.load(from: env)),
+                    schedule: try RetrySchedule.load(from: env), addressPolicy: configuration.addressPolicy),
                 pool: pool, logger: Logger(label: "mpesa-recon.console"))
         }
         try await CallbackServer.serve(endpoint, api: api, console: console) { port in
