@@ -13,20 +13,22 @@ import Testing
 extension Stack {
     func send(
         _ method: HTTPMethod, _ path: String, body: String? = nil, contentType: String = "application/json",
-        headers: [HTTPHeader] = []
+        headers: [HTTPHeader] = [], timeout: Duration = .seconds(30)
     ) async throws -> HTTPResponse {
         var all = headers
         if body != nil { all.append(HTTPHeader(name: "Content-Type", value: contentType)) }
         return try await http.send(
             HTTPRequest(
-                method: method, url: callbackServer.baseURL + path, headers: all, body: body.map { Array($0.utf8) }))
+                method: method, url: callbackServer.baseURL + path, headers: all, body: body.map { Array($0.utf8) },
+                totalTimeout: timeout))
     }
 
     /// `POST /api/auth/login/` from `address` (as a trusted proxy would forward it), status only.
+    /// Parallel logins queue for the PBKDF2 gate (one per core, shared with every other test): a long deadline.
     func loginStatus(_ email: String, _ password: String, from address: String? = nil) async throws -> Int {
         try await send(
             .POST, "/api/auth/login/", body: #"{"email":"\#(email)","password":"\#(password)"}"#,
-            headers: address.map { [HTTPHeader(name: "X-Forwarded-For", value: $0)] } ?? []
+            headers: address.map { [HTTPHeader(name: "X-Forwarded-For", value: $0)] } ?? [], timeout: .seconds(300)
         ).status
     }
 
@@ -189,26 +191,30 @@ struct IdentityThrottleTests {
 struct IdentityPasswordTests {
     @Test("an unusable password and a legacy 260 000-iteration hash answer as slowly as an unknown email")
     func everyPathCostsTheSame() async throws {
-        try await Stack.with(api: true) { stack in
+        // No slow-down, and each round from its own client address: only the password check's cost is measured.
+        let throttle = LoginThrottle(slowdownSeconds: 0)
+        try await Stack.with(api: true, addressPolicy: IdentityThrottleTests.proxies, throttle: throttle) { stack in
             try await stack.account("current@example.com", iterations: 870_000)
             try await stack.account("legacy@example.com", iterations: 260_000)
             let bang = try await stack.account("bang@example.com")
             try await stack.db.query("UPDATE users SET password = '!Xk2unusableDjangoPassword' WHERE id = \(bang)")
-            // Round-robin, the fastest of four each: other tests share the machine, and noise hits every path alike.
+            // Round-robin, the fastest of each path: other tests share the machine and the PBKDF2 gate, and their
+            // noise only ever adds time. Up to 8 rounds, until every path's fastest is within reach of the unknown
+            // email's (an unusable password answered in 3 ms and a legacy hash in 80 ms against 261 ms, before).
             let emails = ["nobody@example.com", "current@example.com", "legacy@example.com", "bang@example.com"]
             var best = [Double](repeating: .infinity, count: emails.count)
-            for _ in 0..<4 {
+            func similar() -> Bool { best.dropFirst().allSatisfy { $0 > best[0] * 0.5 } }
+            for round in 0..<8 {
                 for (index, email) in emails.enumerated() {
                     let start = DispatchTime.now().uptimeNanoseconds
-                    #expect(try await stack.loginStatus(email, "not-the-password") == 401)
+                    #expect(try await stack.loginStatus(email, "not-the-password", from: "192.0.2.\(round)") == 401)
                     best[index] = min(best[index], Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
                 }
+                if round >= 1, similar() { break }
             }
-            let (unknown, current, legacy, unusable) = (best[0], best[1], best[2], best[3])
-            let times = "unknown \(unknown) ms, current \(current) ms, legacy \(legacy) ms, unusable \(unusable) ms"
-            #expect(unusable > unknown * 0.5, "\(times)")
-            #expect(legacy > unknown * 0.5, "\(times)")
-            #expect(current > unknown * 0.5, "\(times)")
+            let times = "fastest in ms: unknown \(best[0]), current \(best[1]), legacy \(best[2]), unusable \(best[3])"
+            #expect(similar(), "\(times)")
+            #expect(best[0] > 100, "an unknown email costs a PBKDF2 at 870 000 iterations: \(times)")
         }
     }
 
