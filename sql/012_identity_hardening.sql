@@ -4,12 +4,15 @@
 -- (RECON_STAFF_IS_ADMIN=true sets `recon.staff_is_admin` on every connection it opens). Off by default: admin means
 -- the admin role.
 CREATE FUNCTION recon_staff_is_admin() RETURNS boolean
-LANGUAGE sql STABLE AS $$
+LANGUAGE sql STABLE
+SET search_path = public, pg_temp AS $$
     SELECT coalesce(current_setting('recon.staff_is_admin', true), '') = 'on'
 $$;
 
+-- (Its search_path is named, pg_temp last, so a temporary table cannot stand in for users or user_roles.)
 CREATE OR REPLACE FUNCTION recon_is_admin(account bigint) RETURNS boolean
-LANGUAGE sql STABLE AS $$
+LANGUAGE sql STABLE
+SET search_path = public, pg_temp AS $$
     SELECT EXISTS (
         SELECT 1 FROM users u
         WHERE u.id = account AND u.is_active
@@ -27,7 +30,8 @@ ALTER TABLE users
     ADD COLUMN credentials_changed_at  timestamptz;
 
 CREATE FUNCTION recon_users_credentials_version() RETURNS trigger
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql
+SET search_path = public, pg_temp AS $$
 BEGIN
     IF coalesce(current_setting('recon.rehash', true), '') = 'on' THEN
         RETURN NEW;
@@ -45,7 +49,8 @@ CREATE TRIGGER users_credentials_version BEFORE UPDATE OF password, is_active ON
 
 ALTER TABLE console_sessions ADD COLUMN credentials_version bigint NOT NULL DEFAULT 0;
 
--- Refresh tokens used once (rotation) or given up at logout, by `jti`, kept until they would have expired anyway.
+-- Refresh tokens used once (rotation) or given up at logout, by `jti`. The application only inserts here; rows past
+-- `expires_at` are dead weight that an owner's job may delete.
 CREATE TABLE auth_token_blacklist (
     jti             text PRIMARY KEY,
     user_id         bigint NOT NULL,

@@ -162,12 +162,12 @@ public enum UserStore {
 
     // MARK: Refresh tokens
 
-    /// Blacklists a refresh token by `jti`; `false` when it was blacklisted already (used, or logged out).
+    /// Blacklists a refresh token by `jti`; `false` when it was blacklisted already (used, or logged out). Only
+    /// inserts: the application's database role needs no DELETE here.
     public static func blacklistToken(
         _ db: isolated PostgresConnection, jti: String, userID: Int64, expires: Date, at: Date
     ) throws(PostgresError) -> Bool {
-        try db.query("DELETE FROM auth_token_blacklist WHERE expires_at < \(at)")
-        return try !db.query(
+        try !db.query(
             """
             INSERT INTO auth_token_blacklist (jti, user_id, expires_at, blacklisted_at)
             VALUES (\(jti), \(userID), \(expires), \(at)) ON CONFLICT (jti) DO NOTHING RETURNING jti
