@@ -61,3 +61,31 @@ CREATE INDEX auth_token_blacklist_expires_idx ON auth_token_blacklist (expires_a
 
 -- Login throttling is keyed on (account, address) and on the address; the account alone only slows down.
 CREATE INDEX login_failures_email_address_idx ON login_failures (lower(email), address, at);
+
+-- Counts and records a login attempt in one statement, before its password is checked: under transaction-scoped
+-- advisory locks on the address and on the (account, address) (always in that order), the failures in the window
+-- are counted and, under both limits, the attempt is written as a failure (`reserved_id`; NULL: throttled). One
+-- statement, so the locks are held for its microseconds and never across a client's round trips: parallel guesses
+-- queue on the count without holding the connection pool.
+CREATE FUNCTION recon_reserve_login_attempt(
+    attempt_email text, attempt_address text, since timestamptz, max_per_pair integer, max_per_address integer,
+    attempt_at timestamptz, OUT reserved_id bigint, OUT account_failures bigint)
+LANGUAGE plpgsql
+SET search_path = public, pg_temp AS $$
+DECLARE
+    by_pair bigint;
+    by_address bigint;
+BEGIN
+    PERFORM pg_advisory_xact_lock(1, hashtext(attempt_address));
+    PERFORM pg_advisory_xact_lock(2, hashtext(lower(attempt_email) || '|' || attempt_address));
+    SELECT count(*) INTO by_pair FROM login_failures
+    WHERE lower(email) = lower(attempt_email) AND address = attempt_address AND at > since;
+    SELECT count(*) INTO by_address FROM login_failures WHERE address = attempt_address AND at > since;
+    SELECT count(*) INTO account_failures FROM login_failures WHERE lower(email) = lower(attempt_email) AND at > since;
+    reserved_id := NULL;
+    IF by_pair < max_per_pair AND by_address < max_per_address THEN
+        INSERT INTO login_failures (email, address, at) VALUES (attempt_email, attempt_address, attempt_at)
+        RETURNING id INTO reserved_id;
+    END IF;
+END
+$$;

@@ -119,33 +119,24 @@ public enum UserStore {
         case reserved(id: Int64, accountFailures: Int)
     }
 
-    /// Counts and records a login attempt in one step, before its password is checked: the attempt is written as a
-    /// failure under transaction-scoped advisory locks on its address and on its (account, address), so parallel
-    /// guesses queue on the count and at most the limit get through. Run it inside a transaction.
+    /// Counts and records a login attempt in one statement, before its password is checked
+    /// (`recon_reserve_login_attempt`, sql/012): under advisory locks on its address and on its (account, address),
+    /// the attempt is written as a failure unless a limit is reached, so parallel guesses queue on the count and at
+    /// most the limit get through. Run it outside a transaction: the locks then last one statement.
     public static func reserveLoginAttempt(
         _ db: isolated PostgresConnection, email: String, address: String, since: Date, maxPerPair: Int,
         maxPerAddress: Int, at: Date
     ) throws(PostgresError) -> LoginReservation {
-        // Always the address first, then the pair: one order, so two attempts never wait on each other in a circle.
-        try db.query("SELECT pg_advisory_xact_lock(1, hashtext(\(address)))")
-        try db.query("SELECT pg_advisory_xact_lock(2, hashtext(lower(\(email)) || '|' || \(address)))")
         guard
             let row = try db.query(
                 """
-                SELECT (SELECT count(*) FROM login_failures
-                        WHERE lower(email) = lower(\(email)) AND address = \(address) AND at > \(since)) AS by_pair,
-                       (SELECT count(*) FROM login_failures WHERE address = \(address) AND at > \(since)) AS by_address,
-                       (SELECT count(*) FROM login_failures WHERE lower(email) = lower(\(email)) AND at > \(since))
-                           AS by_email
+                SELECT reserved_id, account_failures FROM recon_reserve_login_attempt(
+                    \(email), \(address), \(since), \(maxPerPair), \(maxPerAddress), \(at))
                 """
-            ).first
+            ).first,
+            let id = try row.decode(Int64?.self, "reserved_id")
         else { return .throttled }
-        guard try row.decode(Int.self, "by_pair") < maxPerPair, try row.decode(Int.self, "by_address") < maxPerAddress
-        else { return .throttled }
-        let id = try CatalogStore.returnedID(
-            db.query(
-                "INSERT INTO login_failures (email, address, at) VALUES (\(email), \(address), \(at)) RETURNING id"))
-        return .reserved(id: id, accountFailures: try row.decode(Int.self, "by_email"))
+        return .reserved(id: id, accountFailures: try row.decode(Int.self, "account_failures"))
     }
 
     /// After a successful login: forgets the reserved attempt and this address's failures for the account (other

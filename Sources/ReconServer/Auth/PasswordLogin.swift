@@ -120,7 +120,7 @@ struct PasswordLogin: Sendable {
         let since = now.addingTimeInterval(TimeInterval(-throttle.windowSeconds))
         let throttle = self.throttle
         let reservation = try await pool.withConnection { db in
-            try await db.withTransaction { db in
+            try await db.run { db throws(PostgresError) in
                 try UserStore.reserveLoginAttempt(
                     db, email: email, address: address, since: since, maxPerPair: throttle.maxFailuresPerAccount,
                     maxPerAddress: throttle.maxFailuresPerAddress, at: now)
