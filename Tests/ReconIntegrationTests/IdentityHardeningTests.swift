@@ -344,7 +344,7 @@ struct IdentitySessionTests {
 
 @Suite("Admin means the admin role; is_staff only with RECON_STAFF_IS_ADMIN=true")
 struct IdentityAdminTests {
-    @Test("a staff account without the admin role sees masked phones, cannot list as admin nor approve refunds")
+    @Test("a staff account without the admin role cannot list payments as admin nor approve refunds, here or in SQL")
     func staffAloneIsNotAdmin() async throws {
         try await Stack.with(api: true) { stack in
             let staff = try await stack.account("staff@example.com")
