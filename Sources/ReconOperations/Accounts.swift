@@ -37,9 +37,15 @@ public enum Accounts {
         }
     }
 
-    /// Sets an account's password (hashed as Django does, PBKDF2-SHA256 with 870 000 iterations).
+    /// The shortest password a console or API account may be given.
+    public static let minimumPasswordLength = 12
+
+    /// Sets an account's password (hashed as Django does, PBKDF2-SHA256 with 870 000 iterations). Replacing a
+    /// password ends the account's console sessions and the tokens issued for it (the credentials version moves on).
     public static func setPassword(_ settings: DatabaseSettings, email: String, password: String) async throws {
-        guard password.count >= 8 else { throw AccountRefusal("a password needs at least 8 characters") }
+        guard password.count >= minimumPasswordLength else {
+            throw AccountRefusal("a password needs at least \(minimumPasswordLength) characters")
+        }
         let hash = try DjangoPassword.make(password)
         try await withAccount(settings, email: email) { db, account in
             try UserStore.setPassword(db, id: account.id, hash: hash)
@@ -47,7 +53,8 @@ public enum Accounts {
         }
     }
 
-    /// Disables (or enables again) an account: it logs in nowhere and decides nothing.
+    /// Disables (or enables again) an account: it logs in nowhere and decides nothing. Disabling ends its sessions
+    /// and tokens for good: enabling it again does not bring them back.
     public static func setActive(_ settings: DatabaseSettings, email: String, active: Bool) async throws -> Account {
         try await withAccount(settings, email: email) { db, account in
             try UserStore.setActive(db, id: account.id, active: active)

@@ -69,11 +69,11 @@ struct RefundApprovalTests {
         }
     }
 
-    @Test("only an active account with the admin role (or staff) may act; the system's own name is reserved")
+    @Test("only an active account with the admin role may act (is_staff alone does not); the system's name is reserved")
     func adminAccounts() {
         #expect(adminRefusal(Self.account(), "bob@example.com") == nil)
         #expect(adminRefusal(Self.account(roles: []), "bob@example.com") == .notAdmin)
-        #expect(adminRefusal(Self.account(staff: true, roles: []), "bob@example.com") == nil)
+        #expect(adminRefusal(Self.account(staff: true, roles: []), "bob@example.com") == .notAdmin)
         #expect(adminRefusal(Self.account(roles: [.finance]), "bob@example.com") == .notAdmin)
         #expect(adminRefusal(Self.account(active: false), "bob@example.com") == .notAdmin)
         #expect(adminRefusal(nil, "mallory@example.com") == .notAdmin)

@@ -82,11 +82,13 @@ struct TokenTests {
         }
     }
 
-    @Test("expired past the 30 s leeway is refused; within it accepted; a refresh token is no access token")
+    @Test("no leeway by default: expired 10 s ago is refused; with a 30 s leeway accepted; refresh is no access token")
     func expiryAndType() async throws {
         let service = try await hs256()
-        #expect(await refusal(service, try pyjwt(key: Self.key, expiresIn: -10)) == nil)
-        #expect(await refusal(service, try pyjwt(key: Self.key, expiresIn: -60))?.detail == "Token is expired")
+        #expect(await refusal(service, try pyjwt(key: Self.key, expiresIn: -10))?.detail == "Token is expired")
+        let lenient = try await TokenService(settings: .hs256(secret: Self.key, leeway: 30))
+        #expect(await refusal(lenient, try pyjwt(key: Self.key, expiresIn: -10)) == nil)
+        #expect(await refusal(lenient, try pyjwt(key: Self.key, expiresIn: -60))?.detail == "Token is expired")
         let refresh = try pyjwt(key: Self.key, type: "refresh")
         #expect(await refusal(service, refresh)?.detail == "Token has wrong type")
         #expect(await refusal(service, try pyjwt(key: Self.key), as: .refresh)?.detail == "Token has wrong type")

@@ -83,9 +83,15 @@ struct OpenAPITests {
                 "POST", login, json: #"{"email":"learner@example.com","password":"pass-word-123"}"#)
             let refreshToken = pair.object["refresh"] as? String ?? ""
             let refresh = "/api/auth/refresh/"
+            let rotated = try await observe("POST", refresh, refresh, json: #"{"refresh":"\#(refreshToken)"}"#)
             _ = try await observe("POST", refresh, refresh, json: #"{"refresh":"\#(refreshToken)"}"#)
             _ = try await observe("POST", refresh, refresh, json: #"{"refresh":"not.a.token"}"#)
             _ = try await observe("POST", refresh, refresh, json: "{}")
+            let logout = "/api/auth/logout/"
+            let newRefresh = rotated.object["refresh"] as? String ?? ""
+            _ = try await observe("POST", logout, logout, json: #"{"refresh":"\#(newRefresh)"}"#)
+            _ = try await observe("POST", logout, logout, json: #"{"refresh":"\#(newRefresh)"}"#)
+            _ = try await observe("POST", logout, logout, json: "{}")
 
             let initiate = "/api/payments/initiate/"
             let body = #"{"phone":"254708374149","amount":5000,"course_id":\#(course)}"#

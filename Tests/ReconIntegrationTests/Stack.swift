@@ -43,7 +43,8 @@ struct Stack {
     static let jwtKey = "test-lms-signing-key-0123456789abcdef"
 
     static func start(
-        schedule: RetrySchedule = .standard, scenario: Scenario? = nil, api: Bool = false
+        schedule: RetrySchedule = .standard, scenario: Scenario? = nil, api: Bool = false, console: Bool = false,
+        addressPolicy: AddressPolicy = AddressPolicy(), throttle: LoginThrottle = LoginThrottle()
     ) async throws -> Stack {
         let database = try await TestDatabase.create()
         let db = try await PostgresConnection.connect(database.settings)
@@ -68,7 +69,7 @@ struct Stack {
         let endpoint = CallbackEndpoint(
             configuration: CallbackServerConfiguration(
                 port: 0, callbackToken: token, spoolDirectory: spool, schedule: schedule, sweepIntervalSeconds: 3600,
-                routes: api ? [.callbacks, .api] : [.callbacks], metricsToken: metricsToken),
+                routes: [.callbacks] + (api ? [.api] : []) + (console ? [.console] : []), metricsToken: metricsToken),
             pool: pool, logger: logger)
         // The API's Daraja client must point at this very server's callback route: built after it listens, so the
         // API reaches it through a box filled below.
@@ -80,10 +81,17 @@ struct Stack {
                 configuration: APIConfiguration(
                     tokens: tokens,
                     initiator: PaymentInitiator(pool: pool, client: box, schedule: schedule, logger: logger),
-                    approvals: Stack.approvals),
+                    approvals: Stack.approvals, throttle: throttle, addressPolicy: addressPolicy),
                 pool: pool, logger: logger)
         }
-        let callbackServer = try await CallbackServer.start(endpoint, api: paymentsAPI)
+        let consoleServer =
+            console
+            ? try Console(
+                configuration: ConsoleConfiguration(
+                    reportsDirectory: spool.appendingPathComponent("reports").path, approvals: Stack.approvals,
+                    throttle: throttle, addressPolicy: addressPolicy),
+                pool: pool, logger: logger) : nil
+        let callbackServer = try await CallbackServer.start(endpoint, api: paymentsAPI, console: consoleServer)
         let config = SimulatorConfiguration()
         let base = callbackServer.baseURL
         let http = HTTPClient()
@@ -118,10 +126,13 @@ struct Stack {
     }
 
     static func with<T>(
-        schedule: RetrySchedule = .standard, scenario: Scenario? = nil, api: Bool = false,
+        schedule: RetrySchedule = .standard, scenario: Scenario? = nil, api: Bool = false, console: Bool = false,
+        addressPolicy: AddressPolicy = AddressPolicy(), throttle: LoginThrottle = LoginThrottle(),
         _ body: (Stack) async throws -> T
     ) async throws -> T {
-        let stack = try await start(schedule: schedule, scenario: scenario, api: api)
+        let stack = try await start(
+            schedule: schedule, scenario: scenario, api: api, console: console, addressPolicy: addressPolicy,
+            throttle: throttle)
         do {
             let value = try await body(stack)
             await stack.stop()

@@ -34,9 +34,9 @@ struct MigrationTests {
             ).first?.decode(Int.self, "n")
             // The 9 tables of DESIGN §5, refund_status_checks (002), statement_imports and statement_lines (004),
             // payment_decisions (006), user_roles, login_failures, audit_log, api_idempotency_keys and
-            // mpesa_configurations (007), console_sessions and report_requests (008), recon_settings (011), and
+            // mpesa_configurations (007), console_sessions and report_requests (008), recon_settings (011), auth_token_blacklist (012), and
             // schema_migrations.
-            #expect(tables == 22)
+            #expect(tables == 23)
         }
     }
 

@@ -2,14 +2,30 @@
 public struct DatabaseSettings: Sendable, Equatable {
     /// A libpq connection string or URI. Contains the password: never print it.
     public var connectionString: String
+    /// `RECON_STAFF_IS_ADMIN`: whether Django's `is_staff` makes an account an admin (default `false`: only the admin
+    /// role does). Every connection tells PostgreSQL (`recon.staff_is_admin`), so the store and the database's
+    /// triggers agree.
+    public var staffIsAdmin: Bool
 
     /// Settings from an explicit connection string.
-    public init(connectionString: String) {
+    public init(connectionString: String, staffIsAdmin: Bool = false) {
         self.connectionString = connectionString
+        self.staffIsAdmin = staffIsAdmin
     }
 
-    /// `DATABASE_URL`, or one built from `DB_HOST`, `DB_PORT`, `DB_NAME`, `DB_USER`, `DB_PASSWORD`.
+    /// `DATABASE_URL`, or one built from `DB_HOST`, `DB_PORT`, `DB_NAME`, `DB_USER`, `DB_PASSWORD`; and
+    /// `RECON_STAFF_IS_ADMIN` (`true` or `false`, default `false`).
     public static func load(from env: Environment) throws(ConfigurationError) -> DatabaseSettings {
+        var settings = try connection(from: env)
+        switch env.optional("RECON_STAFF_IS_ADMIN")?.lowercased() {
+        case nil, "false", "0", "no": settings.staffIsAdmin = false
+        case "true", "1", "yes": settings.staffIsAdmin = true
+        default: throw ConfigurationError(variable: "RECON_STAFF_IS_ADMIN", problem: "must be true or false")
+        }
+        return settings
+    }
+
+    static func connection(from env: Environment) throws(ConfigurationError) -> DatabaseSettings {
         if let url = env.optional("DATABASE_URL") {
             guard url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") || url.contains("=") else {
                 throw ConfigurationError(

@@ -1,4 +1,7 @@
-/// A role an account holds besides being a learner (`is_staff` counts as admin).
+public import Foundation
+
+/// A role an account holds besides being a learner. Django's `is_staff` is not a role here: it counts as admin only
+/// where `RECON_STAFF_IS_ADMIN=true` (the store then lists `admin` among a staff account's roles).
 public enum Role: String, Sendable, Codable, CaseIterable, Comparable {
     /// May propose, approve and reject refunds, and see everything unmasked.
     case admin
@@ -28,18 +31,25 @@ public struct Account: Sendable, Equatable, Codable {
     public var fullName: String
     /// A disabled account logs in nowhere and decides nothing.
     public var isActive: Bool
-    /// Django's staff flag: counts as admin.
+    /// Django's staff flag, as the LMS keeps it; by itself it grants nothing here.
     public var isStaff: Bool
-    /// Roles granted here.
+    /// Roles granted here (with `admin` for a staff account where `RECON_STAFF_IS_ADMIN=true`).
     public var roles: Set<Role>
     /// Whether a password hash is stored (the hash itself never leaves the store layer's callers).
     public var hasPassword: Bool
+    /// Moves on whenever the password is replaced or the account disabled: sessions and tokens made under an older
+    /// version are refused.
+    public var credentialsVersion: Int64
+    /// When the version last moved (`nil`: never); tokens without a version (the LMS's) issued before it are refused.
+    public var credentialsChangedAt: Date?
 
     /// An account value.
     public init(
         id: Int64, email: String, fullName: String, isActive: Bool, isStaff: Bool, roles: Set<Role>,
-        hasPassword: Bool
+        hasPassword: Bool, credentialsVersion: Int64 = 1, credentialsChangedAt: Date? = nil
     ) {
+        self.credentialsVersion = credentialsVersion
+        self.credentialsChangedAt = credentialsChangedAt
         self.id = id
         self.email = email
         self.fullName = fullName
@@ -49,11 +59,20 @@ public struct Account: Sendable, Equatable, Codable {
         self.hasPassword = hasPassword
     }
 
-    /// Active and staff or holding the admin role: may act on refunds and see phones unmasked.
-    public var isAdmin: Bool { isActive && (isStaff || roles.contains(.admin)) }
+    /// Active and holding the admin role: may act on refunds and see phones unmasked.
+    public var isAdmin: Bool { isActive && roles.contains(.admin) }
 
     /// Active admin or finance: may list every payment.
     public var mayReadAllPayments: Bool { isAdmin || (isActive && roles.contains(.finance)) }
+
+    /// Whether a token may still stand for this account: one that carries a credentials version must carry the
+    /// current one; one that carries none (the LMS's own) must have been issued (`iat`, whole seconds) after the
+    /// last change, counted strictly: a token from the very second of a change is refused.
+    public func acceptsToken(issuedAt: Int64, credentialsVersion version: Int64?) -> Bool {
+        if let version { return version == credentialsVersion }
+        guard let changed = credentialsChangedAt else { return true }
+        return Double(issuedAt) > changed.timeIntervalSince1970.rounded(.down)
+    }
 }
 
 /// The person behind an action and where they acted from.

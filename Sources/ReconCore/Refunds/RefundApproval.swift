@@ -1,7 +1,7 @@
 /// Maker-checker rules for refunds (DESIGN §6 "Refunds"): pure, so every rule is tested without a database.
 ///
-/// - every person acting is an active account with the admin role (or `is_staff`), named by its email; the
-///   system's own name is reserved for the proposals reconcile makes, so any admin may approve those; the database
+/// - every person acting is an active account with the admin role (`is_staff` only where
+///   `RECON_STAFF_IS_ADMIN=true`), named by its email; the system's own name is reserved for the proposals reconcile makes, so any admin may approve those; the database
 ///   checks the same on the account ids (`sql/007_identity.sql`);
 /// - an approver differs from the proposer; above `RECON_DUAL_APPROVAL_ABOVE` two different approvers are
 ///   needed and the refund stays `proposed` until the second (the database holds the same rule, reading the

@@ -18,6 +18,11 @@ public struct VerifiedToken: Sendable, Equatable {
     public var id: String
     /// `exp`.
     public var expires: Date
+    /// `iat`, whole seconds since 1970.
+    public var issuedAt: Int64
+    /// The account's credentials version when this program issued the token (`recon_cv`); `nil` in the LMS's own
+    /// tokens, which are then held against the account's `credentials_changed_at` by `iat`.
+    public var credentialsVersion: Int64?
 }
 
 /// Why a token was refused; `detail`/`code` are what DRF answers with 401, safe to show.
@@ -37,27 +42,40 @@ public struct TokenRefusal: Error, Sendable, Equatable, CustomStringConvertible 
     public static let invalid = TokenRefusal("Given token not valid for any token type")
 }
 
-/// The payload exactly as djangorestframework-simplejwt writes it. jwt-kit checks only the signature; the claims
-/// are checked by ``TokenService`` with SimpleJWT's messages.
+/// The payload exactly as djangorestframework-simplejwt writes it, plus the registered claims it may carry (`nbf`,
+/// `aud`, `iss`) and this program's credentials version. jwt-kit checks only the signature; the claims are checked by
+/// ``TokenService`` with SimpleJWT's messages.
 struct SimpleJWTClaims: JWTPayload {
     var tokenType: String
     var exp: Int64
     var iat: Int64
     var jti: String
     var userID: Int64
+    var nbf: Int64?
+    /// `aud`: one string or a list of strings.
+    var aud: [String]?
+    var iss: String?
+    var credentialsVersion: Int64?
 
     enum CodingKeys: String, CodingKey {
         case tokenType = "token_type"
-        case exp, iat, jti
+        case exp, iat, jti, nbf, aud, iss
         case userID = "user_id"
+        case credentialsVersion = "recon_cv"
     }
 
-    init(tokenType: String, exp: Int64, iat: Int64, jti: String, userID: Int64) {
+    init(
+        tokenType: String, exp: Int64, iat: Int64, jti: String, userID: Int64, audience: String? = nil,
+        issuer: String? = nil, credentialsVersion: Int64? = nil
+    ) {
         self.tokenType = tokenType
         self.exp = exp
         self.iat = iat
         self.jti = jti
         self.userID = userID
+        self.aud = audience.map { [$0] }
+        self.iss = issuer
+        self.credentialsVersion = credentialsVersion
     }
 
     init(from decoder: any Decoder) throws {
@@ -65,6 +83,7 @@ struct SimpleJWTClaims: JWTPayload {
         tokenType = try container.decode(String.self, forKey: .tokenType)
         exp = try Self.seconds(container, .exp)
         iat = try Self.seconds(container, .iat)
+        nbf = container.contains(.nbf) ? try Self.seconds(container, .nbf) : nil
         jti = try container.decode(String.self, forKey: .jti)
         if let number = try? container.decode(Int64.self, forKey: .userID) {
             userID = number
@@ -76,6 +95,32 @@ struct SimpleJWTClaims: JWTPayload {
             }
             userID = number
         }
+        if !container.contains(.aud) {
+            aud = nil
+        } else if let one = try? container.decode(String.self, forKey: .aud) {
+            aud = [one]
+        } else {
+            aud = try container.decode([String].self, forKey: .aud)
+        }
+        iss = try container.decodeIfPresent(String.self, forKey: .iss)
+        credentialsVersion = try container.decodeIfPresent(Int64.self, forKey: .credentialsVersion)
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(tokenType, forKey: .tokenType)
+        try container.encode(exp, forKey: .exp)
+        try container.encode(iat, forKey: .iat)
+        try container.encode(jti, forKey: .jti)
+        try container.encode(userID, forKey: .userID)
+        try container.encodeIfPresent(nbf, forKey: .nbf)
+        if let aud, aud.count == 1 {
+            try container.encode(aud[0], forKey: .aud)
+        } else {
+            try container.encodeIfPresent(aud, forKey: .aud)
+        }
+        try container.encodeIfPresent(iss, forKey: .iss)
+        try container.encodeIfPresent(credentialsVersion, forKey: .credentialsVersion)
     }
 
     static func seconds(_ container: KeyedDecodingContainer<CodingKeys>, _ key: CodingKeys) throws -> Int64 {
@@ -90,9 +135,33 @@ struct SimpleJWTClaims: JWTPayload {
     func verify(using algorithm: some JWTAlgorithm) async throws {}
 }
 
+/// Time arithmetic on claims that a signed token controls: it saturates instead of trapping, so `exp` near
+/// `Int64.max` is "far in the future", never a crash.
+enum ClaimTime {
+    static func plus(_ value: Int64, _ seconds: Int64) -> Int64 {
+        let (sum, overflow) = value.addingReportingOverflow(seconds)
+        return overflow ? (seconds > 0 ? .max : .min) : sum
+    }
+
+    static func minus(_ value: Int64, _ seconds: Int64) -> Int64 {
+        let (difference, overflow) = value.subtractingReportingOverflow(seconds)
+        return overflow ? (seconds > 0 ? .min : .max) : difference
+    }
+
+    /// Whole seconds since 1970 of a date, clamped to what `Int64` holds.
+    static func seconds(_ date: Date) -> Int64 {
+        let value = date.timeIntervalSince1970.rounded(.down)
+        guard value.isFinite else { return value > 0 ? .max : .min }
+        if value >= 9.2e18 { return .max }
+        if value <= -9.2e18 { return .min }
+        return Int64(value)
+    }
+}
+
 /// Verifies and issues SimpleJWT-compatible tokens with one configured algorithm and key. Signatures are jwt-kit's
 /// (vapor/jwt-kit, on swift-crypto); this type adds what SimpleJWT checks on top, in its order: the header's `alg`
-/// must be the configured one, then the signature, then `exp` with the leeway, then `token_type`.
+/// must be the configured one, then the signature, then `exp`, `nbf` and `iat` with the leeway (0 by default, as
+/// SimpleJWT's), `aud` and `iss` when configured, then `token_type`.
 public struct TokenService: Sendable {
     let settings: TokenSettings
     /// Verifies: the HS256 secret, or the configured public key.
@@ -138,7 +207,8 @@ public struct TokenService: Sendable {
     public var configuration: TokenSettings { settings }
 
     /// Verifies a token of the expected type: the header must name the configured algorithm (never `none`), the
-    /// signature must hold, `exp` must not be past (with the leeway), and `token_type` must match.
+    /// signature must hold, `exp` must not be past, `nbf` and `iat` not in the future (with the leeway), `aud` and
+    /// `iss` must be the configured ones when set, and `token_type` must match.
     public func verify(
         _ token: String, as expected: TokenType, now: Date = Date()
     ) async throws(TokenRefusal)
@@ -155,25 +225,40 @@ public struct TokenService: Sendable {
         } catch {
             throw .invalid
         }
-        guard claims.exp + Int64(settings.leeway) > Int64(now.timeIntervalSince1970.rounded(.down)) else {
+        let current = ClaimTime.seconds(now)
+        let leeway = Int64(settings.leeway)
+        guard ClaimTime.plus(claims.exp, leeway) > current else {
             throw TokenRefusal("Token is expired", code: "token_not_valid")
         }
+        // PyJWT (under SimpleJWT) refuses a token before its `nbf` and one issued in the future.
+        if let nbf = claims.nbf, ClaimTime.minus(nbf, leeway) > current { throw Self.invalidClaims }
+        guard ClaimTime.minus(claims.iat, leeway) <= current else { throw Self.invalidClaims }
+        if let audience = settings.audience, !(claims.aud ?? []).contains(audience) { throw Self.invalidClaims }
+        if let issuer = settings.issuer, claims.iss != issuer { throw Self.invalidClaims }
         guard claims.tokenType == expected.rawValue else {
             throw TokenRefusal("Token has wrong type", code: "token_not_valid")
         }
         return VerifiedToken(
             type: expected, userID: claims.userID, id: claims.jti,
-            expires: Date(timeIntervalSince1970: TimeInterval(claims.exp)))
+            expires: Date(timeIntervalSince1970: TimeInterval(claims.exp)), issuedAt: claims.iat,
+            credentialsVersion: claims.credentialsVersion)
     }
 
-    /// Issues a token as SimpleJWT would for this user.
-    public func issue(_ type: TokenType, userID: Int64, now: Date = Date()) async throws(IdentityError) -> String {
+    /// SimpleJWT's answer when PyJWT refuses a claim (`nbf`, `iat`, `aud`, `iss`).
+    static let invalidClaims = TokenRefusal("Token is invalid", code: "token_not_valid")
+
+    /// Issues a token as SimpleJWT would for this user, with the configured `aud`/`iss` and the account's
+    /// credentials version (so a password change or a disable ends it).
+    public func issue(
+        _ type: TokenType, userID: Int64, credentialsVersion: Int64? = nil, now: Date = Date()
+    ) async throws(IdentityError) -> String {
         guard let signer else { throw IdentityError(.configuration, "no signing key: tokens come from the LMS") }
         let lifetime = type == .access ? settings.accessLifetime : settings.refreshLifetime
-        let iat = Int64(now.timeIntervalSince1970)
+        let iat = ClaimTime.seconds(now)
         let jti = UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
         let claims = SimpleJWTClaims(
-            tokenType: type.rawValue, exp: iat + Int64(lifetime), iat: iat, jti: jti, userID: userID)
+            tokenType: type.rawValue, exp: ClaimTime.plus(iat, Int64(lifetime)), iat: iat, jti: jti, userID: userID,
+            audience: settings.audience, issuer: settings.issuer, credentialsVersion: credentialsVersion)
         do {
             return try await signer.sign(claims)
         } catch {

@@ -22,26 +22,34 @@ public struct TokenSettings: Sendable {
     public var accessLifetime: Int
     /// Refresh tokens live this long (`LMS_JWT_REFRESH_LIFETIME`, seconds, default 86 400).
     public var refreshLifetime: Int
-    /// Clock skew allowed on `exp` (SimpleJWT's `LEEWAY`), seconds.
+    /// Clock skew allowed on `exp`, `nbf` and `iat` (SimpleJWT's `LEEWAY`, `LMS_JWT_LEEWAY`), seconds; 0 by default,
+    /// as SimpleJWT's.
     public var leeway: Int
+    /// `LMS_JWT_AUDIENCE` (SimpleJWT's `AUDIENCE`): when set, tokens must name it in `aud`, and issued ones carry it.
+    public var audience: String?
+    /// `LMS_JWT_ISSUER` (SimpleJWT's `ISSUER`): when set, tokens must carry it as `iss`, and issued ones do.
+    public var issuer: String?
 
     /// HS256 with a shared secret.
     public static func hs256(
-        secret: String, accessLifetime: Int = 300, refreshLifetime: Int = 86_400, leeway: Int = 30
+        secret: String, accessLifetime: Int = 300, refreshLifetime: Int = 86_400, leeway: Int = 0,
+        audience: String? = nil, issuer: String? = nil
     ) -> TokenSettings {
         TokenSettings(
             algorithm: .hs256, secret: Array(secret.utf8), verifyingPEM: nil, signingPEM: nil,
-            accessLifetime: accessLifetime, refreshLifetime: refreshLifetime, leeway: leeway)
+            accessLifetime: accessLifetime, refreshLifetime: refreshLifetime, leeway: leeway, audience: audience,
+            issuer: issuer)
     }
 
     /// RS256 or ES256 with a public key (and optionally the private key, to issue tokens).
     public static func asymmetric(
         _ algorithm: Algorithm, verifyingPEM: String, signingPEM: String?, accessLifetime: Int = 300,
-        refreshLifetime: Int = 86_400, leeway: Int = 30
+        refreshLifetime: Int = 86_400, leeway: Int = 0, audience: String? = nil, issuer: String? = nil
     ) -> TokenSettings {
         TokenSettings(
             algorithm: algorithm, secret: [], verifyingPEM: verifyingPEM, signingPEM: signingPEM,
-            accessLifetime: accessLifetime, refreshLifetime: refreshLifetime, leeway: leeway)
+            accessLifetime: accessLifetime, refreshLifetime: refreshLifetime, leeway: leeway, audience: audience,
+            issuer: issuer)
     }
 
     /// Whether this program can issue tokens (`/api/auth/login/`): HS256, or a private key was given.
@@ -49,8 +57,17 @@ public struct TokenSettings: Sendable {
 
     /// From the environment: `LMS_JWT_VERIFYING_KEY` (a PEM path: RS256 or ES256, `LMS_JWT_ALGORITHM` to choose, else
     /// read from the key) with an optional `LMS_JWT_SIGNING_KEY` private key (a PEM path); otherwise
-    /// `LMS_JWT_SIGNING_KEY` is the HS256 secret (at least 32 bytes). Lifetimes in seconds.
+    /// `LMS_JWT_SIGNING_KEY` is the HS256 secret (at least 32 bytes). Lifetimes in seconds; `LMS_JWT_LEEWAY` (seconds,
+    /// default 0, at most 300), `LMS_JWT_AUDIENCE` and `LMS_JWT_ISSUER` (unset: not checked) as SimpleJWT's settings.
     public static func load(from env: Environment) throws(ConfigurationError) -> TokenSettings {
+        var settings = try keys(from: env)
+        settings.leeway = try env.integer("LMS_JWT_LEEWAY", default: 0, in: 0...300)
+        settings.audience = env.optional("LMS_JWT_AUDIENCE")
+        settings.issuer = env.optional("LMS_JWT_ISSUER")
+        return settings
+    }
+
+    static func keys(from env: Environment) throws(ConfigurationError) -> TokenSettings {
         let access = try seconds(env, "LMS_JWT_ACCESS_LIFETIME", default: 300)
         let refresh = try seconds(env, "LMS_JWT_REFRESH_LIFETIME", default: 86_400)
         if let path = env.optional("LMS_JWT_VERIFYING_KEY") {

@@ -50,7 +50,8 @@ public actor PostgresConnection {
         PQsetNoticeProcessor(pointer, { _, _ in }, nil)
         try executeScript(
             unsafeSQL: "SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET client_encoding = 'UTF8'; "
-                + "SET application_name = 'mpesa-recon'")
+                + "SET application_name = 'mpesa-recon'; SET recon.staff_is_admin = "
+                + (settings.staffIsAdmin ? "'on'" : "'off'"))
     }
 
     /// Adds `connect_timeout=5` unless the string sets one: a silent network must not hold a caller for minutes.

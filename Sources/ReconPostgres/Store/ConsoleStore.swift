@@ -90,19 +90,23 @@ public struct AuditEntry: Sendable, Equatable {
 public enum ConsoleStore {
     // MARK: Sessions
 
-    /// Stores a new session.
+    /// Stores a new session under the account's current credentials version (a password change or a disable ends
+    /// it, and enabling the account again does not bring it back).
     public static func createSession(
         _ db: isolated PostgresConnection, idSHA256: String, userID: Int64, csrfToken: String, address: String?,
         now: Date
     ) throws(PostgresError) {
         try db.query(
             """
-            INSERT INTO console_sessions (id_sha256, user_id, csrf_token, address, created_at, last_seen_at)
-            VALUES (\(idSHA256), \(userID), \(csrfToken), \(address), \(now), \(now))
+            INSERT INTO console_sessions (
+                id_sha256, user_id, csrf_token, address, created_at, last_seen_at, credentials_version)
+            SELECT \(idSHA256), \(userID), \(csrfToken), \(address), \(now), \(now), u.credentials_version
+            FROM users u WHERE u.id = \(userID)
             """)
     }
 
-    /// The session with this id hash, still valid at `now` (idle and absolute limits), touched; expired ones go.
+    /// The session with this id hash, still valid at `now` (idle and absolute limits, and made under the account's
+    /// current credentials version), touched; expired ones go.
     public static func session(
         _ db: isolated PostgresConnection, idSHA256: String, now: Date, idleSeconds: Int, absoluteSeconds: Int
     ) throws(PostgresError) -> ConsoleSession? {
@@ -113,6 +117,7 @@ public enum ConsoleStore {
                 WHERE s.id_sha256 = \(idSHA256)
                   AND s.last_seen_at > \(now)::timestamptz - make_interval(secs => \(idleSeconds))
                   AND s.created_at > \(now)::timestamptz - make_interval(secs => \(absoluteSeconds))
+                  AND s.credentials_version = (SELECT u.credentials_version FROM users u WHERE u.id = s.user_id)
                 RETURNING s.user_id, s.csrf_token, s.created_at, s.last_seen_at
                 """
             ).first

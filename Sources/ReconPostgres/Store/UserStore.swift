@@ -6,8 +6,10 @@ public import ReconCore
 public enum UserStore {
     static let columns: StaticString = """
         u.id, u.email, u.full_name, u.is_active, u.is_staff, u.password IS NOT NULL AS has_password,
-        coalesce((SELECT string_agg(r.role, ',' ORDER BY r.role) FROM user_roles r WHERE r.user_id = u.id), '')
-            AS roles
+        coalesce((SELECT string_agg(r.role, ',' ORDER BY r.role) FROM (
+                SELECT role FROM user_roles WHERE user_id = u.id
+                UNION SELECT 'admin' WHERE u.is_staff AND recon_staff_is_admin()) r), '')
+            AS roles, u.credentials_version, u.credentials_changed_at
         """
 
     static func account(_ row: PostgresRow) throws(PostgresError) -> Account {
@@ -16,7 +18,9 @@ public enum UserStore {
             id: try row.decode(Int64.self, "id"), email: try row.decode(String.self, "email"),
             fullName: try row.decode(String.self, "full_name"), isActive: try row.decode(Bool.self, "is_active"),
             isStaff: try row.decode(Bool.self, "is_staff"), roles: Set(roles),
-            hasPassword: try row.decode(Bool.self, "has_password"))
+            hasPassword: try row.decode(Bool.self, "has_password"),
+            credentialsVersion: try row.decode(Int64.self, "credentials_version"),
+            credentialsChangedAt: try row.decode(Date?.self, "credentials_changed_at"))
     }
 
     /// The account with this email (case-insensitive, as Django's login forms compare it), or `nil`.
@@ -46,15 +50,9 @@ public enum UserStore {
         return (try account(row), try row.decode(String?.self, "password"))
     }
 
-    /// Active accounts that may act as admins (`is_staff` or the admin role).
+    /// Active accounts that may act as admins (the admin role; `is_staff` too where `RECON_STAFF_IS_ADMIN=true`).
     public static func activeAdminCount(_ db: isolated PostgresConnection) throws(PostgresError) -> Int {
-        try db.query(
-            """
-            SELECT count(*) AS n FROM users u
-            WHERE u.is_active AND (u.is_staff OR EXISTS (
-                SELECT 1 FROM user_roles r WHERE r.user_id = u.id AND r.role = 'admin'))
-            """
-        ).first?.decode(Int.self, "n") ?? 0
+        try db.query("SELECT count(*) AS n FROM users u WHERE recon_is_admin(u.id)").first?.decode(Int.self, "n") ?? 0
     }
 
     /// Every account, by email.
@@ -73,7 +71,17 @@ public enum UserStore {
                 """))
     }
 
-    /// Replaces the password hash.
+    /// Replaces a hash by one of the same password at more iterations (after a successful login): the credentials
+    /// version stays (sessions and tokens live on), and a hash replaced meanwhile is left alone.
+    public static func upgradeHash(
+        _ db: isolated PostgresConnection, id: Int64, from old: String, to new: String
+    ) throws(PostgresError) {
+        try db.query("SELECT set_config('recon.rehash', 'on', true)")
+        try db.query("UPDATE users SET password = \(new) WHERE id = \(id) AND password = \(old)")
+        try db.query("SELECT set_config('recon.rehash', 'off', true)")
+    }
+
+    /// Replaces the password hash (the credentials version moves on: the database's trigger).
     public static func setPassword(
         _ db: isolated PostgresConnection, id: Int64, hash: String
     ) throws(PostgresError) {
@@ -102,32 +110,60 @@ public enum UserStore {
 
     // MARK: Throttling
 
-    /// Failed logins in the window, for this email and for this address.
-    public static func recentFailures(
-        _ db: isolated PostgresConnection, email: String, address: String, since: Date
-    ) throws(PostgresError) -> (email: Int, address: Int) {
+    /// What ``reserveLoginAttempt(_:email:address:since:maxPerPair:maxPerAddress:at:)`` decided.
+    public enum LoginReservation: Sendable, Equatable {
+        /// Too many failures for this (account, address) or from this address: nothing is recorded.
+        case throttled
+        /// The attempt is recorded as a failure (`id`) until it succeeds; `accountFailures` counts the account's
+        /// failures from every address before this one, for the slow-down.
+        case reserved(id: Int64, accountFailures: Int)
+    }
+
+    /// Counts and records a login attempt in one statement, before its password is checked
+    /// (`recon_reserve_login_attempt`, sql/012): under advisory locks on its address and on its (account, address),
+    /// the attempt is written as a failure unless a limit is reached, so parallel guesses queue on the count and at
+    /// most the limit get through. Run it outside a transaction: the locks then last one statement.
+    public static func reserveLoginAttempt(
+        _ db: isolated PostgresConnection, email: String, address: String, since: Date, maxPerPair: Int,
+        maxPerAddress: Int, at: Date
+    ) throws(PostgresError) -> LoginReservation {
         guard
             let row = try db.query(
                 """
-                SELECT (SELECT count(*) FROM login_failures WHERE lower(email) = lower(\(email)) AND at > \(since))
-                           AS by_email,
-                       (SELECT count(*) FROM login_failures WHERE address = \(address) AND at > \(since)) AS by_address
+                SELECT reserved_id, account_failures FROM recon_reserve_login_attempt(
+                    \(email), \(address), \(since), \(maxPerPair), \(maxPerAddress), \(at))
                 """
-            ).first
-        else { return (0, 0) }
-        return (try row.decode(Int.self, "by_email"), try row.decode(Int.self, "by_address"))
+            ).first,
+            let id = try row.decode(Int64?.self, "reserved_id")
+        else { return .throttled }
+        return .reserved(id: id, accountFailures: try row.decode(Int.self, "account_failures"))
     }
 
-    /// Records a failed login.
-    public static func recordFailure(
-        _ db: isolated PostgresConnection, email: String, address: String, at: Date
+    /// After a successful login: forgets the reserved attempt and this address's failures for the account (other
+    /// addresses' failures stay: they were not this person's).
+    public static func clearFailures(
+        _ db: isolated PostgresConnection, email: String, address: String, reserved: Int64
     ) throws(PostgresError) {
-        try db.query("INSERT INTO login_failures (email, address, at) VALUES (\(email), \(address), \(at))")
+        try db.query(
+            """
+            DELETE FROM login_failures
+            WHERE id = \(reserved) OR (lower(email) = lower(\(email)) AND address = \(address))
+            """)
     }
 
-    /// Forgets an account's failures after a successful login.
-    public static func clearFailures(_ db: isolated PostgresConnection, email: String) throws(PostgresError) {
-        try db.query("DELETE FROM login_failures WHERE lower(email) = lower(\(email))")
+    // MARK: Refresh tokens
+
+    /// Blacklists a refresh token by `jti`; `false` when it was blacklisted already (used, or logged out). Only
+    /// inserts: the application's database role needs no DELETE here.
+    public static func blacklistToken(
+        _ db: isolated PostgresConnection, jti: String, userID: Int64, expires: Date, at: Date
+    ) throws(PostgresError) -> Bool {
+        try !db.query(
+            """
+            INSERT INTO auth_token_blacklist (jti, user_id, expires_at, blacklisted_at)
+            VALUES (\(jti), \(userID), \(expires), \(at)) ON CONFLICT (jti) DO NOTHING RETURNING jti
+            """
+        ).rows.isEmpty
     }
 
     // MARK: Audit

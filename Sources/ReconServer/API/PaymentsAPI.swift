@@ -17,22 +17,25 @@ public struct APIConfiguration: Sendable {
     public var approvals: ApprovalSettings
     /// How failed logins are throttled.
     public var throttle: LoginThrottle
+    /// Whose `X-Forwarded-For` names the real client (`RECON_TRUSTED_PROXIES`): the login throttle keys on it.
+    public var addressPolicy: AddressPolicy
 
     /// A configuration value.
     public init(
         tokens: TokenService, initiator: PaymentInitiator, approvals: ApprovalSettings,
-        throttle: LoginThrottle = LoginThrottle()
+        throttle: LoginThrottle = LoginThrottle(), addressPolicy: AddressPolicy = AddressPolicy()
     ) {
         self.tokens = tokens
         self.initiator = initiator
         self.approvals = approvals
         self.throttle = throttle
+        self.addressPolicy = addressPolicy
     }
 }
 
 /// Every route of the `api` group, as registered (Hummingbird's `:id` is OpenAPI's `{id}`).
 public enum APIRoute: String, Sendable, CaseIterable {
-    case login, refresh, initiate, mine, admin, status, propose, approve, reject
+    case login, refresh, logout, initiate, mine, admin, status, propose, approve, reject
 
     /// `GET` or `POST`.
     public var method: String {
@@ -47,6 +50,7 @@ public enum APIRoute: String, Sendable, CaseIterable {
         switch self {
         case .login: "/api/auth/login/"
         case .refresh: "/api/auth/refresh/"
+        case .logout: "/api/auth/logout/"
         case .initiate: "/api/payments/initiate/"
         case .mine: "/api/payments/my/"
         case .admin: "/api/payments/admin/"
@@ -94,8 +98,9 @@ public final class PaymentsAPI: Sendable {
     func handle(_ route: APIRoute, _ request: Request, _ context: ReconRequestContext) async -> Response {
         let id = context.parameters.get("id", as: Int64.self)
         switch route {
-        case .login: return await login(request, context)
-        case .refresh: return await refresh(request)
+        case .login: return Self.noStore(await login(request, context))
+        case .refresh: return Self.noStore(await refresh(request))
+        case .logout: return Self.noStore(await logout(request))
         case .initiate: return await initiate(request)
         case .mine: return await mine(request)
         case .admin: return await adminList(request)
@@ -133,10 +138,12 @@ public final class PaymentsAPI: Sendable {
         } catch {
             return .failure(APIResponse.detail(.unauthorized, error.detail, code: error.code))
         }
-        return await activeAccount(verified.userID)
+        return await activeAccount(verified)
     }
 
-    func activeAccount(_ id: Int64) async -> Authentication {
+    /// The active account a verified token stands for, as long as its credentials did not change since it was issued.
+    func activeAccount(_ token: VerifiedToken) async -> Authentication {
+        let id = token.userID
         let account: Account?
         do {
             account = try await pool.withConnection { db in
@@ -150,6 +157,9 @@ public final class PaymentsAPI: Sendable {
         }
         guard account.isActive else {
             return .failure(APIResponse.detail(.unauthorized, "User is inactive", code: "user_inactive"))
+        }
+        guard account.acceptsToken(issuedAt: token.issuedAt, credentialsVersion: token.credentialsVersion) else {
+            return .failure(APIResponse.detail(.unauthorized, Self.revoked.detail, code: Self.revoked.code))
         }
         return .success(account)
     }
@@ -169,7 +179,7 @@ public final class PaymentsAPI: Sendable {
             return APIResponse.json(
                 .badRequest, ["email": ["This field is required."], "password": ["This field is required."]])
         }
-        let address = context.remoteAddress?.ipAddress ?? "unknown"
+        let address = clientAddress(request, context)
         let now = Date()
         do {
             switch try await passwordLogin.attempt(email: email, password: password, address: address, now: now) {
@@ -181,9 +191,7 @@ public final class PaymentsAPI: Sendable {
                 return APIResponse.detail(
                     .unauthorized, "No active account found with the given credentials", code: "no_active_account")
             case .account(let account):
-                let access = try await configuration.tokens.issue(.access, userID: account.id, now: now)
-                let refresh = try await configuration.tokens.issue(.refresh, userID: account.id, now: now)
-                return APIResponse.json(.ok, ["access": access, "refresh": refresh])
+                return try await tokenPair(account, now: now)
             }
         } catch let error as IdentityError {
             return APIResponse.detail(.serviceUnavailable, error.message)
@@ -202,21 +210,6 @@ public final class PaymentsAPI: Sendable {
         guard let token = body["refresh"] as? String, !token.isEmpty else {
             return APIResponse.json(.badRequest, ["refresh": ["This field is required."]])
         }
-        let verified: VerifiedToken
-        do {
-            verified = try await configuration.tokens.verify(token, as: .refresh)
-        } catch {
-            return APIResponse.detail(.unauthorized, error.detail, code: error.code)
-        }
-        switch await activeAccount(verified.userID) {
-        case .failure(let response): return response
-        case .success(let account):
-            do {
-                let access = try await configuration.tokens.issue(.access, userID: account.id)
-                return APIResponse.json(.ok, ["access": access])
-            } catch {
-                return APIResponse.detail(.serviceUnavailable, error.message)
-            }
-        }
+        return await rotate(token)
     }
 }

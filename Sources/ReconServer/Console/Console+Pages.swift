@@ -51,7 +51,7 @@ extension Console {
         }
         let email = (fields["email"] ?? "").trimmingSpaces()
         let password = fields["password"] ?? ""
-        let address = Self.address(context)
+        let address = configuration.addressPolicy.clientAddress(request, context)
         guard !email.isEmpty, !password.isEmpty else {
             return await loginPage(request, context, error: "Enter your email and password.", email: email)
         }
@@ -63,7 +63,7 @@ extension Console {
             case .throttled(let seconds):
                 return await loginPage(
                     request, context,
-                    error: "Too many failed sign-ins. Try again in \(seconds / 60) minutes.", email: email)
+                    error: "Too many failed sign-ins. Try again in \(max(1, seconds / 60)) minutes.", email: email)
             case .refused:
                 return await loginPage(
                     request, context,

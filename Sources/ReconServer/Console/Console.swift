@@ -37,7 +37,8 @@ public struct ConsoleConfiguration: Sendable {
     public var absoluteSeconds: Int
     /// How failed logins are throttled (as the API does).
     public var throttle: LoginThrottle
-    /// Which peers are proxies whose `X-Forwarded-For` and `X-Forwarded-Proto` are believed.
+    /// Which peers are proxies whose `X-Forwarded-For` (the client the login throttle keys on) and
+    /// `X-Forwarded-Proto` are believed (`RECON_TRUSTED_PROXIES`).
     public var addressPolicy: AddressPolicy
     /// Development only (`RECON_CONSOLE_INSECURE_COOKIES=true`): cookies without `Secure` for a plain-http request
     /// from loopback. Off by default: every cookie is `Secure`, whatever the peer.
@@ -110,7 +111,7 @@ public final class Console: Sendable {
         router.post("/console/login") { request, context in await self.login(request, context) }
         router.post("/console/logout") { request, context in
             await self.form(request, context) { session, _ in
-                await self.logout(request, context, session, address: Self.address(context))
+                await self.logout(request, context, session, address: self.clientAddress(request, context))
             }
         }
         router.get("/console/") { request, context in
@@ -126,7 +127,7 @@ public final class Console: Sendable {
         router.post("/console/payments/:id/decide") { request, context in
             let id = context.parameters.get("id", as: Int64.self)
             return await self.form(request, context) { session, fields in
-                await self.decide(session, fields, id: id, address: Self.address(context))
+                await self.decide(session, fields, id: id, address: self.clientAddress(request, context))
             }
         }
         router.get("/console/callbacks/:id") { request, context in
@@ -138,7 +139,7 @@ public final class Console: Sendable {
         }
         router.post("/console/refunds") { request, context in
             await self.form(request, context) { session, fields in
-                await self.propose(session, fields, address: Self.address(context))
+                await self.propose(session, fields, address: self.clientAddress(request, context))
             }
         }
         router.get("/console/refunds/:id") { request, context in
@@ -149,7 +150,8 @@ public final class Console: Sendable {
             router.post(RouterPath("/console/refunds/:id/\(action.rawValue)")) { request, context in
                 let id = context.parameters.get("id", as: Int64.self)
                 return await self.form(request, context) { session, fields in
-                    await self.decideRefund(session, fields, id: id, action: action, address: Self.address(context))
+                    await self.decideRefund(
+                        session, fields, id: id, action: action, address: self.clientAddress(request, context))
                 }
             }
         }
@@ -163,7 +165,7 @@ public final class Console: Sendable {
         router.post("/console/exceptions/:id/resolve") { request, context in
             let id = context.parameters.get("id", as: Int64.self)
             return await self.form(request, context) { session, fields in
-                await self.resolve(session, fields, id: id, address: Self.address(context))
+                await self.resolve(session, fields, id: id, address: self.clientAddress(request, context))
             }
         }
         router.get("/console/reports") { request, context in
@@ -171,7 +173,7 @@ public final class Console: Sendable {
         }
         router.post("/console/reports") { request, context in
             await self.form(request, context) { session, fields in
-                await self.requestReport(session, fields, address: Self.address(context))
+                await self.requestReport(session, fields, address: self.clientAddress(request, context))
             }
         }
         router.get("/console/reports/files/:folder/:file") { request, context in

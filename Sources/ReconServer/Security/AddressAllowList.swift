@@ -1,5 +1,6 @@
 import Foundation
 public import ReconCore
+import ReconIdentity
 
 /// An IPv4 network such as `196.201.214.0/24`.
 public struct IPv4Network: Sendable, Equatable, CustomStringConvertible {
@@ -117,16 +118,8 @@ extension AddressPolicy {
     }
 }
 
-/// Compares two secrets in time that depends only on their lengths, not on where they differ.
+/// Compares two secrets in time that depends neither on where they differ nor on their lengths (ReconIdentity's
+/// one constant-time comparison: SHA-256 digests and the full lengths).
 public func constantTimeEquals(_ lhs: String, _ rhs: String) -> Bool {
-    let a = Array(lhs.utf8)
-    let b = Array(rhs.utf8)
-    var difference = UInt8(truncatingIfNeeded: a.count ^ b.count)
-    let count = max(a.count, b.count)
-    for index in 0..<count {
-        let x = index < a.count ? a[index] : 0
-        let y = index < b.count ? b[index] : 0
-        difference |= x ^ y
-    }
-    return difference == 0
+    constantTimeEqual(lhs, rhs)
 }

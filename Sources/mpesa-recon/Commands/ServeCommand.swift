@@ -125,7 +125,8 @@ struct ServeCommand: AsyncParsableCommand {
                 logger: Logger(label: "mpesa-recon.api"))
             api = PaymentsAPI(
                 configuration: APIConfiguration(
-                    tokens: tokens, initiator: initiator, approvals: try ApprovalSettings.load(from: env)),
+                    tokens: tokens, initiator: initiator, approvals: try ApprovalSettings.load(from: env),
+                    addressPolicy: configuration.addressPolicy),
                 pool: pool, logger: Logger(label: "mpesa-recon.api"))
         }
         var console: Console?

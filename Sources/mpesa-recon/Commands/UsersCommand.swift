@@ -13,8 +13,9 @@ struct UsersCommand: AsyncParsableCommand {
         commandName: "users",
         abstract: "Accounts that log in to the API and act on refunds (the LMS's users, Django password hashes).",
         discussion: """
-            Roles: admin (proposes, approves and rejects refunds; is_staff counts as admin) and finance (reads every \
-            payment, phones masked). Passwords are read from the terminal or stdin, never from the command line.
+            Roles: admin (proposes, approves and rejects refunds; the LMS's is_staff counts as admin only with \
+            RECON_STAFF_IS_ADMIN=true) and finance (reads every payment, phones masked). Passwords (at least 12 \
+            characters) are read from the terminal or stdin, never from the command line.
             """,
         subcommands: [AddUser.self, SetPassword.self, ListUsers.self, DisableUser.self, UserRoles.self]
     )
