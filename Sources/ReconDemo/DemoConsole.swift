@@ -48,7 +48,9 @@ public enum DemoConsole {
             let console = try Console(
                 configuration: ConsoleConfiguration(
                     reportsDirectory: options.reportsDirectory,
-                    approvals: ApprovalSettings(dualApprovalAbove: Money(minorUnits: 1_000_000))),
+                    approvals: ApprovalSettings(dualApprovalAbove: Money(minorUnits: 1_000_000)),
+                    // The demo serves plain http on loopback to a browser on this machine.
+                    insecureLoopbackCookies: true),
                 pool: pool, logger: logger)
             try await CallbackServer.serve(endpoint, console: console) { port in
                 say(
