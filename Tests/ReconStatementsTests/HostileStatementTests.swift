@@ -340,6 +340,8 @@ enum BombText: CaseIterable, Sendable {
                 == "the statement's shared strings hold more than 20 bytes (limit)")
         // Within both: the sheet reads (and, having no table, says so).
         #expect(try error("<si><t>Account</t></si>")?.code == .noTable)
+        // An <si> left open leaves nothing in the next string: string 0 is the table's header cell alone.
+        #expect(try error("<si><t>junk</t><si><t>Receipt No.</t></si>")?.code == .missingColumn)
     }
 
     @Test func sheetRowsAndCellsAreBounded() throws {

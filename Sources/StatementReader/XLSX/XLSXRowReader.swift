@@ -72,7 +72,10 @@ struct XLSXRowReader {
                 switch event {
                 case .start(let name, _, let selfClosing):
                     switch name {
-                    case "si": if selfClosing { try close() } else { current = 0 }
+                    case "si":
+                        strings.discardOpen()
+                        current = 0
+                        if selfClosing { try close() }
                     case "t": inText = !selfClosing && !inPhonetic
                     case "rPh": inPhonetic = !selfClosing
                     default: break
@@ -119,15 +122,15 @@ struct SharedStrings {
     /// Ends the string being appended to ``bytes``.
     mutating func close() { ends.append(bytes.count) }
 
+    /// Drops the bytes of a string never ended (an `<si>` left open), as a new one starts.
+    mutating func discardOpen() { bytes.removeSubrange((ends.last ?? 0)...) }
+
     /// The string at `index`, or nil when there is none.
     func string(at index: Int) -> String? {
         guard index >= 0, index < ends.count else { return nil }
         let start = index == 0 ? 0 : ends[index - 1]
         return String(decoding: bytes[start..<ends[index]], as: UTF8.self)
     }
-
-    /// The byte count of the string at a valid `index`.
-    func length(at index: Int) -> Int { ends[index] - (index == 0 ? 0 : ends[index - 1]) }
 }
 
 /// Builds rows from a worksheet's XML events.
