@@ -108,7 +108,7 @@ for name in shared-string.xlsx inline-cell.xlsx empty-cells.csv zip64-sizes.xlsx
         "$bin" statement import "$work/$name" >"$work/$name.out" 2>"$work/$name.err") || status=$?
     rss=$(awk -F': ' '/Maximum resident set size/ { print $2 }' "$work/$name.time")
     signal=$(awk '/Command terminated by signal/ { print $NF }' "$work/$name.time")
-    error=$(grep -v '^\s*$' "$work/$name.err" | tail -1)
+    error=$(grep -v '^\s*$' "$work/$name.err" | tail -1 || true)
     printf '%-20s %6.1f MiB %6s  %s\n' "$name" "$(awk -v k="$rss" 'BEGIN { print k / 1024 }')" \
         "${signal:+signal $signal}${signal:-$status}" "$error"
     if [ -n "$signal" ] || [ "$status" = 0 ] || [ "$status" -gt 125 ]; then failed=1; fi
