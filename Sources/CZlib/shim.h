@@ -7,4 +7,9 @@ static inline int czlib_inflate_init_raw(z_stream *stream) {
     return inflateInit2(stream, -MAX_WBITS);
 }
 
+/* deflateInit2 likewise; the tests build hostile zip entries with it (raw deflate, a chosen strategy). */
+static inline int czlib_deflate_init_raw(z_stream *stream, int level, int strategy) {
+    return deflateInit2(stream, level, Z_DEFLATED, -MAX_WBITS, 8, strategy);
+}
+
 #endif

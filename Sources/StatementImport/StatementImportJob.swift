@@ -3,7 +3,7 @@ public import Logging
 public import ReconCore
 import ReconJobs
 public import ReconPostgres
-import ReconStatements
+public import ReconStatements
 import StatementReader
 
 /// What one file's import did. Its JSON keys are the property names in snake_case, as `JSONRendering` writes every
@@ -55,6 +55,8 @@ public struct StatementImportJob: Sendable {
     let logger: Logger
     /// Lines inserted per statement.
     public var batchSize = 2000
+    /// What one file may hold and inflate to (``StatementLimits/standard`` unless a test narrows it).
+    public var limits = StatementLimits.standard
 
     /// A job over a pool.
     public init(pool: ConnectionPool, logger: Logger) {
@@ -104,6 +106,7 @@ public struct StatementImportJob: Sendable {
         let format = try StatementFile.format(path: path)
         let name = URL(fileURLWithPath: path).lastPathComponent
         let batchSize = self.batchSize
+        let limits = self.limits
         return try await pool.withConnection { db in
             try await db.withTransaction { db in
                 let importID = try StatementStore.beginImport(
@@ -115,7 +118,7 @@ public struct StatementImportJob: Sendable {
                 var withdrawn = Money.zero
                 var first: Date?
                 var last: Date?
-                let read = try StatementFile.read(path: path) { line in
+                let read = try StatementFile.read(path: path, limits: limits) { line in
                     guard let sumIn = paidIn.adding(line.paidIn), let sumOut = withdrawn.adding(line.withdrawn) else {
                         throw StatementError(
                             code: .badCell, message: "row \(line.row): the totals overflow", row: line.row)

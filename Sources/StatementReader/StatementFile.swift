@@ -1,6 +1,6 @@
 import Foundation
 public import ReconCore
-import ReconStatements
+public import ReconStatements
 
 /// The layouts a statement file comes in, told apart by its first bytes (a zip is XLSX), never by its name.
 public enum StatementFileFormat: String, Sendable, Codable {
@@ -32,9 +32,10 @@ public enum StatementFile {
         return magic == [0x50, 0x4B, 0x03, 0x04] ? .xlsx : .csv
     }
 
-    /// Reads every line of the file at `path`, in file order, handing each to `line`.
+    /// Reads every line of the file at `path`, in file order, handing each to `line`; a file past `limits` stops
+    /// with a ``StatementError/Code/limitExceeded`` error naming the limit.
     public static func read(
-        path: String, line: (StatementLine) throws -> Void
+        path: String, limits: StatementLimits = .standard, line: (StatementLine) throws -> Void
     ) throws -> Summary {
         let format = try format(path: path)
         var parser = StatementParser()
@@ -52,13 +53,13 @@ public enum StatementFile {
         }
         switch format {
         case .xlsx:
-            try XLSXRowReader.read(path: path, emit: consume)
+            try XLSXRowReader.read(path: path, limits: limits, emit: consume)
         case .csv:
             guard let file = FileHandle(forReadingAtPath: path) else {
                 throw StatementError(code: .unreadable, message: "cannot open the statement file")
             }
             defer { try? file.close() }
-            var splitter = CSVRowSplitter()
+            var splitter = CSVRowSplitter(limits: limits)
             while pending == nil {
                 let data: Data
                 do {

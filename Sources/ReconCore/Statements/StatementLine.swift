@@ -159,6 +159,9 @@ public struct StatementError: Error, Sendable, Equatable, CustomStringConvertibl
         case badCell
         /// Two lines of one file carry the same receipt with different contents.
         case conflictingReceipt
+        /// The file exceeds one of the importer's size limits (a zip or XML bomb, or a file far past a busy month);
+        /// the message names the limit.
+        case limitExceeded
     }
 
     /// The kind.

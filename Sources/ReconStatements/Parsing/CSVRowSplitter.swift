@@ -1,9 +1,13 @@
 public import ReconCore
 
 /// Splits CSV bytes (RFC 4180: quoted fields, doubled quotes, CRLF or LF, a UTF-8 byte-order mark) into rows, fed in
-/// chunks of any size, so a file of any length streams through a fixed buffer.
+/// chunks of any size, so a file of any length streams through a fixed buffer: a cell, a row's cells and a row's
+/// bytes are bounded by ``StatementLimits``.
 public struct CSVRowSplitter: Sendable {
+    private let limits: StatementLimits
     private var field: [UInt8] = []
+    /// Bytes of the finished cells of the row being read.
+    private var rowBytes = 0
     private var cells: [StatementCell] = []
     private var inQuotes = false
     private var quoteSeen = false
@@ -14,7 +18,9 @@ public struct CSVRowSplitter: Sendable {
     private var rowNumber = 0
 
     /// A splitter at the start of a file.
-    public init() {}
+    public init(limits: StatementLimits = .standard) {
+        self.limits = limits
+    }
 
     /// Feeds bytes; `emit` gets every row completed by them.
     public mutating func feed(
@@ -42,7 +48,7 @@ public struct CSVRowSplitter: Sendable {
                     inQuotes = false
                     afterQuote = true
                 } else {
-                    field.append(byte)
+                    try append(byte)
                 }
                 continue
             }
@@ -50,7 +56,7 @@ public struct CSVRowSplitter: Sendable {
             case 0x22:  // "
                 if afterQuote {
                     // A doubled quote inside a quoted field.
-                    field.append(0x22)
+                    try append(0x22)
                     inQuotes = true
                     afterQuote = false
                 } else if field.allSatisfy({ $0 == 0x20 }) && !quoteSeen {
@@ -58,10 +64,10 @@ public struct CSVRowSplitter: Sendable {
                     inQuotes = true
                     quoteSeen = true
                 } else {
-                    field.append(byte)
+                    try append(byte)
                 }
             case 0x2C:  // ,
-                endField()
+                try endField()
             case 0x0D:
                 pendingCR = true
                 try endRow(emit)
@@ -69,7 +75,7 @@ public struct CSVRowSplitter: Sendable {
                 try endRow(emit)
             default:
                 afterQuote = false
-                field.append(byte)
+                try append(byte)
             }
         }
     }
@@ -83,7 +89,27 @@ public struct CSVRowSplitter: Sendable {
         if !field.isEmpty || !cells.isEmpty || quoteSeen { try endRow(emit) }
     }
 
-    private mutating func endField() {
+    private mutating func append(_ byte: UInt8) throws(StatementError) {
+        guard field.count < limits.bytesPerCell else {
+            throw StatementLimits.exceeded(
+                "row \(rowNumber + 1): a cell holds more than", StatementLimits.size(limits.bytesPerCell),
+                row: rowNumber + 1)
+        }
+        field.append(byte)
+    }
+
+    private mutating func endField() throws(StatementError) {
+        guard cells.count < limits.cellsPerRow else {
+            throw StatementLimits.exceeded(
+                "row \(rowNumber + 1) holds more cells than", StatementLimits.count(limits.cellsPerRow),
+                row: rowNumber + 1)
+        }
+        rowBytes += field.count
+        guard rowBytes <= limits.bytesPerRow else {
+            throw StatementLimits.exceeded(
+                "row \(rowNumber + 1) holds more text than", StatementLimits.size(limits.bytesPerRow),
+                row: rowNumber + 1)
+        }
         let text = String(decoding: field, as: UTF8.self)
         cells.append(text.isEmpty ? .empty : .text(text))
         field.removeAll(keepingCapacity: true)
@@ -92,10 +118,15 @@ public struct CSVRowSplitter: Sendable {
     }
 
     private mutating func endRow(_ emit: (StatementRow) throws(StatementError) -> Void) throws(StatementError) {
-        endField()
+        try endField()
+        guard rowNumber < limits.rowsPerFile else {
+            throw StatementLimits.exceeded(
+                "the statement holds more rows than", StatementLimits.count(limits.rowsPerFile))
+        }
         rowNumber += 1
         let row = StatementRow(number: rowNumber, cells: cells)
         cells.removeAll(keepingCapacity: true)
+        rowBytes = 0
         try emit(row)
     }
 }

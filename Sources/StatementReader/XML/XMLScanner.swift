@@ -13,9 +13,17 @@ enum XMLEvent {
 
 /// A small streaming XML tokenizer for SpreadsheetML: enough XML for the parts of an XLSX file (elements,
 /// attributes, the five entities and numeric references, CDATA, comments, declarations). Fed in chunks of any size;
-/// keeps only an unfinished token between chunks. It does not validate; the sheet reader checks what it needs.
+/// keeps only an unfinished tag, comment or CDATA section between chunks (at most
+/// ``StatementLimits/xmlTokenBytes``); character data streams out as it comes, however long, for its reader to bound.
+/// It does not validate; the sheet reader checks what it needs.
 struct XMLScanner {
     private var buffer: [UInt8] = []
+    private let tokenLimit: Int
+
+    /// A scanner at the start of a part.
+    init(limits: StatementLimits = .standard) {
+        tokenLimit = limits.xmlTokenBytes
+    }
 
     /// Feeds bytes; `emit` gets each complete token.
     mutating func feed(
@@ -28,7 +36,18 @@ struct XMLScanner {
         let count = buffer.count
         scanning: while position < count {
             if buffer[position] != UInt8(ascii: "<") {
-                guard let open = buffer[position...].firstIndex(of: UInt8(ascii: "<")) else { break scanning }
+                guard let open = buffer[position...].firstIndex(of: UInt8(ascii: "<")) else {
+                    // Text up to the chunk's end goes out now, but for an entity that may be cut in two.
+                    var end = count
+                    if let amp = buffer[max(position, count - 12)...].lastIndex(of: UInt8(ascii: "&")),
+                        !buffer[amp...].contains(UInt8(ascii: ";"))
+                    {
+                        end = amp
+                    }
+                    if end > position { try emit(.text(Self.decode(buffer[position..<end]))) }
+                    position = end
+                    break scanning
+                }
                 try emit(.text(Self.decode(buffer[position..<open])))
                 position = open
                 continue
@@ -39,13 +58,16 @@ struct XMLScanner {
                 guard position + 9 <= count else { break scanning }
                 if Self.starts(buffer, at: position, with: "<!--") {
                     guard let end = Self.find(buffer, "-->", from: position + 4) else { break scanning }
+                    try checkToken(from: position, to: end + 3)
                     position = end + 3
                 } else if Self.starts(buffer, at: position, with: "<![CDATA[") {
                     guard let end = Self.find(buffer, "]]>", from: position + 9) else { break scanning }
+                    try checkToken(from: position, to: end + 3)
                     try emit(.text(Array(buffer[(position + 9)..<end])))
                     position = end + 3
                 } else {
                     guard let end = buffer[position...].firstIndex(of: UInt8(ascii: ">")) else { break scanning }
+                    try checkToken(from: position, to: end + 1)
                     position = end + 1
                 }
                 continue
@@ -67,12 +89,19 @@ struct XMLScanner {
                 index += 1
             }
             guard end >= 0 else { break scanning }
+            try checkToken(from: position, to: end + 1)
             try emit(try Self.tag(buffer[(position + 1)..<end]))
             position = end + 1
         }
         buffer.removeFirst(position)
-        guard buffer.count < 16 << 20 else {
-            throw StatementError(code: .unreadable, message: "the XLSX holds an XML token longer than 16 MiB")
+        // What is left is one unfinished token.
+        try checkToken(from: 0, to: buffer.count)
+    }
+
+    private func checkToken(from start: Int, to end: Int) throws(StatementError) {
+        guard end - start <= tokenLimit else {
+            throw StatementLimits.exceeded(
+                "the XLSX holds an XML tag, comment or CDATA section longer than", StatementLimits.size(tokenLimit))
         }
     }
 

@@ -4,7 +4,8 @@ import ReconCore
 import ReconStatements
 
 /// The entries of a zip file (an XLSX is one), read from its central directory; entries stream out inflated in
-/// chunks, checked against their CRC-32. Stored and deflated entries, zip64 sizes and offsets.
+/// chunks, checked against their CRC-32 and bounded by ``StatementLimits``. Stored and deflated entries, zip64 sizes
+/// and offsets (every one checked against the file's length without overflow).
 final class ZipArchive {
     struct Entry {
         var name: String
@@ -17,17 +18,20 @@ final class ZipArchive {
 
     private let file: FileHandle
     private let fileSize: UInt64
+    private let limits: StatementLimits
     /// Entries by name.
     private(set) var entries: [String: Entry] = [:]
 
     static let chunkSize = 1 << 16
 
-    /// Opens a zip file and reads its directory.
-    init(path: String) throws(StatementError) {
+    /// Opens a zip file and reads its directory. Every size and offset the file states is checked, without
+    /// overflow, against the file's length and `limits` before it is used.
+    init(path: String, limits: StatementLimits = .standard) throws(StatementError) {
         guard let file = FileHandle(forReadingAtPath: path) else {
             throw StatementError(code: .unreadable, message: "cannot open the statement file")
         }
         self.file = file
+        self.limits = limits
         do {
             fileSize = try file.seekToEnd()
         } catch {
@@ -38,7 +42,11 @@ final class ZipArchive {
 
     deinit { try? file.close() }
 
+    /// `count` bytes at `offset`; the range must lie inside the file (checked here, so no caller seeks past it).
     private func bytes(at offset: UInt64, count: Int) throws(StatementError) -> [UInt8] {
+        guard let end = Self.sum(offset, UInt64(count)), end <= fileSize else {
+            throw StatementError(code: .unreadable, message: "the XLSX is truncated (not a complete zip file)")
+        }
         do {
             try file.seek(toOffset: offset)
             let data = try file.read(upToCount: count) ?? Data()
@@ -47,6 +55,17 @@ final class ZipArchive {
         } catch {
             throw StatementError(code: .unreadable, message: "the XLSX is truncated (not a complete zip file)")
         }
+    }
+
+    /// `a + b`, or nil when the file's numbers overflow.
+    private static func sum(_ values: UInt64...) -> UInt64? {
+        var total: UInt64 = 0
+        for value in values {
+            let (next, overflow) = total.addingReportingOverflow(value)
+            if overflow { return nil }
+            total = next
+        }
+        return total
     }
 
     private static func u16(_ b: [UInt8], _ at: Int) -> UInt16 { UInt16(b[at]) | UInt16(b[at + 1]) << 8 }
@@ -83,16 +102,30 @@ final class ZipArchive {
             // zip64: the locator sits just before the end record.
             guard eocd >= 20, Self.u32(tail, eocd - 20) == 0x0706_4b50 else { throw Self.broken("no zip64 locator") }
             let recordOffset = Self.u64(tail, eocd - 20 + 8)
+            guard let recordEnd = Self.sum(recordOffset, 56), recordEnd <= fileSize else {
+                throw Self.broken("zip64 end record out of bounds")
+            }
             let record = try bytes(at: recordOffset, count: 56)
             guard Self.u32(record, 0) == 0x0606_4b50 else { throw Self.broken("no zip64 end record") }
             count = Self.u64(record, 32)
             size = Self.u64(record, 40)
             offset = Self.u64(record, 48)
         }
-        guard offset + size <= fileSize, size < 256 << 20 else { throw Self.broken("directory out of bounds") }
+        guard let directoryEnd = Self.sum(offset, size), directoryEnd <= fileSize else {
+            throw Self.broken("directory out of bounds")
+        }
+        guard size <= UInt64(limits.zipDirectoryBytes) else {
+            throw StatementLimits.exceeded(
+                "the XLSX's zip directory is larger than", StatementLimits.size(limits.zipDirectoryBytes))
+        }
+        guard count <= UInt64(limits.zipEntries) else {
+            throw StatementLimits.exceeded(
+                "the XLSX holds more zip entries than", StatementLimits.count(limits.zipEntries))
+        }
+        // Both are now small: the directory fits in memory, the count in an Int.
         let directory = try bytes(at: offset, count: Int(size))
         var at = 0
-        for _ in 0..<count {
+        for _ in 0..<Int(count) {
             guard at + 46 <= directory.count, Self.u32(directory, at) == 0x0201_4b50 else {
                 throw Self.broken("bad directory entry")
             }
@@ -135,9 +168,14 @@ final class ZipArchive {
         }
     }
 
-    /// Streams the named entry's bytes to `body` in chunks; throws if it is missing, corrupt, or fails its CRC.
+    /// Streams the named entry's bytes to `body` in chunks of at most 64 KiB; throws if it is missing, corrupt,
+    /// fails its CRC, or inflates past ``StatementLimits/bytesPerPart`` or ``StatementLimits/compressionRatio``
+    /// (counted as it inflates, so a bomb stops at the limit, never inflated whole). `part` names it in errors.
+    ///
+    /// A corrupt part is reported as such even when `body` failed first on what it read of it: after a failure of
+    /// `body` (other than a limit) the rest is still inflated, bounded by the same limits, and checked.
     func read(
-        _ name: String, _ body: ([UInt8]) throws(StatementError) -> Void
+        _ name: String, part: String, _ body: ([UInt8]) throws(StatementError) -> Void
     ) throws(StatementError) {
         guard let entry = entries[name] else {
             throw StatementError(code: .unreadable, message: "the XLSX has no \(name)")
@@ -145,32 +183,61 @@ final class ZipArchive {
         guard entry.method == 0 || entry.method == 8 else {
             throw Self.broken("\(name) uses compression method \(entry.method)")
         }
+        let tooLarge = StatementLimits.exceeded(
+            "the statement's \(part) inflates past", StatementLimits.size(limits.bytesPerPart))
+        guard entry.uncompressedSize <= limits.bytesPerPart else { throw tooLarge }
+        guard let headerEnd = Self.sum(entry.localHeaderOffset, 30), headerEnd <= fileSize else {
+            throw Self.broken("\(name) starts past the end")
+        }
         let local = try bytes(at: entry.localHeaderOffset, count: 30)
         guard Self.u32(local, 0) == 0x0403_4b50 else { throw Self.broken("bad local header of \(name)") }
-        var offset = entry.localHeaderOffset + 30 + UInt64(Self.u16(local, 26)) + UInt64(Self.u16(local, 28))
-        guard offset + entry.compressedSize <= fileSize else { throw Self.broken("\(name) runs past the end") }
+        let headerLength = 30 + UInt64(Self.u16(local, 26)) + UInt64(Self.u16(local, 28))
+        guard var offset = Self.sum(entry.localHeaderOffset, headerLength),
+            let end = Self.sum(offset, entry.compressedSize), end <= fileSize
+        else { throw Self.broken("\(name) runs past the end") }
         var remaining = entry.compressedSize
         var crc = crc32(0, nil, 0)
         var produced: UInt64 = 0
         let inflater = try entry.method == 8 ? Inflater() : nil
         var finished = entry.method == 0
-        while remaining > 0 {
+        let limits = self.limits
+        var failure: StatementError?
+        func emit(_ out: [UInt8], _ consumed: UInt64) throws(StatementError) {
+            produced += UInt64(out.count)
+            guard produced <= limits.bytesPerPart else { throw tooLarge }
+            if produced > limits.ratioGraceBytes {
+                let (allowed, overflow) = max(consumed, 1).multipliedReportingOverflow(by: limits.compressionRatio)
+                guard overflow || produced <= allowed else {
+                    throw StatementError(
+                        code: .limitExceeded,
+                        message: "the statement's \(part) inflates to more than "
+                            + "\(StatementLimits.count(limits.compressionRatio)) times its compressed size (limit)")
+                }
+            }
+            crc = out.withUnsafeBufferPointer { crc32(crc, $0.baseAddress, uInt($0.count)) }
+            guard failure == nil else { return }
+            do {
+                try body(out)
+            } catch {
+                // A limit stops the read now; anything else waits for the part's own checks.
+                if error.code == .limitExceeded { throw error }
+                failure = error
+            }
+        }
+        while remaining > 0, !finished || inflater == nil {
             let chunk = try bytes(at: offset, count: Int(min(remaining, UInt64(Self.chunkSize))))
             offset += UInt64(chunk.count)
             remaining -= UInt64(chunk.count)
-            var outputs = [chunk]
             if let inflater {
-                (outputs, finished) = try inflater.inflate(chunk)
-            }
-            for out in outputs {
-                crc = out.withUnsafeBufferPointer { crc32(crc, $0.baseAddress, uInt($0.count)) }
-                produced += UInt64(out.count)
-                try body(out)
+                finished = try inflater.inflate(chunk, emit)
+            } else {
+                try emit(chunk, entry.compressedSize - remaining)
             }
         }
         guard finished, produced == entry.uncompressedSize, UInt32(truncatingIfNeeded: crc) == entry.crc else {
             throw Self.broken("\(name) fails its checksum")
         }
+        if let failure { throw failure }
     }
 }
 
@@ -195,12 +262,14 @@ final class Inflater {
         stream.deallocate()
     }
 
-    /// Inflates one chunk of input into blocks of output; `finished` once the stream has ended.
-    func inflate(_ input: [UInt8]) throws(StatementError) -> (blocks: [[UInt8]], finished: Bool) {
+    /// Inflates one chunk of input, handing each block of output (at most 64 KiB) to `emit` as it comes, with the
+    /// compressed bytes consumed so far; returns whether the stream has ended.
+    func inflate(
+        _ input: [UInt8], _ emit: (_ block: [UInt8], _ consumed: UInt64) throws(StatementError) -> Void
+    ) throws(StatementError) -> Bool {
         var input = input
         let count = input.count
-        var blocks: [[UInt8]] = []
-        let finished = try input.withUnsafeMutableBufferPointer { inBuffer throws(StatementError) -> Bool in
+        return try input.withUnsafeMutableBufferPointer { inBuffer throws(StatementError) -> Bool in
             stream.pointee.next_in = inBuffer.baseAddress
             stream.pointee.avail_in = uInt(count)
             while true {
@@ -210,7 +279,7 @@ final class Inflater {
                     let status = CZlib.inflate(stream, Z_NO_FLUSH)
                     return (status, outBuffer.count - Int(stream.pointee.avail_out))
                 }
-                if written > 0 { blocks.append(Array(output[0..<written])) }
+                if written > 0 { try emit(Array(output[0..<written]), UInt64(stream.pointee.total_in)) }
                 switch status {
                 case Z_STREAM_END:
                     return true
@@ -223,6 +292,5 @@ final class Inflater {
                 }
             }
         }
-        return (blocks, finished)
     }
 }

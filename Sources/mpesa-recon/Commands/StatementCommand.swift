@@ -23,7 +23,10 @@ struct StatementImportCommand: AsyncParsableCommand {
             Each file is one transaction: a bad file (its error names the row and column) leaves nothing behind. A \
             receipt is one line however often it is imported: the same file again, or an overlapping statement, \
             adds nothing twice. Findings: statement_only, missing_from_statement, statement_amount_mismatch, \
-            refund_missing_from_statement, ambiguous_statement_line. reconcile (and run) repeat the matching.
+            refund_missing_from_statement, ambiguous_statement_line. reconcile (and run) repeat the matching. \
+            A file past the importer's limits (about twice a busy month: 1 048 576 rows, 1 024 cells and 1 MiB a \
+            row, 96 KiB a cell, 64 MiB of shared strings, 1 GiB and a 200:1 ratio a zip part) is refused with an \
+            error naming the limit.
             """
     )
 
