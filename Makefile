@@ -32,6 +32,7 @@ test: setup pg
 	swift test
 	PG_PORT=$(PG_PORT) scripts/api-fuzz.sh
 	PG_PORT=$(PG_PORT) scripts/console-test.sh
+	RECON_PG_PORT=$(PG_PORT) scripts/statement-bombs.sh
 
 demo: setup pg build
 	@PG_PORT=$(PG_PORT) scripts/demo.sh

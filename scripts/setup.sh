@@ -4,8 +4,9 @@ set -euo pipefail
 
 # libreoffice-calc-nogui: the print test converts the demo's workbook to PDF as finance would print it.
 # chromium, chromium-driver: the console's browser tests (scripts/console-test.sh), headless.
+# time: /usr/bin/time -v measures the statement importer's peak memory on hostile files (scripts/statement-bombs.sh).
 apt_packages=(pkg-config libpq-dev libcurl4-openssl-dev libxlsxwriter-dev libssl-dev openssl postgresql python3 python3-pip
-    libreoffice-calc-nogui chromium chromium-driver curl)
+    libreoffice-calc-nogui chromium chromium-driver curl time)
 missing=()
 for pkg in "${apt_packages[@]}"; do
     dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
