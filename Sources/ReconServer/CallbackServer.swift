@@ -218,9 +218,8 @@ public final class CallbackEndpoint: Sendable {
     func receive(_ request: Request, _ context: ReconRequestContext, kind: CallbackKind) async -> Response {
         metrics.count("callbacks_received_total")
         let peer = context.remoteAddress?.ipAddress
-        let client = configuration.addressPolicy.clientAddress(
-            peer: peer,
-            forwardedFor: request.headers.first { $0.name.canonicalName == "x-forwarded-for" }?.value)
+        // Every X-Forwarded-For line counts (a proxy may add its own line after the client's).
+        let client: String? = peer == nil ? nil : configuration.addressPolicy.clientAddress(request, context)
         // The token is checked first: without it nothing is read, stored or applied.
         let token = request.uri.queryParameters.get("token") ?? ""
         guard constantTimeEquals(token, configuration.callbackToken) else {

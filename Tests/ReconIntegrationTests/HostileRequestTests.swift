@@ -91,6 +91,28 @@ struct HostileRequestTests {
         }
     }
 
+    @Test func aRefundIsCappedByConfirmedMoneyNotByWhatACallbackReported() async throws {
+        try await Stack.with { stack in
+            // A payment recorded before callbacks stopped counting as money: KES 5 000 pushed, 9 000 "reported".
+            let id = try await stack.seedPending(checkoutID: Self.checkoutID)
+            try await stack.db.query(
+                """
+                UPDATE payments SET status = 'completed', paid_amount = 9000, mpesa_receipt = 'QKH94M1Z99',
+                    settled_via = 'callback', paid_at = now() WHERE id = \(id)
+                """)
+            let desk = RefundDesk(pool: stack.pool, settings: Stack.approvals)
+            await #expect(throws: (any Error).self) {
+                _ = try await desk.propose(
+                    paymentID: id, amount: Money(minorUnits: 600_000), reason: "excess", by: "alice@example.com")
+            }
+            #expect(try await stack.count("SELECT count(*) FROM refunds") == 0)
+            // Up to the amount pushed is still refundable.
+            let refund = try await desk.propose(
+                paymentID: id, amount: Money(minorUnits: 500_000), reason: "course cancelled", by: "alice@example.com")
+            #expect(refund.amount == "5000.00")
+        }
+    }
+
     // MARK: Strict JSON
 
     @Test func jsonBooleansAreNeverNumbers() async throws {

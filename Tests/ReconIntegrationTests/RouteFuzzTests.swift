@@ -100,6 +100,15 @@ struct RouteFuzzTests {
                     let token = Self.sign(claims, key: Stack.jwtKey)
                     let answer = try await stack.call("GET", "/api/payments/my/", token: token)
                     if ![200, 401].contains(answer.status) { failures.append("\(claim)=\(value): \(answer.status)") }
+                    // The same claims in a refresh token, refreshed and logged out (both write its expiry).
+                    claims["token_type"] = "\"refresh\""
+                    let refresh = Self.sign(claims, key: Stack.jwtKey)
+                    for path in ["/api/auth/refresh/", "/api/auth/logout/"] {
+                        let answer = try await stack.call("POST", path, json: #"{"refresh": "\#(refresh)"}"#)
+                        if ![200, 401].contains(answer.status) {
+                            failures.append("\(path) \(claim)=\(value): \(answer.status)")
+                        }
+                    }
                 }
             }
             #expect(failures.isEmpty, "\(failures)")

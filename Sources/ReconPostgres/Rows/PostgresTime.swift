@@ -7,8 +7,15 @@ import ReconCore
 /// `2026-11-29 06:35:54.123456+00`.
 enum PostgresTime {
     /// `2026-11-29T06:35:54.123456Z`.
+    /// `0001-01-01T00:00:00Z` and `9999-12-31T23:59:59Z`: a date outside (a token's `exp` near Int64.max) is bound
+    /// as the nearest of them instead of trapping on the conversion to microseconds.
+    static let earliest: TimeInterval = -62_135_596_800
+    static let latest: TimeInterval = 253_402_300_799
+
     static func format(_ date: Date) -> String {
-        let micros = Int64((date.timeIntervalSince1970 * 1_000_000).rounded(.down))
+        let raw = date.timeIntervalSince1970
+        let clamped = raw.isNaN ? latest : Swift.min(Swift.max(raw, earliest), latest)
+        let micros = Int64((clamped * 1_000_000).rounded(.down))
         var seconds = micros / 1_000_000
         var fraction = micros % 1_000_000
         if fraction < 0 {

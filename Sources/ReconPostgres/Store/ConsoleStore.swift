@@ -307,7 +307,8 @@ public enum ConsoleStore {
     public static let reportQueueLength = 10
 
     /// Queues a report for the background worker: one request per period and phone policy (a repeat returns the
-    /// waiting one), at most ``reportsPerAccount`` per account and ``reportQueueLength`` in all. Run inside a
+    /// waiting one), at most ``reportsPerAccount`` per account and ``reportQueueLength`` in all; a request left
+    /// `running` for two hours (its worker stopped) no longer counts or blocks its period. Run inside a
     /// transaction: the queue is locked while it is counted, so concurrent requests cannot pass the caps together.
     public static func requestReport(
         _ db: isolated PostgresConnection, by userID: Int64, from: String, to: String, unmasked: Bool
@@ -317,7 +318,10 @@ public enum ConsoleStore {
             """
             SELECT id, requested_by, period_from = \(from)::date AND period_to = \(to)::date
                    AND unmasked = \(unmasked) AS same
-            FROM report_requests WHERE status IN ('queued', 'running') ORDER BY id
+            FROM report_requests
+            WHERE status = 'queued'
+               OR (status = 'running' AND requested_at > now() - interval '2 hours')
+            ORDER BY id
             """)
         var mine = 0
         var all = 0

@@ -51,8 +51,9 @@ extension PaymentsAPI {
         do {
             try await pool.withConnection { db in
                 try await db.run { db throws(PostgresError) in
-                    if status.code >= 500 && status.code != 502 && status.code != 504 {
-                        // Nothing happened that a retry could repeat: let the retry run.
+                    if (status.code >= 500 && status.code != 502 && status.code != 504) || status.code == 429 {
+                        // Nothing happened that a retry could repeat (nothing was sent, or a limit refused it): let
+                        // the retry run.
                         try IdempotencyStore.release(db, userID: account.id, key: key)
                     } else {
                         try IdempotencyStore.answer(db, userID: account.id, key: key, status: status.code, body: text)

@@ -234,10 +234,12 @@ extension Console {
             }
             refunds.append([
                 "id": refund.id, "amount": "KES " + refund.amount, "status": refund.status,
-                "proposed_by": refund.proposedBy, "reason": refund.reason,
+                "proposed_by": refund.proposedBy, "reason": Self.shown(refund.reason, to: session),
             ])
         }
-        let paid = state.paidAmount ?? state.amount
+        // What can be refunded is money M-Pesa confirmed: the amount pushed, or less when a callback said less (a
+        // callback's higher figure is no evidence), as the database's cap reads it (sql/015).
+        let paid = min(state.amount, state.paidAmount ?? state.amount)
         let refundable = max(.zero, paid.subtracting(committed) ?? .zero)
         var enrollmentText = "none"
         if let enrollment {
@@ -343,7 +345,7 @@ extension Console {
                     [
                         "id": $0.id, "payment_id": $0.paymentID, "amount": "KES " + Self.grouped($0.amount),
                         "status": $0.status, "proposed_by": $0.proposedBy, "proposed_at": Display.time($0.proposedAt),
-                        "reason": $0.reason,
+                        "reason": Self.shown($0.reason, to: session),
                     ] as [String: any Sendable]
                 },
             ])
@@ -363,7 +365,7 @@ extension Console {
         let alreadyApproved = refund.approvedBy?.lowercased() == me.lowercased()
         var values: [String: any Sendable] = [
             "id": refund.id, "payment_id": refund.paymentID, "amount": "KES " + Self.grouped(refund.amount),
-            "status": refund.status, "reason": refund.reason, "phone": refund.phone,
+            "status": refund.status, "reason": Self.shown(refund.reason, to: session), "phone": refund.phone,
             "proposed_by": refund.proposedBy, "proposed_at": Display.time(refund.proposedAt),
             "approved": refund.approvedBy.map { "\($0), \(refund.approvedAt.map(Display.time) ?? "")" } ?? "not yet",
             "needs_two": refund.needsTwoApprovers,
@@ -484,7 +486,7 @@ extension Console {
         if let payment = view.paymentID { values["payment_id"] = payment }
         if let refund = view.detail["refund_id"] { values["refund_id"] = refund }
         if let resolution = view.resolution {
-            values["resolution"] = resolution
+            values["resolution"] = Self.shown(resolution, to: session)
             values["resolved_by"] = view.resolvedBy ?? "?"
             values["resolved_at"] = view.resolvedAt.map(Display.time) ?? ""
         }

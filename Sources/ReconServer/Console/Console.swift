@@ -199,10 +199,9 @@ public final class Console: Sendable {
 
     /// The peer, or the client a trusted proxy names in `X-Forwarded-For`.
     func clientAddress(_ request: Request, _ context: ReconRequestContext) -> String {
-        configuration.addressPolicy.clientAddress(
-            peer: context.remoteAddress?.ipAddress,
-            forwardedFor: request.headers.first { $0.name.canonicalName == "x-forwarded-for" }?.value)
-            ?? "unknown"
+        // Every X-Forwarded-For line, as the API reads them: a proxy that adds its own line must not leave the
+        // client's forged one in charge.
+        configuration.addressPolicy.clientAddress(request, context)
     }
 
     /// Whether cookies carry `Secure`: always, unless the development flag is on and the request came over plain

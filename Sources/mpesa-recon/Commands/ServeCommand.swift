@@ -94,7 +94,7 @@ struct ServeCommand: AsyncParsableCommand {
             bodyTimeout: .seconds(bodyTimeout),
             batching: CallbackBatching(
                 storeBatchSize: storeBatch, storeWriters: storeWriters, applyBatchSize: applyBatch),
-            metricsToken: env.optional("RECON_METRICS_TOKEN"),
+            metricsToken: try Self.metricsToken(env),
             connectionLimits: ConnectionLimits(perAddress: maxConnectionsPerAddress, total: maxConnections))
         if configuration.routes.contains(.console), !Self.isLoopback(host) {
             Diagnostics.warning(
@@ -145,6 +145,15 @@ struct ServeCommand: AsyncParsableCommand {
                         .utf8))
         }
         await pool.close()
+    }
+
+    /// `RECON_METRICS_TOKEN`, when set: at least 16 characters, like the callback token.
+    static func metricsToken(_ env: Environment) throws -> String? {
+        guard let token = env.optional("RECON_METRICS_TOKEN") else { return nil }
+        guard token.count >= 16 else {
+            throw ConfigurationError(variable: "RECON_METRICS_TOKEN", problem: "must be at least 16 characters")
+        }
+        return token
     }
 
     /// Whether a listen address reaches only this machine.
