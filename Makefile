@@ -5,7 +5,7 @@ export PATH := /opt/swift/usr/bin:$(PATH)
 PG_PORT ?= 54329
 export RECON_TEST_ADMIN_URL ?= postgresql://postgres@127.0.0.1:$(PG_PORT)/postgres
 
-.PHONY: setup pg pg-stop build lint format test demo console-demo chaos asan bench
+.PHONY: setup pg pg-stop build lint format check e2e test demo console-demo chaos asan bench
 
 setup:
 	@scripts/setup.sh
@@ -25,14 +25,23 @@ lint:
 format:
 	swift format format --in-place --recursive Sources Tests
 
-# Unit and integration tests against a real local PostgreSQL (started here) and loopback servers.
-test: setup pg
-	swift build --build-tests
+# The fast lane: lint first (no build needed), then the unit and integration tests against a real local PostgreSQL
+# (started here) and loopback servers.
+check: setup pg
 	$(MAKE) --no-print-directory lint
+	swift build --build-tests
 	swift test
+
+# The end-to-end lane over the built binaries: schemathesis against a real serve, the console in headless Chromium,
+# the hostile statement files under /usr/bin/time.
+e2e: setup pg
+	swift build
 	PG_PORT=$(PG_PORT) scripts/api-fuzz.sh
 	PG_PORT=$(PG_PORT) scripts/console-test.sh
 	RECON_PG_PORT=$(PG_PORT) scripts/statement-bombs.sh
+
+# Everything CI runs (.ci/run): both lanes.
+test: check e2e
 
 demo: setup pg build
 	@PG_PORT=$(PG_PORT) scripts/demo.sh

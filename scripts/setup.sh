@@ -19,34 +19,13 @@ if [ ${#missing[@]} -gt 0 ]; then
     DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-if ! python3 -c 'import openpyxl' >/dev/null 2>&1; then
-    echo "setup: installing openpyxl" >&2
-    python3 -m pip install -q openpyxl 2>/dev/null || python3 -m pip install -q --break-system-packages openpyxl
-fi
-
-# The /metrics test parses the endpoint's output with the Prometheus project's own text parser.
-if ! python3 -c 'import prometheus_client' >/dev/null 2>&1; then
-    echo "setup: installing prometheus-client" >&2
-    python3 -m pip install -q prometheus-client 2>/dev/null || python3 -m pip install -q --break-system-packages prometheus-client
-fi
-
-# PyJWT makes tokens the way the LMS's SimpleJWT does; jsonschema checks answers against openapi.yaml.
-if ! python3 -c 'import jwt, jsonschema, yaml' >/dev/null 2>&1; then
-    echo "setup: installing PyJWT, jsonschema, PyYAML" >&2
-    python3 -m pip install -q 'pyjwt[crypto]' jsonschema pyyaml 2>/dev/null \
-        || python3 -m pip install -q --break-system-packages 'pyjwt[crypto]' jsonschema pyyaml
-fi
-
-# Selenium drives the system Chromium in the console's browser tests (no browser download).
-if ! python3 -c 'import selenium' >/dev/null 2>&1; then
-    echo "setup: installing selenium" >&2
-    python3 -m pip install -q selenium 2>/dev/null || python3 -m pip install -q --break-system-packages selenium
-fi
-
-# schemathesis fuzzes openapi.yaml against a running `serve` (scripts/api-fuzz.sh, part of make test).
-if ! command -v schemathesis >/dev/null 2>&1; then
-    echo "setup: installing schemathesis" >&2
-    python3 -m pip install -q schemathesis 2>/dev/null || python3 -m pip install -q --break-system-packages schemathesis
+# The Python tools of the tests, pinned in requirements-test.txt; installed only when one is missing.
+if ! python3 -c 'import openpyxl, prometheus_client, jwt, jsonschema, yaml, selenium' >/dev/null 2>&1 \
+    || ! command -v schemathesis >/dev/null 2>&1; then
+    echo "setup: installing the Python test tools (requirements-test.txt)" >&2
+    requirements="$(dirname "$0")/../requirements-test.txt"
+    python3 -m pip install -q -r "$requirements" 2>/dev/null \
+        || python3 -m pip install -q --break-system-packages -r "$requirements"
 fi
 
 if ! command -v swift >/dev/null 2>&1; then
