@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Every benchmark of Benchmarks/, one after another, then ONE summary table at the top of Benchmarks/README.md
 # (between the bench:summary markers): for each measurement our figure, the baseline's figure from the same run,
-# the ratio, our peak memory and the command that reproduces it (issue 8, `make bench`).
+# the ratio, our peak memory and the command that reproduces it (`make bench`).
 #
 #   make bench                   (installs what is missing and starts the local cluster first)
 #   Benchmarks/run-all.sh        (after scripts/setup.sh; exits non-zero as soon as one benchmark fails)

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# API fuzzing (issue 12): schemathesis (from PyPI) runs openapi.yaml against a real `mpesa-recon serve` (the
+# API fuzzing: schemathesis (from PyPI) runs openapi.yaml against a real `mpesa-recon serve` (the
 # debug build `make test` just made) on loopback, backed by a fresh database on the local PostgreSQL cluster and
 # the Daraja simulator; once with a learner's token and once with an admin's, each a real token from
 # /api/auth/login/. Checks: no 5xx, status codes, content types and JSON bodies as the document says.

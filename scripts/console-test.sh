@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Browser tests of the console (issue 13): headless Chromium from Debian, driven by Selenium from PyPI, against a
+# Browser tests of the console: headless Chromium from Debian, driven by Selenium from PyPI, against a
 # real `mpesa-recon serve --routes callbacks,console` (the debug build `make test` just made), a fresh database on
 # the local PostgreSQL cluster and the Daraja simulator; `pay`, `reconcile` and `run` are the real CLI. Screenshots
 # of every page (1280x800) go to .build/console-screenshots/.

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Payments API benchmark (issue 12): `GET /api/payments/my/` and `GET /api/payments/<id>/status/` of
+# Payments API benchmark: `GET /api/payments/my/` and `GET /api/payments/<id>/status/` of
 # `mpesa-recon serve --routes callbacks,api` (release build) at 32 connections, next to the LMS guide's own stack
 # doing the same in the same run: Django REST Framework with SimpleJWT under gunicorn (Benchmarks/api/django/),
 # reading the same PostgreSQL tables with unmanaged models over psycopg 3, with the same HS256 signing key.

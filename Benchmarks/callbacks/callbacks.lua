@@ -1,5 +1,5 @@
 -- wrk script for Benchmarks/callbacks/run.sh: every request is a real-shaped STK success callback
--- (REFERENCE.md §4: Body.stkCallback with CallbackMetadata items, ResultCode as a JSON number) for a
+-- (docs/DARAJA.md §4: Body.stkCallback with CallbackMetadata items, ResultCode as a JSON number) for a
 -- different seeded payment, so each one is stored, applied (payment completed) and enrolls a learner.
 --
 -- wrk -t THREADS -s callbacks.lua URL -- TOKEN OFFSET THREADS

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Callbacks benchmark (issues 4 and 16): `mpesa-recon serve` (release build) receiving real-shaped STK success
+# Callbacks benchmark: `mpesa-recon serve` (release build) receiving real-shaped STK success
 # callbacks from 32 concurrent connections on loopback, each for a different seeded pending payment, so every one
 # is stored in callback_inbox, applied (payment completed), recorded as an event and enrolls the learner; beside,
 # in the same run, on the same PostgreSQL and with the same wrk script:
@@ -401,9 +401,9 @@ if [ "${BENCH_NO_README:-0}" != 1 ]; then
 
 ${table}
 ${notes}
-- **Load:** \`wrk -t ${threads} -c ${connections} -d ${duration}s\` with \`Benchmarks/callbacks/callbacks.lua\` posts real-shaped STK success callbacks (REFERENCE.md §4: \`Body.stkCallback\`, \`CallbackMetadata\` items by name, \`Balance\` without a value) to \`POST /api/payments/callback/?token=…\`, each for a different one of ${seeded} seeded pending payments, after a ${warmup} s warm-up on other payments; the same script for both servers. Latency is wrk's, from request written to response read.
+- **Load:** \`wrk -t ${threads} -c ${connections} -d ${duration}s\` with \`Benchmarks/callbacks/callbacks.lua\` posts real-shaped STK success callbacks (docs/DARAJA.md §4: \`Body.stkCallback\`, \`CallbackMetadata\` items by name, \`Balance\` without a value) to \`POST /api/payments/callback/?token=…\`, each for a different one of ${seeded} seeded pending payments, after a ${warmup} s warm-up on other payments; the same script for both servers. Latency is wrk's, from request written to response read.
 - **Ours:** answered once the body is committed in \`callback_inbox\` (group commit: the bodies that arrived while the previous INSERT ran share the next one); the applier then completes the payments in batches off the request path (one transaction, one statement per table). The figures count answered requests; the check waits for the applier to finish before it counts.
-- **Peer:** the LMS guide's stack as issue 16 defines it, \`Benchmarks/api/django/lms/views.py\` \`mpesa_callback\`: in one transaction, insert the body and complete the payment with one UPDATE (Django ORM); no enrollment, event or inbox outcome, which ours also writes; gunicorn sync workers (2 × cores + 1, TCP_NODELAY), ${versions}.
+- **Peer:** the LMS guide's stack, \`Benchmarks/api/django/lms/views.py\` \`mpesa_callback\`: in one transaction, insert the body and complete the payment with one UPDATE (Django ORM); no enrollment, event or inbox outcome, which ours also writes; gunicorn sync workers (2 × cores + 1, TCP_NODELAY), ${versions}.
 - **Baseline:** \`pgbench -n -c ${connections} -j ${threads} -T ${duration}\` with \`Benchmarks/callbacks/pgbench-insert.sql\`: one INSERT per transaction of a body of the same shape into \`pgbench_callback_inbox\` (callback_inbox's columns, constraints and indexes); p50/p99 from its per-transaction log.
 - **Clusters:** \`test\` is \`scripts/pg.sh\`'s throwaway cluster (the test suite's settings); \`durable\` is the same cluster restarted with PostgreSQL's production defaults, where every commit waits for its WAL flush, so sharing commits matters.
 EOF

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Console benchmark (issue 13): the pages people wait on — the overview, payment search (by receipt, by the phone's
+# Console benchmark: the pages people wait on — the overview, payment search (by receipt, by the phone's
 # last digits, by learner email) and the refunds list — served by `mpesa-recon serve --routes console` (release
 # build) over a database of 1,000,000 payments, signed in as an admin, with wrk at 4 connections (a finance team,
 # not a crowd). The target is p99 under 50 ms. Next to each page, the floor: the page's own SQL run by pgbench at
@@ -186,7 +186,7 @@ if [ "${BENCH_NO_README:-0}" != 1 ]; then
 
 ${table}
 
-- **Target:** p99 under 50 ms at a million payments (issue 13). Search goes through indexes (\`sql/008_console.sql\`: the phone reversed for its last digits, learner and course newest-first); the overview's sums (a month of payments: about a second at this size, measured when they were computed on every request) are computed at most every 30 s and refreshed behind the requests, so the page shows figures "as of" their time.
+- **Target:** p99 under 50 ms at a million payments. Search goes through indexes (\`sql/008_console.sql\`: the phone reversed for its last digits, learner and course newest-first); the overview's sums (a month of payments: about a second at this size, measured when they were computed on every request) are computed at most every 30 s and refreshed behind the requests, so the page shows figures "as of" their time.
 EOF
     )
     write_readme_section "$root" console "$section" "$out"

@@ -4,7 +4,7 @@
 write_readme_section() {
     local root=$1 name=$2 section=$3 scratch=$4
     local readme=$root/Benchmarks/README.md
-    [ -f "$readme" ] || printf '# Benchmarks\n\nReproducible benchmarks of mpesa-recon against named baselines, measured in the same run (DESIGN §9).\nEach section is written by its own `Benchmarks/<name>/run.sh`.\n' >"$readme"
+    [ -f "$readme" ] || printf '# Benchmarks\n\nReproducible benchmarks of mpesa-recon against named baselines, measured in the same run (docs/ARCHITECTURE.md §10).\nEach section is written by its own `Benchmarks/<name>/run.sh`.\n' >"$readme"
     local start="<!-- bench:$name:start -->"
     local end="<!-- bench:$name:end -->"
     printf '%s\n%s\n%s\n' "$start" "$section" "$end" >"$scratch/section.md"

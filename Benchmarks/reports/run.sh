@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Reports benchmark (issue 7): N settled payments (default 1 000 000) → XLSX and CSV, in one run:
+# Reports benchmark: N settled payments (default 1 000 000) → XLSX and CSV, in one run:
 #   XLSX: `mpesa-recon report --format xlsx`  vs  plain C over libxlsxwriter (settled_xlsx.c)
 #         vs  Python XlsxWriter in constant_memory mode (settled_xlsx.py, fed by psql COPY);
 #   CSV:  `mpesa-recon report --format csv`   vs  psql `COPY (settled.sql) TO STDOUT WITH CSV`

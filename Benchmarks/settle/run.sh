@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Settlement benchmark (issue 5): `mpesa-recon settle` (release build) over 5,000 due pending payments
+# Settlement benchmark: `mpesa-recon settle` (release build) over 5,000 due pending payments
 # against the Daraja simulator answering every request 20 ms late (faults.slowMs=20) and arresting spikes
 # above 200 requests per second (faults.rateLimitPerSecond=200), with `--rate 200`; next to the bound the
 # budget sets (5000 / 200 = 25 s) and to a sequential one-at-a-time loop (`--concurrency 1`, same budget,

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Statement import benchmark (issue 9): `mpesa-recon statement import FILE` (release build) on a generated
+# Statement import benchmark: `mpesa-recon statement import FILE` (release build) on a generated
 # 500,000-line Org Portal statement CSV, against a ledger holding the matching payments, next to PostgreSQL's COPY of
 # the same file's table rows into a plain staging table of text columns (the floor: reading and storing the bytes,
 # nothing parsed or checked), in the same run, on the same PostgreSQL.

@@ -4,7 +4,7 @@ public import Logging
 import NIOCore
 import ReconHTTP
 
-/// A local Daraja for tests, the demo and benchmarks (DESIGN §8): the real routes, validations and
+/// A local Daraja for tests, the demo and benchmarks (ARCHITECTURE.md §10): the real routes, validations and
 /// error envelopes, seeded outcomes, late/doubled/lost callbacks, switchable faults, and a ledger of
 /// what really happened.
 public final class DarajaSimulator: Sendable {

@@ -2,7 +2,7 @@ public import DarajaSimulator
 import Foundation
 public import ReconPostgres
 
-/// Compares the database with the simulator's ledger of what really happened (DESIGN §9 "Reliability").
+/// Compares the database with the simulator's ledger of what really happened (ARCHITECTURE.md §10).
 public struct LedgerCheck: Sendable, Codable, Equatable {
     /// The ledger's STK transactions against our payments.
     public struct Payments: Sendable, Codable, Equatable {

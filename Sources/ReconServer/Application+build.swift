@@ -6,7 +6,7 @@ public import ReconPostgres
 import ServerSupport
 import ServiceLifecycle
 
-/// A set of routes one instance can choose to serve (DESIGN §10 "One application, route groups").
+/// A set of routes one instance can choose to serve (ARCHITECTURE.md §7).
 ///
 /// `serve --routes` picks groups by these names, so the internet-facing callback route can run alone on a
 /// public host while other groups run on an internal one. Each group is one function adding its routes.

@@ -118,7 +118,7 @@ public struct ReconRequestContext: RequestContext, RemoteAddressRequestContext {
     }
 }
 
-/// The callback endpoint (DESIGN §6 "Callbacks"): store every body first, apply it once, lose none.
+/// The callback endpoint (ARCHITECTURE.md §6.1): store every body first, apply it once, lose none.
 ///
 /// A request is answered once its body is committed (with the others that arrived meanwhile: ``InboxWriter``);
 /// applying it to its payment happens right after, off the request path (``CallbackApplier``).

@@ -1,7 +1,7 @@
 """The console in a real browser: headless Chromium (Debian's) driven by Selenium, against a running
 `mpesa-recon serve` (scripts/console-test.sh starts it with the simulator and a fresh database).
 
-Scenarios (issue 13): a learner is refused at login; finance generates a report and downloads the XLSX, which
+Scenarios: a learner is refused at login; finance generates a report and downloads the XLSX, which
 opens with openpyxl with the database's totals; admin A proposes a refund and sees no approve button, admin B
 approves, `run` pays it, the refund page shows succeeded; a POST without csrf_token gets 403 and changes nothing;
 an expired session goes back to the login page; an exception resolved with a note leaves the open list and

@@ -3,7 +3,7 @@ import Foundation
 import ReconCore
 import Testing
 
-/// B2C and Transaction Status result fixtures in the shapes of REFERENCE §5 and §7.
+/// B2C and Transaction Status result fixtures in the shapes of DARAJA.md §5 and §7.
 enum ResultFixtures {
     static let b2cSuccessArray = #"""
         {"Result":{"ResultType":0,"ResultCode":0,"ResultDesc":"The service request is processed successfully.",

@@ -3,7 +3,7 @@ import Foundation
 import ReconCore
 import Testing
 
-/// STK callback fixtures in the shapes of REFERENCE §4.
+/// STK callback fixtures in the shapes of DARAJA.md §4.
 enum StkFixtures {
     /// Production-style: Body wrapper, number ResultCode, Amount `1.00`, Balance without Value, five items.
     static let successWrapped = """

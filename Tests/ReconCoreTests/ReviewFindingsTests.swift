@@ -2,7 +2,8 @@ import Foundation
 import ReconCore
 import Testing
 
-/// Push outcomes through the state machine, and receipts filled from a statement (issue 11 and 14 review).
+/// Push outcomes through the state machine (an answer after a verdict changes nothing), and receipts filled from a
+/// statement (only from a line no other payment also fits).
 @Suite("Push answers and statement receipt fills")
 struct ReviewFindingsTests {
     static let now = Date(timeIntervalSince1970: 1_795_000_000)

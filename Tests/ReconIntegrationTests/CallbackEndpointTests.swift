@@ -195,7 +195,7 @@ struct CallbackEndpointTests {
             _ = try await stack.post(body: nul)
             #expect(try await stack.payment(first)?.state.status == .completed)
             #expect(try await stack.payment(second)?.state.status == .pending)
-            // U+0000 in any string makes the body malformed: stored, never applied (issue 11).
+            // U+0000 in any string makes the body malformed: stored, never applied.
             #expect(try await stack.payment(third)?.state.status == .pending)
             #expect(try await stack.count("SELECT count(*) FROM callback_inbox WHERE outcome = 'malformed'") == 1)
             #expect(try await stack.count("SELECT count(*) FROM callback_inbox WHERE outcome = 'conflict'") == 1)

@@ -270,7 +270,8 @@ struct ChaosTests {
     }
 
     /// Under injected 5xx and malformed answers a run with few due payments may see every STK Query fail: it then
-    /// exits 1 naming that (issue 15's exit codes). Any other failure, or another exit code, is a bug.
+    /// exits 1 naming that (the documented exit codes, ARCHITECTURE.md §9). Any other failure, or another exit code, is
+    /// a bug.
     static func ranUnderFaults(_ result: Subprocess.Result) -> Bool {
         if result.status == 0 { return true }
         let problems = result.stderr.split(separator: "\n").filter { $0.hasPrefix("mpesa-recon: ") }

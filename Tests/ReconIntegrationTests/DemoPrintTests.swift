@@ -3,7 +3,7 @@ import ReconDemo
 import ReconTestSupport
 import Testing
 
-/// How the demo's workbook prints, as finance would print it (issue 15): checked with openpyxl, and with
+/// How the demo's workbook prints, as finance would print it: checked with openpyxl, and with
 /// LibreOffice's own PDF export when LibreOffice is installed (`soffice` on PATH; `make test` installs it).
 @Suite("The demo's workbook prints")
 struct DemoPrintTests {

@@ -6,7 +6,7 @@ import ReconPostgres
 import ReconTestSupport
 import Testing
 
-/// Accounts and maker-checker bound to them (issue 12, steps 1 and 2), through the built binary and plain SQL.
+/// Accounts and maker-checker bound to them, through the built binary and plain SQL.
 @Suite("Accounts: users CLI, Django hashes, approvals bound to accounts")
 struct IdentityTests {
     func userID(_ stack: Stack, _ email: String) async throws -> Int64 {

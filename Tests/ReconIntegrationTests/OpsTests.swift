@@ -9,7 +9,7 @@ import ReconTestSupport
 import ServerSupport
 import Testing
 
-/// What cron and an on-call engineer see: exit codes, problem lines, `doctor`, metrics and JSON logs (issue 15).
+/// What cron and an on-call engineer see: exit codes, problem lines, `doctor`, metrics and JSON logs.
 @Suite("ops: exit codes cron can act on, doctor, metrics, logs")
 struct OpsTests {
     @Test("run against a stopped simulator exits 1, names the transport failure and is still recorded")

@@ -8,7 +8,8 @@ import ReconPostgres
 import ReconTestSupport
 import Testing
 
-/// The defects that probing the landed code found (issue 11): each test failed before its fix.
+/// Defects found by probing the code with hostile input (a NUL in callback strings, a push that was never sent):
+/// each test failed before its fix.
 @Suite("Probed defects: NUL in callback strings, a push that was never sent")
 struct ProbedDefectTests {
     @Test(

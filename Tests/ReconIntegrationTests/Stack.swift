@@ -230,7 +230,7 @@ final class ClientBox: StkPushing {
     }
 }
 
-/// STK callback bodies in the shapes REFERENCE §4 records.
+/// STK callback bodies in the shapes DARAJA.md §4 records.
 enum Bodies {
     static func success(_ checkoutID: String, receipt: String = "QKH94M1Z11", amount: String = "5000.00") -> String {
         """

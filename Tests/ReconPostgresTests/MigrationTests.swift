@@ -32,8 +32,8 @@ struct MigrationTests {
             let tables = try await db.query(
                 "SELECT count(*) AS n FROM information_schema.tables WHERE table_schema = 'public'"
             ).first?.decode(Int.self, "n")
-            // The 9 tables of DESIGN §5, refund_status_checks (002), statement_imports and statement_lines (004),
-            // payment_decisions (006), user_roles, login_failures, audit_log, api_idempotency_keys and
+            // The 9 tables of sql/001_init.sql, refund_status_checks (002), statement_imports and
+            // statement_lines (004), payment_decisions (006), user_roles, login_failures, audit_log, api_idempotency_keys and
             // mpesa_configurations (007), console_sessions and report_requests (008), recon_settings (011), auth_token_blacklist (012), and
             // schema_migrations.
             #expect(tables == 23)

@@ -3,7 +3,7 @@ public import Logging
 public import ReconCore
 public import ReconHTTP
 
-/// The Daraja client (DESIGN §3): OAuth token cache, STK Push, STK Query, B2C v3 and Transaction Status over
+/// The Daraja client (ARCHITECTURE.md §2): OAuth token cache, STK Push, STK Query, B2C v3 and Transaction Status over
 /// ReconHTTP. Every answer is classified; secrets and tokens never reach logs or error text.
 public final class DarajaClient: Sendable {
     /// The settings in use.
@@ -145,7 +145,7 @@ public final class DarajaClient: Sendable {
                 // Spike arrest, quota or HTTP 429 from the gateway: refused before M-Pesa saw it.
                 return .notSent("throttled (\(code))")
             case .throttled(let code):
-                // 500.003.02 is also Daraja's "System is busy" (REFERENCE §2): no guarantee nothing went out.
+                // 500.003.02 is also Daraja's "System is busy" (DARAJA.md §2): no guarantee nothing went out.
                 return .noAnswer("STK Push answered \(code) (spike arrest or system busy); a prompt may have gone out")
             default:
                 return .noAnswer("STK Push answered HTTP \(response.status) \(error?.code ?? "")")

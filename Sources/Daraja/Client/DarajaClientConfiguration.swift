@@ -1,7 +1,7 @@
 import Foundation
 public import ReconCore
 
-/// Everything the Daraja client needs to call the APIs; built by the CLI from DESIGN §4 settings.
+/// Everything the Daraja client needs to call the APIs; built by the CLI from ARCHITECTURE.md §4 settings.
 public struct DarajaClientConfiguration: Sendable {
     /// `https://sandbox.safaricom.co.ke`, `https://api.safaricom.co.ke` or the simulator's address.
     public var baseURL: String
@@ -49,7 +49,7 @@ public struct DarajaClientConfiguration: Sendable {
         self.tokenRefreshMargin = tokenRefreshMargin
     }
 
-    /// From the validated settings of DESIGN §4.
+    /// From the validated settings of ARCHITECTURE.md §4.
     public init(settings: DarajaSettings, b2c: B2CConfiguration? = nil) {
         self.init(
             baseURL: settings.baseURL, consumerKey: settings.consumerKey, consumerSecret: settings.consumerSecret,

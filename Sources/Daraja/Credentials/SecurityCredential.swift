@@ -2,7 +2,7 @@ internal import COpenSSL
 import Foundation
 
 /// The B2C / Transaction Status `SecurityCredential`: the initiator password encrypted with the RSA key of
-/// Safaricom's certificate, PKCS#1 v1.5 padding, base64 (REFERENCE §6).
+/// Safaricom's certificate, PKCS#1 v1.5 padding, base64 (DARAJA.md §6).
 ///
 /// The raw password is encrypted, not its base64 form, and no timestamp is appended. The certificate's chain and
 /// validity dates are deliberately not checked: Safaricom's published certificates expired years ago and are still

@@ -1,7 +1,7 @@
 public import Foundation
 public import ReconCore
 
-/// The common `{"Result":{…}}` envelope of B2C and Transaction Status results (REFERENCE §5, §7).
+/// The common `{"Result":{…}}` envelope of B2C and Transaction Status results (DARAJA.md §5, §7).
 struct ResultEnvelope {
     let result: JSON
     let resultType: String?
@@ -91,7 +91,7 @@ public struct B2CResult: Sendable, Equatable {
     }
 }
 
-/// A Transaction Status result delivered to our ResultURL (REFERENCE §7).
+/// A Transaction Status result delivered to our ResultURL (DARAJA.md §7).
 ///
 /// `ResultCode` says whether the status query itself worked (same table as B2C); the queried transaction's state is
 /// in ``transactionStatus`` (`Completed`) and its receipt in ``receiptNo``. Deciding what that means for a refund
@@ -162,7 +162,7 @@ public struct TransactionStatusResult: Sendable, Equatable {
     }
 }
 
-/// A body posted to a QueueTimeOutURL. No real or documented example exists (REFERENCE §5), so any JSON is accepted.
+/// A body posted to a QueueTimeOutURL. No real or documented example exists (DARAJA.md §5), so any JSON is accepted.
 ///
 /// A timeout is never a failure: the refund stays unresolved until Transaction Status answers.
 public struct QueueTimeoutNotice: Sendable, Equatable {

@@ -76,7 +76,7 @@ enum Fields {
         return money
     }
 
-    /// `Originator Conversation ID` and `OriginatorConversationID` name the same key (REFERENCE §7).
+    /// `Originator Conversation ID` and `OriginatorConversationID` name the same key (DARAJA.md §7).
     static func normalisedKey(_ key: String) -> String {
         String(key.filter { $0 != " " }.lowercased())
     }

@@ -15,7 +15,7 @@ public struct StkCallback: Sendable, Equatable {
 
     /// Decodes a callback body; never traps, and throws ``DarajaError`` when the body cannot be trusted.
     ///
-    /// Accepted shapes (REFERENCE §4): `{"Body":{"stkCallback":{…}}}`, `{"stkCallback":{…}}`, and the bare inner
+    /// Accepted shapes (DARAJA.md §4): `{"Body":{"stkCallback":{…}}}`, `{"stkCallback":{…}}`, and the bare inner
     /// object. `CallbackMetadata.Item` entries are read by `Name` in any order; an item without `Value` (the usual
     /// `Balance`) is ignored. An `Amount` that is not an exact positive amount (e.g. `1.001`) rejects the whole body,
     /// because a wrong amount would corrupt reconciliation; a malformed phone number or date only leaves that

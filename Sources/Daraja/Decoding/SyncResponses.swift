@@ -32,7 +32,7 @@ public struct StkPushAccepted: DarajaAcceptedAnswer, Sendable, Equatable {
     }
 }
 
-/// The synchronous answer of the STK Push Query: no receipt, amount or phone, only codes (REFERENCE §3).
+/// The synchronous answer of the STK Push Query: no receipt, amount or phone, only codes (DARAJA.md §3).
 public struct StkQueryResponse: Sendable, Equatable {
     /// `ResponseCode`, string or number, as text.
     public let responseCode: String?

@@ -3,7 +3,7 @@ import ReconCore
 
 /// The STK `Password` and the `Timestamp` it was built with; the two must always travel together.
 ///
-/// `Password = base64(BusinessShortCode + Passkey + Timestamp)` with no separators (REFERENCE §2), so it reveals the
+/// `Password = base64(BusinessShortCode + Passkey + Timestamp)` with no separators (DARAJA.md §2), so it reveals the
 /// passkey to anyone who decodes it: `description` hides it.
 public struct DarajaPassword: Sendable, Equatable, CustomStringConvertible, CustomDebugStringConvertible {
     /// `YYYYMMDDHHmmss` in East Africa Time.
@@ -18,7 +18,7 @@ public struct DarajaPassword: Sendable, Equatable, CustomStringConvertible, Cust
     }
 
     /// A password for an instant, whose timestamp is taken in East Africa Time (UTC+3), as the Nkap adapter does
-    /// (REFERENCE §9.6).
+    /// (DARAJA.md §9.6).
     public init(shortcode: String, passkey: String, date: Date) {
         self.init(shortcode: shortcode, passkey: passkey, timestamp: DarajaPassword.timestamp(for: date))
     }

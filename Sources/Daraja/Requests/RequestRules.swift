@@ -5,7 +5,7 @@ public enum DarajaText {
     /// Keeps ASCII letters, digits, space, `-`, `_` and `.`; drops everything else and trims spaces.
     ///
     /// Special characters such as `@ # &` in `AccountReference`, `TransactionDesc` or `Remarks` have made Daraja fail
-    /// silently (REFERENCE §9.8), and `AccountReference` is documented as alphanumeric (§2). The few punctuation marks
+    /// silently (DARAJA.md §9.8), and `AccountReference` is documented as alphanumeric (§2). The few punctuation marks
     /// kept are common in references and harmless; anything outside ASCII is dropped because the prompt and SMS
     /// channels are not known to carry it.
     public static func sanitised(_ text: String) -> String {
@@ -21,10 +21,10 @@ public enum DarajaText {
         return kept.trimmingSpaces()
     }
 
-    /// Words Safaricom says must not appear anywhere in a callback URL, in any case (REFERENCE §8).
+    /// Words Safaricom says must not appear anywhere in a callback URL, in any case (DARAJA.md §8).
     public static let forbiddenURLWords = ["m-pesa", "mpesa", "safaricom", "exec", "exe", "cmd", "sql", "query"]
 
-    /// Checks a CallBackURL, ResultURL or QueueTimeOutURL against the rules Daraja is known to enforce (REFERENCE §8).
+    /// Checks a CallBackURL, ResultURL or QueueTimeOutURL against the rules Daraja is known to enforce (DARAJA.md §8).
     ///
     /// Errors name the rule, never the URL, because the URL carries the callback's secret token.
     public static func checkCallbackURL(_ url: String, field: String) throws(DarajaError) {
@@ -44,7 +44,7 @@ public enum DarajaText {
         let authority = rest.prefix { $0 != "/" && $0 != "?" && $0 != "#" }
         let host = authority.split(separator: "@").last.map { $0.prefix { $0 != ":" } } ?? ""
         guard !host.isEmpty else { throw DarajaError(.invalidRequest, field: field, reason: "has no host") }
-        // A host with capitals was rejected by the sandbox (REFERENCE §8, unconfirmed cause); lowercase costs nothing.
+        // A host with capitals was rejected by the sandbox (DARAJA.md §8, unconfirmed cause); lowercase costs nothing.
         guard !host.contains(where: \.isUppercase) else {
             throw DarajaError(.invalidRequest, field: field, reason: "has uppercase letters in its host")
         }
@@ -65,7 +65,7 @@ public enum DarajaText {
     static func wholeShillings(
         _ amount: Money, in range: ClosedRange<Int64>, field: String
     ) throws(DarajaError) -> Int64 {
-        // Decimals make Daraja answer "Invalid Amount" (REFERENCE §2): cents are refused, never rounded.
+        // Decimals make Daraja answer "Invalid Amount" (DARAJA.md §2): cents are refused, never rounded.
         guard amount.isWholeShillings else {
             throw DarajaError(.invalidRequest, field: field, reason: "must be whole shillings, without cents")
         }

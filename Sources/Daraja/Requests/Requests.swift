@@ -1,6 +1,6 @@
 public import ReconCore
 
-/// A validated STK Push request (REFERENCE §2); building one checks every rule Daraja is known to enforce.
+/// A validated STK Push request (DARAJA.md §2); building one checks every rule Daraja is known to enforce.
 public struct StkPushRequest: Sendable, Equatable {
     /// Paybill or till payment.
     public enum TransactionType: String, Sendable, Hashable, CaseIterable {
@@ -67,7 +67,7 @@ public struct StkPushRequest: Sendable, Equatable {
     }
 }
 
-/// The body of an STK Push Query (REFERENCE §3).
+/// The body of an STK Push Query (DARAJA.md §3).
 public struct StkQueryRequest: Sendable, Equatable {
     /// `BusinessShortCode`.
     public let businessShortCode: String
@@ -95,7 +95,7 @@ public struct StkQueryRequest: Sendable, Equatable {
     }
 }
 
-/// A validated B2C v3 payment request (REFERENCE §5), used for refunds.
+/// A validated B2C v3 payment request (DARAJA.md §5), used for refunds.
 public struct B2CPaymentRequest: Sendable, Equatable, CustomStringConvertible {
     /// `OriginatorConversationID`: the refund's own unique ID; v3 rejects a repeat with `500.002.1001`.
     public let originatorConversationID: String
@@ -141,7 +141,7 @@ public struct B2CPaymentRequest: Sendable, Equatable, CustomStringConvertible {
         self.occasion = try DarajaText.occasion(occasion, field: "Occassion")
     }
 
-    /// The JSON body. The v3 key really is spelled `Occassion` (REFERENCE §5).
+    /// The JSON body. The v3 key really is spelled `Occassion` (DARAJA.md §5).
     public func jsonBody() -> [UInt8] {
         var members: [JSON.Member] = [
             .init(key: "OriginatorConversationID", value: .string(originatorConversationID)),
@@ -164,7 +164,7 @@ public struct B2CPaymentRequest: Sendable, Equatable, CustomStringConvertible {
     }
 }
 
-/// A validated Transaction Status request (REFERENCE §7), which decides refunds after a crash or a timeout.
+/// A validated Transaction Status request (DARAJA.md §7), which decides refunds after a crash or a timeout.
 public struct TransactionStatusRequest: Sendable, Equatable, CustomStringConvertible {
     /// What to look up: the M-Pesa receipt, or our OriginatorConversationID when there is no receipt.
     public enum Target: Sendable, Hashable {

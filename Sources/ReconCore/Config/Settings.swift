@@ -1,4 +1,4 @@
-/// How to reach PostgreSQL (DESIGN §4).
+/// How to reach PostgreSQL (ARCHITECTURE.md §4).
 public struct DatabaseSettings: Sendable, Equatable {
     /// A libpq connection string or URI. Contains the password: never print it.
     public var connectionString: String
@@ -75,7 +75,7 @@ public enum DarajaEnvironment: String, Sendable, CaseIterable {
     }
 }
 
-/// Daraja credentials and URLs for STK Push and STK Query (DESIGN §4).
+/// Daraja credentials and URLs for STK Push and STK Query (ARCHITECTURE.md §4).
 public struct DarajaSettings: Sendable {
     public var environment: DarajaEnvironment
     public var baseURL: String
@@ -145,7 +145,7 @@ public struct DarajaSettings: Sendable {
     }
 }
 
-/// Refund approval rules (DESIGN §4).
+/// Refund approval rules (ARCHITECTURE.md §4).
 public struct ApprovalSettings: Sendable, Equatable {
     /// Refunds strictly above this amount need two different approvers.
     public var dualApprovalAbove: Money
@@ -240,7 +240,7 @@ extension CallbackSettings {
     }
 }
 
-/// B2C refund settings (DESIGN §4).
+/// B2C refund settings (ARCHITECTURE.md §4).
 public struct B2CSettings: Sendable, Equatable {
     public var shortcode: String
     public var initiatorName: String

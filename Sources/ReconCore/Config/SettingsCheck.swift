@@ -35,7 +35,7 @@ public enum SettingsCheck {
     public static let logLevels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
     /// The log formats the CLI writes.
     public static let logFormats = ["text", "json"]
-    /// Words Daraja rejects anywhere in a callback URL, in any case (REFERENCE §8).
+    /// Words Daraja rejects anywhere in a callback URL, in any case (DARAJA.md §8).
     public static let forbiddenURLWords = ["m-pesa", "mpesa", "safaricom", "exec", "exe", "cmd", "sql", "query"]
 
     /// Every problem of the settings in `needs`; empty when all are usable.

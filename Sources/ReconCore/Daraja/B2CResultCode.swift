@@ -3,7 +3,7 @@ public import Foundation
 /// Why a B2C payment (a refund) definitely did not happen.
 ///
 /// The current table comes from the v3 documentation; `5`–`7`, `12`–`15`, `17`, `20` and `26` come from the original
-/// v1 table (REFERENCE §5). In B2C, `2001` means bad initiator credentials or certificate, not a wrong PIN.
+/// v1 table (DARAJA.md §5). In B2C, `2001` means bad initiator credentials or certificate, not a wrong PIN.
 public enum B2CFailureReason: String, Sendable, Hashable, CaseIterable, CustomStringConvertible {
     /// `1`: the utility account's balance is insufficient.
     case insufficientBalance
@@ -95,7 +95,7 @@ public enum B2CCodeMeaning: Sendable, Hashable {
     case notUnderstood
 }
 
-/// The B2C result-code table (REFERENCE §5); a separate table from STK because the same numbers differ in meaning.
+/// The B2C result-code table (DARAJA.md §5); a separate table from STK because the same numbers differ in meaning.
 ///
 /// Only `0` is success. A non-empty `TransactionID` proves nothing: failed results carry receipt-looking IDs.
 public enum B2CResultCode {

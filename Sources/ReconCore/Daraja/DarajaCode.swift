@@ -1,7 +1,7 @@
 /// A Daraja result or response code, kept as the exact text Daraja sent.
 ///
 /// Daraja sends codes as JSON numbers (`0`, `1032`) or strings (`"0"`, `"R000001"`, `"SFC_IC0003"`), so a code is
-/// text everywhere (REFERENCE §7 "Model ResultCode as a string everywhere"). A JSON number is kept as the digits it
+/// text everywhere (DARAJA.md §7 "Model ResultCode as a string everywhere"). A JSON number is kept as the digits it
 /// was written with, which makes the number `0` and the string `"0"` the same code. Nothing else is normalised:
 /// `"00"` and `"0.0"` are different codes from `"0"`, and an unfamiliar form is a code nobody understands, which is
 /// the safe reading for money.

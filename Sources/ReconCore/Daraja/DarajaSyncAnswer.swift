@@ -36,7 +36,7 @@ public enum DarajaErrorBody: Sendable, Hashable {
     }
 }
 
-/// What a failed synchronous Daraja answer means for the caller (REFERENCE §1–§3, §5).
+/// What a failed synchronous Daraja answer means for the caller (DARAJA.md §1–§3, §5).
 public enum DarajaSyncAnswerClass: Sendable, Hashable {
     /// The access token was refused (`404.001.03`, `401.002.01`, `400.003.01`): renew it once.
     case tokenInvalid(code: String)
@@ -56,7 +56,7 @@ public enum DarajaSyncAnswerClass: Sendable, Hashable {
     /// Classifies an answer from its HTTP status and error body.
     ///
     /// The code decides, never the message: `500.001.1001` on the query carries "being processed", "does not Exist"
-    /// or nothing at all, and was seen intermittently for IDs that did exist (REFERENCE §3), so it is never a verdict.
+    /// or nothing at all, and was seen intermittently for IDs that did exist (DARAJA.md §3), so it is never a verdict.
     public static func classify(api: DarajaAPI, httpStatus: Int, error: DarajaErrorBody?) -> DarajaSyncAnswerClass {
         let code = error?.code
         switch code {
@@ -74,7 +74,7 @@ public enum DarajaSyncAnswerClass: Sendable, Hashable {
             break
         }
         if case .fault(let faultString, let faultCode) = error {
-            // Daraja runs on Apigee (REFERENCE §3). Only its rate-limit policies mean "nothing was done, slow
+            // Daraja runs on Apigee (DARAJA.md §3). Only its rate-limit policies mean "nothing was done, slow
             // down"; a gateway timeout or 503 fault may come after the request reached M-Pesa, so it is a server
             // error (no verdict), never a licence to send again.
             let text = ((faultCode ?? "") + " " + (faultString ?? "")).lowercased()

@@ -3,7 +3,7 @@ public import Foundation
 /// Conversions between instants and the East Africa Time text Daraja reads and writes.
 ///
 /// Daraja's timestamps (`Timestamp`, `TransactionDate`, `FinalisedTime`, `TransactionCompletedDateTime`) are
-/// Nairobi local time (REFERENCE §4, §9.6). Kenya keeps UTC+3 all year, so a fixed offset is exact and no time zone
+/// Nairobi local time (DARAJA.md §4, §9.6). Kenya keeps UTC+3 all year, so a fixed offset is exact and no time zone
 /// database is consulted. The arithmetic is done by hand so that a malformed date such as 31 February is refused
 /// instead of silently rolled over as a lenient calendar would do.
 public enum NairobiTime {

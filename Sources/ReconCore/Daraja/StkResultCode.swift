@@ -69,9 +69,9 @@ public enum StkCodeMeaning: Sendable, Hashable {
     case notUnderstood
 }
 
-/// The STK Push result-code table shared by the callback and the query (REFERENCE §3).
+/// The STK Push result-code table shared by the callback and the query (DARAJA.md §3).
 ///
-/// Classification uses the code only: ResultDesc wording varies by channel and year (REFERENCE §3, "ResultCode is
+/// Classification uses the code only: ResultDesc wording varies by channel and year (DARAJA.md §3, "ResultCode is
 /// the contract; ResultDesc is not"). Codes known only from unattributed tables (`1001`, `9999`, `26`) and any code
 /// not listed here are ``StkCodeMeaning/notUnderstood`` so that an unexpected answer leads to review, not to a
 /// payment wrongly marked failed.

@@ -1,6 +1,6 @@
 public import Foundation
 
-/// A payment's lifecycle state (DESIGN §5).
+/// A payment's lifecycle state (ARCHITECTURE.md §5).
 public enum PaymentStatus: String, Sendable, Codable, CaseIterable {
     case pending
     case completed
@@ -93,7 +93,7 @@ public struct PaymentTransition: Sendable, Equatable {
     public var resolvesUnresolved: Bool
 }
 
-/// The payment state machine (DESIGN §6): pure, total, and the only place that decides a payment's state.
+/// The payment state machine (ARCHITECTURE.md §6.1): pure, total, and the only place that decides a payment's state.
 ///
 /// Rules, in words:
 /// - confirmed money only: a success whose amount differs from the one pushed completes nothing and enrolls

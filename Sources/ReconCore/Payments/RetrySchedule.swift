@@ -1,6 +1,6 @@
 public import Foundation
 
-/// When settlement asks Daraja about a pending payment: data, not code (DESIGN §6 "Settle").
+/// When settlement asks Daraja about a pending payment: data, not code (ARCHITECTURE.md §6.2).
 ///
 /// `delays[0]` is the wait from creation to the first check; `delays[n]` the wait after the n-th check.
 /// After the last check without a verdict the payment becomes `unknown` for a person.

@@ -1,4 +1,4 @@
-/// The reconciliation rules (DESIGN §6 "Reconcile"): facts in, findings out. SQL only narrows the candidates;
+/// The reconciliation rules (ARCHITECTURE.md §6.3): facts in, findings out. SQL only narrows the candidates;
 /// every decision is made here.
 ///
 /// For each learner and course:

@@ -1,4 +1,4 @@
-/// Maker-checker rules for refunds (DESIGN §6 "Refunds"): pure, so every rule is tested without a database.
+/// Maker-checker rules for refunds (ARCHITECTURE.md §6.4): pure, so every rule is tested without a database.
 ///
 /// - every person acting is an active account with the admin role (`is_staff` only where
 ///   `RECON_STAFF_IS_ADMIN=true`), named by its email; the system's own name is reserved for the proposals reconcile makes, so any admin may approve those; the database

@@ -1,4 +1,4 @@
-/// A refund's lifecycle state (DESIGN §5): `proposed → approved | rejected`, then `sending → sent →
+/// A refund's lifecycle state (ARCHITECTURE.md §5): `proposed → approved | rejected`, then `sending → sent →
 /// succeeded | failed`, with `unknown` for answers nobody understands.
 public enum RefundStatus: String, Sendable, Codable, CaseIterable {
     case proposed

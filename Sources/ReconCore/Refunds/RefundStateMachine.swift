@@ -13,7 +13,7 @@ public enum B2CSendVerdict: Sendable, Equatable {
     case uncertain(String)
 }
 
-/// What a Transaction Status result says about the refund it was asked about (REFERENCE §7).
+/// What a Transaction Status result says about the refund it was asked about (DARAJA.md §7).
 public enum TransactionStatusVerdict: Sendable, Equatable {
     /// `TransactionStatus` `Completed`: the money was paid.
     case completed(receipt: String?, amount: Money?)

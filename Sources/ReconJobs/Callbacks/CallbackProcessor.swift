@@ -4,7 +4,7 @@ public import ReconCore
 public import ReconPostgres
 import Synchronization
 
-/// Applies stored callbacks: decode, then change the payment or refund they name, once (DESIGN §6).
+/// Applies stored callbacks: decode, then change the payment or refund they name, once (ARCHITECTURE.md §6.1).
 ///
 /// Each call locks the inbox row, so concurrent processors (or a replay racing the live server) never apply
 /// the same callback twice; the state machine makes a repeated callback a no-op anyway.

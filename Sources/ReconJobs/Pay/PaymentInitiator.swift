@@ -74,7 +74,7 @@ public struct InitiationLimits: Sendable, Equatable {
     }
 }
 
-/// Starts a course payment: the `pending` row first, then the STK Push, then what Daraja said (DESIGN §7 `pay`).
+/// Starts a course payment: the `pending` row first, then the STK Push, then what Daraja said (ARCHITECTURE.md §6.1).
 public struct PaymentInitiator: Sendable {
     let pool: ConnectionPool
     let client: any StkPushing

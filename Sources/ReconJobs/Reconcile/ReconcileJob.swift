@@ -44,7 +44,7 @@ public struct ReconcileSummary: Sendable, Codable, Equatable {
     public init() {}
 }
 
-/// Reconciles completed payments against enrollments and course prices (DESIGN §6 "Reconcile"): set-based SQL
+/// Reconciles completed payments against enrollments and course prices (ARCHITECTURE.md §6.3): set-based SQL
 /// gathers candidates, ``ReconcileRules`` judges them, and each finding is an exception under a stable key.
 ///
 /// One transaction (serialised against other reconcile runs) records the findings, makes the automatic fixes and

@@ -72,8 +72,8 @@ public struct RefundView: Sendable, Codable, Equatable {
     }
 }
 
-/// The admin side of refunds (DESIGN §7 `refunds list|show|propose|approve|reject`): maker-checker rules from
-/// ``RefundApproval``, the over-refund limit from the database.
+/// The admin side of refunds (ARCHITECTURE.md §6.4; `refunds list|show|propose|approve|reject`): maker-checker
+/// rules from ``RefundApproval``, the over-refund limit from the database.
 public struct RefundDesk: Sendable {
     let pool: ConnectionPool
     let settings: ApprovalSettings

@@ -78,7 +78,7 @@ public struct RefundDispatchSummary: Sendable, Codable, Equatable {
     public init() {}
 }
 
-/// Sends approved refunds through B2C v3 and resolves stuck ones with Transaction Status (DESIGN §6 "Refunds").
+/// Sends approved refunds through B2C v3 and resolves stuck ones with Transaction Status (ARCHITECTURE.md §6.4).
 ///
 /// Never twice: each refund is claimed with `FOR UPDATE SKIP LOCKED` and marked `sending` with its
 /// OriginatorConversationID in a transaction committed BEFORE the B2C call. After a crash, a timeout or silence the

@@ -4,8 +4,8 @@ import ReconCore
 public import ReconPostgres
 public import ReconReports
 
-/// What `run` does, in order (DESIGN §6): retry stored callbacks, settle, reconcile, send approved refunds and
-/// resolve stuck ones, then write today's reports. The caller holds the ``RunLock``; it is checked between steps.
+/// What `run` does, in order (ARCHITECTURE.md §6.6): retry stored callbacks, settle, reconcile, send approved refunds
+/// and resolve stuck ones, then write today's reports. The caller holds the ``RunLock``; it is checked between steps.
 public struct RunJob: Sendable {
     /// The steps' options.
     public struct Options: Sendable {

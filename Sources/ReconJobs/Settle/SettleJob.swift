@@ -67,7 +67,7 @@ public struct SettleSummary: Sendable, Codable, Equatable {
     public init() {}
 }
 
-/// Settles pending payments by asking STK Query on the retry schedule (DESIGN §6 "Settle").
+/// Settles pending payments by asking STK Query on the retry schedule (ARCHITECTURE.md §6.2).
 ///
 /// Due payments are claimed in small batches with `FOR UPDATE SKIP LOCKED` and a lease (their next check is
 /// pushed past the lease), so several workers never query the same payment in one round. Each answer is

@@ -23,7 +23,7 @@ public struct StatementMatchSummary: Sendable, Codable, Equatable {
 }
 
 /// The statement step of reconcile: ties M-Pesa's statement lines to our payments and refunds, fills pending
-/// receipts, and records each difference as a typed finding under a stable key (DESIGN §10 "Statements").
+/// receipts, and records each difference as a typed finding under a stable key (ARCHITECTURE.md §6.3).
 public enum StatementMatchStep {
     /// Runs inside the caller's transaction.
     public static func run(_ db: isolated PostgresConnection, now: Date) throws -> StatementMatchSummary {

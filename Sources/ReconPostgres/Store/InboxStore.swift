@@ -56,7 +56,7 @@ public struct InboxArrival: Sendable, Equatable {
     }
 }
 
-/// Stores every callback body exactly as received, before anything else happens (DESIGN §6).
+/// Stores every callback body exactly as received, before anything else happens (ARCHITECTURE.md §6.1).
 public enum InboxStore {
     /// Inserts a received body in its own statement (autocommit) and returns its id. With a `spoolID` the
     /// insert is idempotent: replaying the same spooled body returns the id stored the first time.
@@ -208,7 +208,7 @@ public enum InboxStore {
         public var sweepAttempts: Int
     }
 
-    /// At most `limit` unmatched entries whose retry is due at `now`, oldest due first (DESIGN §6 "Callbacks").
+    /// At most `limit` unmatched entries whose retry is due at `now`, oldest due first (ARCHITECTURE.md §6.1).
     public static func dueUnmatched(
         _ db: isolated PostgresConnection, now: Date, limit: Int
     ) throws(PostgresError) -> [DueEntry] {

@@ -23,7 +23,7 @@ public struct PayoutOutcome: Sendable, Equatable {
 }
 
 /// Reads the outcomes of payments, enrollments and refunds in the shape a ledger comparison needs (the demo's
-/// check against the Daraja simulator's ledger, DESIGN §9 "Reliability").
+/// check against the Daraja simulator's ledger, ARCHITECTURE.md §10).
 public enum OutcomeStore {
     /// Every payment that reached Daraja (it has a CheckoutRequestID).
     public static func paymentOutcomes(_ db: isolated PostgresConnection) throws(PostgresError) -> [PaymentOutcome] {

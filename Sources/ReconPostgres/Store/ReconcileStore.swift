@@ -19,7 +19,7 @@ public struct UpsertedException: Sendable, Equatable {
     public var inserted: Bool
 }
 
-/// The set-based SQL of reconciliation (DESIGN §6 "Reconcile"): candidates in, findings and fixes out. Judging is
+/// The set-based SQL of reconciliation (ARCHITECTURE.md §6.3): candidates in, findings and fixes out. Judging is
 /// ReconCore's (``ReconcileRules``); this type only reads and writes.
 public enum ReconcileStore {
     /// Serialises reconcile runs (a transaction-scoped advisory lock) and gives the set-based work more memory.

@@ -1,6 +1,6 @@
 public import Foundation
 
-/// The SQL of the finance reports (DESIGN §6 "Reports"). Each sheet's rows and the Summary's checks on them share
+/// The SQL of the finance reports (ARCHITECTURE.md §6.5). Each sheet's rows and the Summary's checks on them share
 /// one condition, so a sheet and its Summary line can never disagree. Column order is part of the contract: the
 /// report row models read columns by position and check their names on the first row.
 public enum ReportQueries {

@@ -3,7 +3,7 @@ public import Logging
 import ReconCore
 public import ReconPostgres
 
-/// Writes a period's finance report: one CSV per sheet and one XLSX workbook (DESIGN §6 "Reports").
+/// Writes a period's finance report: one CSV per sheet and one XLSX workbook (ARCHITECTURE.md §6.5).
 ///
 /// Every sheet is read in one read-only REPEATABLE READ transaction, so all files show the same
 /// snapshot; rows are streamed from PostgreSQL straight into the files. Files are written under

@@ -59,7 +59,7 @@ public struct AddressPolicy: Sendable, Equatable {
     /// Proxies whose `X-Forwarded-For` is believed (the last hop they add names the real client).
     public var trustedProxies: [IPv4Network]
 
-    /// The addresses Safaricom is published to call from (REFERENCE §8, with mpesakit's two additions).
+    /// The addresses Safaricom is published to call from (DARAJA.md §8, with mpesakit's two additions).
     public static let safaricom: [IPv4Network] = [
         "196.201.214.200", "196.201.214.206", "196.201.213.114", "196.201.214.207", "196.201.214.208",
         "196.201.213.44", "196.201.212.127", "196.201.212.138", "196.201.212.129", "196.201.212.136",

@@ -42,7 +42,7 @@ public struct SpoolError: Error, CustomStringConvertible {
     public var description: String { "callback spool: \(message)" }
 }
 
-/// An append-only, fsync'd file of callbacks received while PostgreSQL was unreachable (DESIGN §6).
+/// An append-only, fsync'd file of callbacks received while PostgreSQL was unreachable (ARCHITECTURE.md §6.1).
 ///
 /// One JSON object per line. A line is acknowledged to Daraja only after `fsync`, so a crash can at most
 /// leave a torn last line for a request that was never answered 200. Replay moves the file aside first, so

@@ -5,7 +5,7 @@ import ReconCore
 import ReconOperations
 import ReconPostgres
 
-/// Runs the parsed command and turns every outcome into the documented exit code (DESIGN §7).
+/// Runs the parsed command and turns every outcome into the documented exit code (ARCHITECTURE.md §9).
 enum CommandRunner {
     static func run(_ root: MpesaRecon.Type) async {
         // Everything mpesa-recon writes (reports, the spool, logs to files) holds payers' data: owner-only files.
@@ -61,7 +61,7 @@ enum CommandRunner {
     }
 }
 
-/// The exit codes of DESIGN §7.
+/// The exit codes of ARCHITECTURE.md §9.
 enum ExitCodes {
     static let success: Int32 = 0
     static let failure: Int32 = 1

@@ -39,7 +39,7 @@ NAIROBI = ZoneInfo("Africa/Nairobi")
 
 @csrf_exempt
 def mpesa_callback(request):
-    """The guide's callback view as issue 16 defines the peer: in one transaction, insert the raw body, then complete
+    """The guide's callback view, the benchmark's peer: in one transaction, insert the raw body, then complete
     the payment it names (status, result, receipt, amount, phone, time) with one UPDATE. No enrollment, event or
     inbox outcome: mpesa-recon does those too (its applier), so this peer does less work per callback than ours."""
     if request.method != "POST":
