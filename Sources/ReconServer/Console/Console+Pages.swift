@@ -76,7 +76,8 @@ extension Console {
                 try await pool.withConnection { db in
                     try await db.withTransaction { db in
                         try ConsoleStore.createSession(
-                            db, idSHA256: sha256Hex(Array(id.utf8)), userID: account.id, csrfToken: csrf, address: address,
+                            db, idSHA256: sha256Hex(Array(id.utf8)), userID: account.id, csrfToken: csrf,
+                            address: address,
                             now: Date())
                         try UserStore.audit(
                             db, acting: acting, action: "console.login", subject: "user", subjectID: account.id)

@@ -362,7 +362,9 @@ public final class Console: Sendable {
     ) {
         guard let id = sessionID(request, context) else { return (nil, nil) }
         return try await pool.withConnection { db in
-            try await db.run { db throws(PostgresError) in try ConsoleStore.takeFlash(db, idSHA256: sha256Hex(Array(id.utf8))) }
+            try await db.run { db throws(PostgresError) in
+                try ConsoleStore.takeFlash(db, idSHA256: sha256Hex(Array(id.utf8)))
+            }
         }
     }
 
