@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// `count` bytes from the operating system's cryptographic generator (`SystemRandomNumberGenerator`).
 public func randomBytes(_ count: Int) -> [UInt8] {
