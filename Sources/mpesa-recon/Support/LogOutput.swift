@@ -75,7 +75,7 @@ struct JSONLogHandler: LogHandler {
 
     /// `2026-12-01T08:05:03.123+03:00`: East Africa Time, as the reports.
     static func timestamp(_ date: Date) -> String {
-        let compact = Array(NairobiTime.compactTimestamp(date))
+        let compact = Array(EastAfricaTime.compactTimestamp(date))
         guard compact.count == 14 else { return compact.map(String.init).joined() }
         func part(_ range: Range<Int>) -> String { String(compact[range]) }
         let millis = Int64((date.timeIntervalSince1970 * 1000).rounded(.down)) % 1000
