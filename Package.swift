@@ -31,7 +31,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         // The LMS's SimpleJWT tokens (HS256/RS256/ES256) are checked and signed by jwt-kit, not hand-rolled JOSE.
         .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.8.0"),
-        // Already in the graph through jwt-kit; the console hashes session ids with its SHA-256.
+        // Already in the graph through jwt-kit; ReconIdentity's SHA-256 (sessions, idempotency, statement files).
         .package(url: "https://github.com/apple/swift-crypto.git", "4.1.0"..<"6.0.0"),
         // The console's server-rendered pages.
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
@@ -60,7 +60,7 @@ let package = Package(
         .target(
             name: "StatementImport",
             dependencies: [
-                "ReconCore", "ReconPostgres", "ReconJobs", "ReconStatements", "StatementReader",
+                "ReconCore", "ReconPostgres", "ReconJobs", "ReconStatements", "StatementReader", "ReconIdentity",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -69,7 +69,10 @@ let package = Package(
         // Accounts: Django password hashes (PBKDF2 through OpenSSL) and the LMS's SimpleJWT tokens (jwt-kit).
         .target(
             name: "ReconIdentity",
-            dependencies: ["ReconCore", "COpenSSL", .product(name: "JWTKit", package: "jwt-kit")],
+            dependencies: [
+                "ReconCore", "COpenSSL", .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: swiftSettings
         ),
 
@@ -184,7 +187,6 @@ let package = Package(
                 "ReconCore", "ReconPostgres", "ReconJobs", "ServerSupport", "ReconIdentity", "ReconReports",
                 "ReconPresentation",
                 .product(name: "Mustache", package: "swift-mustache"),
-                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

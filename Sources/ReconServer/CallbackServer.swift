@@ -3,6 +3,7 @@ public import Hummingbird
 public import Logging
 import NIOCore
 public import ReconCore
+import ReconIdentity
 import ReconJobs
 public import ReconPostgres
 public import ServerSupport
@@ -191,7 +192,7 @@ public final class CallbackEndpoint: Sendable {
                 let parts = header.split(separator: " ", maxSplits: 1)
                 return parts.count == 2 && parts[0] == "Bearer" ? String(parts[1]) : nil
             }
-            guard let presented, constantTimeEquals(presented, expected) else {
+            guard let presented, constantTimeEqual(presented, expected) else {
                 var response = Self.text(.unauthorized, "metrics need the bearer token (RECON_METRICS_TOKEN)\n")
                 response.headers[.wwwAuthenticate] = #"Bearer realm="metrics""#
                 return response
@@ -222,7 +223,7 @@ public final class CallbackEndpoint: Sendable {
         let client: String? = peer == nil ? nil : configuration.addressPolicy.clientAddress(request, context)
         // The token is checked first: without it nothing is read, stored or applied.
         let token = request.uri.queryParameters.get("token") ?? ""
-        guard constantTimeEquals(token, configuration.callbackToken) else {
+        guard constantTimeEqual(token, configuration.callbackToken) else {
             metrics.received(.refusedToken, route: kind)
             logger.warning(
                 "callback refused: missing or wrong token",

@@ -1,6 +1,7 @@
 public import Foundation
 public import Logging
 public import ReconCore
+import ReconIdentity
 import ReconJobs
 public import ReconPostgres
 public import ReconStatements
@@ -102,7 +103,7 @@ public struct StatementImportJob: Sendable {
 
     /// One file in one transaction.
     func importFile(_ path: String, now: Date) async throws -> StatementFileImport {
-        let sha = try SHA256Digest.file(path: path)
+        let sha = try statementFileSHA256(path: path)
         let format = try StatementFile.format(path: path)
         let name = URL(fileURLWithPath: path).lastPathComponent
         let batchSize = self.batchSize
@@ -155,4 +156,24 @@ public struct StatementImportJob: Sendable {
             (header.totalPaidIn.map { $0 == paidIn } ?? true) && (header.totalWithdrawn.map { $0 == withdrawn } ?? true)
         return computed == closing && totalsAgree ? "ok" : "mismatch"
     }
+}
+
+/// The SHA-256 of the file at `path`, read in 1 MiB chunks: the statement's provenance.
+func statementFileSHA256(path: String) throws(StatementError) -> String {
+    guard let file = FileHandle(forReadingAtPath: path) else {
+        throw StatementError(code: .unreadable, message: "cannot open the statement file")
+    }
+    defer { try? file.close() }
+    var digest = SHA256Hasher()
+    while true {
+        let data: Data
+        do {
+            data = try file.read(upToCount: 1 << 20) ?? Data()
+        } catch {
+            throw StatementError(code: .unreadable, message: "cannot read the statement file")
+        }
+        if data.isEmpty { break }
+        digest.update(data)
+    }
+    return digest.finishHex()
 }

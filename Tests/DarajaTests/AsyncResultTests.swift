@@ -156,7 +156,7 @@ enum ResultFixtures {
         #expect(result.originatorConversationID == "10816-694520-2")
         #expect(result.transactionID == "LGR0000000")
         #expect(result.finalisedTime == "20170727101415")
-        #expect(result.finalisedAt == NairobiTime.date(compact: "20170727101415"))
+        #expect(result.finalisedAt == EastAfricaTime.date(compact: "20170727101415"))
         #expect(result.finalisedAt != nil)
         #expect(result.debitPartyNames == ["600134 - Safaricom157", "600134 - Safaricom157 Utility"])
         #expect(result.reasonType == "Salary Payment via API")

@@ -219,31 +219,31 @@ import Testing
     }
 }
 
-@Suite struct NairobiTimeTests {
+@Suite struct EastAfricaTimeDarajaTextTests {
     @Test func compactTimestampIsUTCPlusThree() throws {
         let date = try #require(ISO8601DateFormatter().date(from: "2026-09-23T17:19:33Z"))
-        #expect(NairobiTime.compactTimestamp(date) == "20260923201933")
+        #expect(EastAfricaTime.compactTimestamp(date) == "20260923201933")
         // Crossing midnight and a year boundary.
         let newYear = try #require(ISO8601DateFormatter().date(from: "2025-12-31T22:30:00Z"))
-        #expect(NairobiTime.compactTimestamp(newYear) == "20260101013000")
-        #expect(NairobiTime.compactTimestamp(Date(timeIntervalSince1970: 0.999)) == "19700101030000")
+        #expect(EastAfricaTime.compactTimestamp(newYear) == "20260101013000")
+        #expect(EastAfricaTime.compactTimestamp(Date(timeIntervalSince1970: 0.999)) == "19700101030000")
     }
 
     @Test func compactRoundTripsAndRefusesInvalidDates() throws {
-        let date = try #require(NairobiTime.date(compact: "20240229235959"))
-        #expect(NairobiTime.compactTimestamp(date) == "20240229235959")
+        let date = try #require(EastAfricaTime.date(compact: "20240229235959"))
+        #expect(EastAfricaTime.compactTimestamp(date) == "20240229235959")
         for bad in [
             "20230229000000", "20241301000000", "20240100000000", "20240101240000", "2024010100000", "2024010100000x",
         ] {
-            #expect(NairobiTime.date(compact: bad) == nil, "\(bad)")
+            #expect(EastAfricaTime.date(compact: bad) == nil, "\(bad)")
         }
     }
 
     @Test func dottedForm() throws {
-        let date = try #require(NairobiTime.date(dotted: "01.01.2026 00:00:00"))
-        #expect(NairobiTime.compactTimestamp(date) == "20260101000000")
+        let date = try #require(EastAfricaTime.date(dotted: "01.01.2026 00:00:00"))
+        #expect(EastAfricaTime.compactTimestamp(date) == "20260101000000")
         #expect(date == Date(timeIntervalSince1970: 1_767_214_800))
-        #expect(NairobiTime.date(dotted: "2026-01-01 00:00:00") == nil)
-        #expect(NairobiTime.date(dotted: "31.04.2026 00:00:00") == nil)
+        #expect(EastAfricaTime.date(dotted: "2026-01-01 00:00:00") == nil)
+        #expect(EastAfricaTime.date(dotted: "31.04.2026 00:00:00") == nil)
     }
 }

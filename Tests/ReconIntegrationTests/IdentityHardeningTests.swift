@@ -415,9 +415,9 @@ struct IdentityTokenAPITests {
     @Test("the callback token followed by 256 NUL bytes does not compare equal to the token")
     func paddedSecretIsNotEqual() {
         let padded = Stack.token + String(repeating: "\u{0}", count: 256)
-        #expect(!constantTimeEquals(Stack.token, padded))
-        #expect(!constantTimeEquals(padded, Stack.token))
-        #expect(constantTimeEquals(Stack.token, Stack.token))
+        #expect(!constantTimeEqual(Stack.token, padded))
+        #expect(!constantTimeEqual(padded, Stack.token))
+        #expect(constantTimeEqual(Stack.token, Stack.token))
     }
 
 }

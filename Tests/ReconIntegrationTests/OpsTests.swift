@@ -246,4 +246,24 @@ struct OpsTests {
             #expect(messages.contains { $0.hasPrefix("settle: Daraja unreachable: transport failure") }, "\(messages)")
         }
     }
+
+    @Test("--env-file is read by logging too: RECON_LOG_FORMAT=json in that file makes stderr JSON")
+    func logSettingsFromEnvFile() async throws {
+        try await Stack.with { stack in
+            _ = try await stack.seedPending(checkoutID: "ws_CO_OPS_JSONLOG_2")
+            let cli = try RefundCLI.make(stack)
+            defer { cli.cleanUp() }
+            await stack.simulatorServer.stop()
+            let settings = cli.workDirectory.appendingPathComponent("logging.env")
+            try Data("RECON_LOG_FORMAT=json\n".utf8).write(to: settings)
+            let result = try await cli.run(["run", "--no-reports", "--env-file", settings.path])
+            #expect(result.status == 1)
+            let lines = result.stderr.split(separator: "\n")
+            #expect(!lines.isEmpty)
+            for line in lines {
+                let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+                #expect(object?["message"] is String, "not JSON: \(line)")
+            }
+        }
+    }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import ReconCore
 import ReconPostgres
 import ReconReports
 

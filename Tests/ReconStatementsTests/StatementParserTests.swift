@@ -365,16 +365,3 @@ let portalCSV = """
         #expect(whole[3].cells == [.text("Time Period: From 01-05-2024 00:00:00 To 31-05-2024 23:59:59")])
     }
 }
-
-@Suite struct SHA256Tests {
-    @Test func knownDigests() {
-        var empty = SHA256Digest()
-        #expect(empty.finish() == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
-        var abc = SHA256Digest()
-        abc.update(Array("abc".utf8))
-        #expect(abc.finish() == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
-        var long = SHA256Digest()
-        for byte in Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8) { long.update([byte]) }
-        #expect(long.finish() == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
-    }
-}

@@ -153,7 +153,7 @@ public struct TransactionStatusResult: Sendable, Equatable {
         queriedOriginatorConversationID = Fields.text(list.value("OriginatorConversationID"))
         queriedConversationID = Fields.text(list.value("ConversationID"))
         finalisedTime = Fields.digits(list.value("FinalisedTime", "FinalizedTime"))
-        finalisedAt = finalisedTime.flatMap { NairobiTime.date(compact: $0) }
+        finalisedAt = finalisedTime.flatMap { EastAfricaTime.date(compact: $0) }
         debitPartyNames = list.values("DebitPartyName")
         creditPartyName = Fields.text(list.value("CreditPartyName"))
         reasonType = Fields.text(list.value("ReasonType"))

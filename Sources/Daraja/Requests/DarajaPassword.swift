@@ -25,7 +25,7 @@ public struct DarajaPassword: Sendable, Equatable, CustomStringConvertible, Cust
 
     /// `YYYYMMDDHHmmss` in East Africa Time, e.g. 2026-09-23T17:19:33Z → `20260923201933`.
     public static func timestamp(for date: Date) -> String {
-        NairobiTime.compactTimestamp(date)
+        EastAfricaTime.compactTimestamp(date)
     }
 
     public var description: String { "DarajaPassword(timestamp: \(timestamp), password: <redacted>)" }

@@ -157,7 +157,7 @@ public struct B2CPaymentDetails: Sendable, Hashable {
         self.amount = amount
         self.receiverPartyPublicName = receiverPartyPublicName
         self.completedDateTime = completedDateTime
-        self.completedAt = completedDateTime.flatMap { NairobiTime.date(dotted: $0) }
+        self.completedAt = completedDateTime.flatMap { EastAfricaTime.date(dotted: $0) }
         self.recipientIsRegisteredCustomer = recipientIsRegisteredCustomer
     }
 }

@@ -130,7 +130,7 @@ public struct StkPaymentDetails: Sendable, Hashable {
         self.amount = amount
         self.phone = phone
         self.transactionDate = transactionDate
-        self.paidAt = transactionDate.flatMap { NairobiTime.date(compact: $0) }
+        self.paidAt = transactionDate.flatMap { EastAfricaTime.date(compact: $0) }
     }
 }
 

@@ -39,9 +39,7 @@ public struct SecretBox: Sendable {
 
     /// Encrypts a secret.
     public func seal(_ plaintext: String, context associated: String) throws(IdentityError) -> String {
-        var nonce = [UInt8](repeating: 0, count: 12)
-        var generator = SystemRandomNumberGenerator()
-        for index in nonce.indices { nonce[index] = UInt8.random(in: 0...255, using: &generator) }
+        let nonce = randomBytes(12)
         let input = Array(plaintext.utf8)
         let aad = Array(associated.utf8)
         guard let context = EVP_CIPHER_CTX_new() else { throw IdentityError(.crypto, "no cipher context") }

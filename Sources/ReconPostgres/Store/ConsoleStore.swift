@@ -169,8 +169,8 @@ public enum ConsoleStore {
 
     /// The dashboard for the EAT day and month that contain `now`.
     public static func dashboard(_ db: isolated PostgresConnection, now: Date) throws(PostgresError) -> Dashboard {
-        let day = NairobiTime.startOfDay(now)
-        let month = NairobiTime.startOfMonth(now)
+        let day = EastAfricaTime.startOfDay(now)
+        let month = EastAfricaTime.startOfMonth(now)
         let money = try db.query(
             """
             SELECT

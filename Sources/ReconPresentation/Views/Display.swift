@@ -11,7 +11,7 @@ public enum Display {
 
     /// `2026-12-01 08:05 EAT`.
     public static func time(_ date: Date) -> String {
-        let c = Array(NairobiTime.compactTimestamp(date))
+        let c = Array(EastAfricaTime.compactTimestamp(date))
         guard c.count == 14 else { return String(c) }
         return
             "\(String(c[0..<4]))-\(String(c[4..<6]))-\(String(c[6..<8])) \(String(c[8..<10])):\(String(c[10..<12])) EAT"

@@ -1,4 +1,5 @@
 public import Foundation
+public import ReconCore
 
 /// The days a report covers: East Africa Time calendar days, both ends included.
 public struct ReportPeriod: Sendable, Hashable, CustomStringConvertible {

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import ReconCore
+import ReconIdentity
 import ReconJobs
 import ReconPostgres
 import ReconPresentation
@@ -15,7 +16,7 @@ extension Console {
         if let session = try? await session(request, context), Self.mayEnter(session.account) {
             return Self.redirect("/console/")
         }
-        let token = Self.randomToken()
+        let token = randomToken()
         let next = Self.safeNext(request.uri.queryParameters.get("next"))
         var values: [String: Any] = ["login_csrf": token, "next": next]
         if let email { values["email"] = email }
@@ -42,7 +43,7 @@ extension Console {
     func login(_ request: Request, _ context: ReconRequestContext) async -> Response {
         guard let fields = await Self.fields(request),
             let cookieToken = cookieValue(request, context, Self.loginCookieName),
-            Self.constantTimeEqual(fields["csrf_token"] ?? "", cookieToken)
+            constantTimeEqual(fields["csrf_token"] ?? "", cookieToken)
         else {
             return html(
                 .forbidden, title: "Forbidden", template: "message",
@@ -69,13 +70,14 @@ extension Console {
                     request, context,
                     error: "Email or password is wrong, or this account may not use the console.", email: email)
             case .account(let account):
-                let id = Self.randomToken()
-                let csrf = Self.randomToken()
+                let id = randomToken()
+                let csrf = randomToken()
                 let acting = ActingAccount(account: account, channel: .console, origin: address)
                 try await pool.withConnection { db in
                     try await db.withTransaction { db in
                         try ConsoleStore.createSession(
-                            db, idSHA256: Self.sha256(id), userID: account.id, csrfToken: csrf, address: address,
+                            db, idSHA256: sha256Hex(Array(id.utf8)), userID: account.id, csrfToken: csrf,
+                            address: address,
                             now: Date())
                         try UserStore.audit(
                             db, acting: acting, action: "console.login", subject: "user", subjectID: account.id)
@@ -102,7 +104,7 @@ extension Console {
         do {
             try await pool.withConnection { db in
                 try await db.withTransaction { db in
-                    try ConsoleStore.deleteSession(db, idSHA256: Self.sha256(id))
+                    try ConsoleStore.deleteSession(db, idSHA256: sha256Hex(Array(id.utf8)))
                     try UserStore.audit(
                         db, acting: acting, action: "console.logout", subject: "user", subjectID: session.account.id)
                 }

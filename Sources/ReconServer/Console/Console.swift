@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 public import Hummingbird
 public import Logging
@@ -249,22 +248,6 @@ public final class Console: Sendable {
         Self.cookieValue(request, Self.cookieName(base, secure: secureCookie(request, context)))
     }
 
-    /// 256 random bits, base64url.
-    static func randomToken() -> String {
-        var generator = SystemRandomNumberGenerator()
-        let bytes = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
-        return Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-")
-            .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
-    }
-
-    static func sha256(_ text: String) -> String {
-        SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
-    }
-
-    static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
-        ReconIdentity.constantTimeEqual(Array(a.utf8), Array(b.utf8))
-    }
-
     static func cookieValue(_ request: Request, _ name: String) -> String? {
         for header in request.headers[values: .cookie] {
             for part in header.split(separator: ";") {
@@ -292,7 +275,7 @@ public final class Console: Sendable {
         return try await pool.withConnection { db in
             try await db.run { db throws(PostgresError) in
                 try ConsoleStore.session(
-                    db, idSHA256: Self.sha256(id), now: Date(), idleSeconds: configuration.idleSeconds,
+                    db, idSHA256: sha256Hex(Array(id.utf8)), now: Date(), idleSeconds: configuration.idleSeconds,
                     absoluteSeconds: configuration.absoluteSeconds)
             }
         }
@@ -339,7 +322,7 @@ public final class Console: Sendable {
                 return Self.redirect("/console/login")
             }
             guard let fields = await Self.fields(request),
-                Self.constantTimeEqual(fields["csrf_token"] ?? "", session.csrfToken)
+                constantTimeEqual(fields["csrf_token"] ?? "", session.csrfToken)
             else {
                 return html(
                     .forbidden, title: "Forbidden", template: "message",
@@ -365,7 +348,7 @@ public final class Console: Sendable {
         guard let id = sessionID(request, context) else { return response }
         try await pool.withConnection { db in
             try await db.run { db throws(PostgresError) in
-                try ConsoleStore.setFlash(db, idSHA256: Self.sha256(id), notice: notice, error: error)
+                try ConsoleStore.setFlash(db, idSHA256: sha256Hex(Array(id.utf8)), notice: notice, error: error)
             }
         }
         return response
@@ -379,7 +362,9 @@ public final class Console: Sendable {
     ) {
         guard let id = sessionID(request, context) else { return (nil, nil) }
         return try await pool.withConnection { db in
-            try await db.run { db throws(PostgresError) in try ConsoleStore.takeFlash(db, idSHA256: Self.sha256(id)) }
+            try await db.run { db throws(PostgresError) in
+                try ConsoleStore.takeFlash(db, idSHA256: sha256Hex(Array(id.utf8)))
+            }
         }
     }
 

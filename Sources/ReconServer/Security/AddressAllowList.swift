@@ -117,9 +117,3 @@ extension AddressPolicy {
             trustedProxies: try networks(settings.trustedProxies, variable: "RECON_TRUSTED_PROXIES"))
     }
 }
-
-/// Compares two secrets in time that depends neither on where they differ nor on their lengths (ReconIdentity's
-/// one constant-time comparison: SHA-256 digests and the full lengths).
-public func constantTimeEquals(_ lhs: String, _ rhs: String) -> Bool {
-    constantTimeEqual(lhs, rhs)
-}

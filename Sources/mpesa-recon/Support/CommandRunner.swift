@@ -56,8 +56,16 @@ enum CommandRunner {
 
     /// Logs go to stderr; `RECON_LOG_LEVEL` (trace…critical) sets the level, `info` by default;
     /// `RECON_LOG_FORMAT=json` makes every stderr line one JSON object.
+    ///
+    /// The settings are those the command reads: `--env-file` (found before the arguments are parsed) or `./.env`,
+    /// then the process environment. A settings file that cannot be read leaves logging on the process environment;
+    /// the command then reports the file itself.
     static func bootstrapLogging() {
-        LogOutput.bootstrap()
+        let envFile = Context.envFileArgument(Array(CommandLine.arguments.dropFirst()))
+        let env =
+            (try? Context.environment(envFile: envFile))
+            ?? Environment(dotEnv: nil, process: ProcessInfo.processInfo.environment)
+        LogOutput.bootstrap(env)
     }
 }
 

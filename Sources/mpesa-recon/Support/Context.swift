@@ -29,17 +29,37 @@ enum Context {
     }
 
     static func environment(_ options: CommonOptions) throws -> Environment {
-        let path = options.envFile ?? FileManager.default.currentDirectoryPath + "/.env"
+        try environment(envFile: options.envFile)
+    }
+
+    /// The settings from `envFile` (or `./.env` when it is `nil`) and the process environment: what the commands
+    /// read, and what logging is bootstrapped from before the arguments are parsed.
+    static func environment(envFile: String?) throws -> Environment {
+        let path = envFile ?? FileManager.default.currentDirectoryPath + "/.env"
         var dotEnv: String?
         if FileManager.default.fileExists(atPath: path) {
             guard let data = FileManager.default.contents(atPath: path) else {
                 throw CLIError(message: "cannot read \(path)", exitCode: ExitCodes.usage)
             }
             dotEnv = String(decoding: data, as: UTF8.self)
-        } else if options.envFile != nil {
+        } else if envFile != nil {
             throw CLIError(message: "no such settings file: \(path)", exitCode: ExitCodes.usage)
         }
         return Environment(dotEnv: dotEnv, process: ProcessInfo.processInfo.environment)
+    }
+
+    /// The value of `--env-file` among raw command-line arguments (`--env-file PATH` or `--env-file=PATH`, before
+    /// any `--`), for the logging bootstrap that runs before the arguments are parsed.
+    static func envFileArgument(_ arguments: [String]) -> String? {
+        var index = 0
+        while index < arguments.count {
+            let argument = arguments[index]
+            if argument == "--" { return nil }
+            if argument == "--env-file" { return index + 1 < arguments.count ? arguments[index + 1] : nil }
+            if argument.hasPrefix("--env-file=") { return String(argument.dropFirst("--env-file=".count)) }
+            index += 1
+        }
+        return nil
     }
 
     /// The database settings (`DATABASE_URL` or the `DB_*` parts).

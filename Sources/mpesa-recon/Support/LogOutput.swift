@@ -10,12 +10,8 @@ enum LogOutput {
     /// `text` or `json`, from the environment or `./.env` (read before arguments are parsed).
     nonisolated(unsafe) static var json = false
 
-    /// Bootstraps swift-log once, at start.
-    static func bootstrap() {
-        let env = Environment(
-            dotEnv: FileManager.default.contents(atPath: FileManager.default.currentDirectoryPath + "/.env")
-                .map { String(decoding: $0, as: UTF8.self) },
-            process: ProcessInfo.processInfo.environment)
+    /// Bootstraps swift-log once, at start, from the settings the command reads.
+    static func bootstrap(_ env: Environment) {
         let level = env.optional("RECON_LOG_LEVEL").flatMap(Logger.Level.init(rawValue:)) ?? .info
         let json = env.optional("RECON_LOG_FORMAT") == "json"
         Self.json = json
@@ -79,7 +75,7 @@ struct JSONLogHandler: LogHandler {
 
     /// `2026-12-01T08:05:03.123+03:00`: East Africa Time, as the reports.
     static func timestamp(_ date: Date) -> String {
-        let compact = Array(NairobiTime.compactTimestamp(date))
+        let compact = Array(EastAfricaTime.compactTimestamp(date))
         guard compact.count == 14 else { return compact.map(String.init).joined() }
         func part(_ range: Range<Int>) -> String { String(compact[range]) }
         let millis = Int64((date.timeIntervalSince1970 * 1000).rounded(.down)) % 1000

@@ -1,5 +1,3 @@
-import ReconCore
-
 /// A calendar day with no time or zone: what a report's "Date" column means.
 public struct CivilDate: Sendable, Hashable, Comparable, CustomStringConvertible {
     /// The year, 1 to 9999.
@@ -9,19 +7,17 @@ public struct CivilDate: Sendable, Hashable, Comparable, CustomStringConvertible
     /// The day of the month, 1 to 31.
     public let day: Int
 
-    /// A day that exists in the proleptic Gregorian calendar between years 1 and 9999.
-    public init(year: Int, month: Int, day: Int) throws(ReportError) {
+    /// A day that exists in the proleptic Gregorian calendar between years 1 and 9999; `nil` otherwise.
+    public init?(checkedYear year: Int, month: Int, day: Int) {
         guard (1...9999).contains(year), (1...12).contains(month),
             (1...CivilDate.daysIn(month: month, year: year)).contains(day)
         else {
-            throw ReportError(
-                code: .invalidArgument, operation: "date", message: "not a calendar day between years 1 and 9999",
-                detail: "\(year)-\(month)-\(day)")
+            return nil
         }
         self.init(unchecked: year, month, day)
     }
 
-    init(unchecked year: Int, _ month: Int, _ day: Int) {
+    package init(unchecked year: Int, _ month: Int, _ day: Int) {
         self.year = year
         self.month = month
         self.day = day
@@ -47,7 +43,7 @@ public struct CivilDate: Sendable, Hashable, Comparable, CustomStringConvertible
     /// The day a count of days since 1970-01-01 falls on.
     ///
     /// The caller keeps `days` within years 1...9999 (see `EastAfricaTime.supportedSeconds`).
-    init(daysSinceUnixEpoch days: Int64) {
+    package init(daysSinceUnixEpoch days: Int64) {
         let (year, month, day) = CivilCalendar.date(days: days)
         self.init(unchecked: Int(year), Int(month), Int(day))
     }

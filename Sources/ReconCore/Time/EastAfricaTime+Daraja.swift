@@ -6,10 +6,7 @@ public import Foundation
 /// Nairobi local time (DARAJA.md §4, §9.6). Kenya keeps UTC+3 all year, so a fixed offset is exact and no time zone
 /// database is consulted. The arithmetic is done by hand so that a malformed date such as 31 February is refused
 /// instead of silently rolled over as a lenient calendar would do.
-public enum NairobiTime {
-    /// East Africa Time's offset from UTC, in seconds.
-    public static let offsetSeconds: Int64 = 3 * 3600
-
+extension EastAfricaTime {
     /// `YYYYMMDDHHmmss` in Nairobi time, the form of STK `Timestamp`; fractions of a second are dropped.
     public static func compactTimestamp(_ date: Date) -> String {
         let fields = localFields(of: date)
@@ -77,7 +74,7 @@ public enum NairobiTime {
                 seconds = Int64(floored)
             }
         }
-        seconds += offsetSeconds
+        seconds += secondsFromUTC
         var days = seconds / 86_400
         var rest = seconds % 86_400
         if rest < 0 {
@@ -98,7 +95,7 @@ public enum NairobiTime {
         else { return nil }
         let days = daysFromCivil(year: year, month: month, day: day)
         let local = days * 86_400 + hour * 3600 + minute * 60 + second
-        return Date(timeIntervalSince1970: Double(local - offsetSeconds))
+        return Date(timeIntervalSince1970: Double(local - secondsFromUTC))
     }
 
     private static func daysInMonth(year: Int64, month: Int64) -> Int64 {
