@@ -307,10 +307,8 @@ struct APITests {
 func pyjwtToken(
     _ algorithm: String = "HS256", key: String, type: String = "access", expiresIn: Int = 300, userID: String
 ) throws -> String {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = [
-        "python3", "-c",
+    try pythonOutput([
+        "-c",
         """
         import sys, time, uuid, json, jwt
         alg, key, kind, ttl, uid = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), json.loads(sys.argv[5])
@@ -319,7 +317,14 @@ func pyjwtToken(
         print(jwt.encode(claims, None if alg == 'none' else key, algorithm=alg))
         """,
         algorithm, key, type, String(expiresIn), userID,
-    ]
+    ])
+}
+
+/// What `python3 ARGUMENTS…` prints on its standard output, trimmed (the tests' tokens come from PyJWT, as the LMS's do).
+func pythonOutput(_ arguments: [String]) throws -> String {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["python3"] + arguments
     let pipe = Pipe()
     process.standardOutput = pipe
     try process.run()

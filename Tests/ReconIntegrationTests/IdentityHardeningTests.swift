@@ -87,18 +87,9 @@ extension Stack {
 
 /// Any claims (JSON) signed with HS256 and the stack's shared key, by PyJWT as the LMS signs them.
 func hs256Token(_ claims: String) throws -> String {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = [
-        "python3", "-c", "import sys, json, jwt; print(jwt.encode(json.loads(sys.argv[1]), sys.argv[2]))", claims,
-        Stack.jwtKey,
-    ]
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    try process.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    try pythonOutput([
+        "-c", "import sys, json, jwt; print(jwt.encode(json.loads(sys.argv[1]), sys.argv[2]))", claims, Stack.jwtKey,
+    ])
 }
 
 @Suite("Login throttle: recorded before the hash is checked, keyed on the real client and on (account, address)")
