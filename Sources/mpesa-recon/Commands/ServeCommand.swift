@@ -15,7 +15,8 @@ struct ServeCommand: AsyncParsableCommand {
         abstract: "Run the callback endpoint (and the LMS's payments API): store every callback first, lose none.",
         discussion: """
             Route groups: callbacks = POST /api/payments/callback/ (STK), /api/payments/b2c/result/, \
-            /api/payments/b2c/timeout/; api = /api/auth/login/, /api/auth/refresh/, /api/payments/initiate/, \
+            /api/payments/b2c/timeout/; api = /api/auth/login/, /api/auth/refresh/, /api/auth/logout/, \
+            /api/payments/initiate/, \
             /api/payments/<id>/status/, /api/payments/my/, /api/payments/admin/, /api/payments/b2c/ (proposes), \
             /api/payments/b2c/<id>/approve/ and /reject/ (SimpleJWT bearer tokens: LMS_JWT_SIGNING_KEY or \
             LMS_JWT_VERIFYING_KEY; see openapi.yaml); console = the admin and finance pages under /console/ (LMS \
