@@ -37,7 +37,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
     ],
     targets: [
-        // Pure domain: no I/O.
+        // Pure domain: no I/O. Payments, refunds, findings, money, time (East Africa Time), the Org Portal statement's
+        // parsing and matching rules, Daraja's result codes. Imports no project target.
         .target(name: "ReconCore", swiftSettings: swiftSettings),
 
         // C libraries from Debian packages.
@@ -45,28 +46,14 @@ let package = Package(
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CXLSXWriter", pkgConfig: "xlsxwriter", providers: [.apt(["libxlsxwriter-dev"])]),
         .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
-        // Inflates the zip entries of an XLSX statement (libxlsxwriter only writes).
+        // Inflates the zip entries of an XLSX file (libxlsxwriter only writes).
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
 
-        // The M-Pesa Org Portal statement: pure, header-driven parsing and matching rules (no I/O).
-        .target(name: "ReconStatements", dependencies: ["ReconCore"], swiftSettings: swiftSettings),
-        // Reads statement files (CSV, XLSX = zip + SpreadsheetML) in chunks into ReconStatements' parser.
-        .target(
-            name: "StatementReader",
-            dependencies: ["ReconCore", "ReconStatements", "CZlib"],
-            swiftSettings: swiftSettings
-        ),
-        // `statement import`: files into statement_lines (one transaction per file), then statement matching.
-        .target(
-            name: "StatementImport",
-            dependencies: [
-                "ReconCore", "ReconPostgres", "ReconJobs", "ReconStatements", "StatementReader", "ReconIdentity",
-                .product(name: "Logging", package: "swift-log"),
-            ],
-            swiftSettings: swiftSettings
-        ),
+        // Spreadsheet rows out of files: zip, XML and XLSX worksheets, read in bounded chunks (no M-Pesa rules).
+        .target(name: "SpreadsheetReader", dependencies: ["ReconCore", "CZlib"], swiftSettings: swiftSettings),
 
-        // Accounts: Django password hashes (PBKDF2 through OpenSSL) and the LMS's SimpleJWT tokens (jwt-kit).
+        // Passwords (Django's PBKDF2 through OpenSSL), the LMS's SimpleJWT tokens (jwt-kit), random tokens, SHA-256,
+        // constant-time comparison, secrets at rest. No database.
         .target(
             name: "ReconIdentity",
             dependencies: [
@@ -76,37 +63,27 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // PostgreSQL: the libpq connection and pool, SQL queries with bound parameters, migrations, the stores.
         .target(
             name: "ReconPostgres",
             dependencies: [
                 "ReconCore", "CLibPQ",
                 .product(name: "Logging", package: "swift-log"),
             ],
-            resources: [],
             swiftSettings: swiftSettings
         ),
-        .target(
-            name: "ReconHTTP",
-            dependencies: ["CCurl"],
-            swiftSettings: swiftSettings
-        ),
+        // An HTTP client over libcurl (one transfer thread), for Daraja.
+        .target(name: "ReconHTTP", dependencies: ["CCurl"], swiftSettings: swiftSettings),
+        // Daraja's APIs: OAuth, STK Push and Query, B2C, their answers classified.
         .target(
             name: "Daraja",
             dependencies: [
                 "ReconCore", "ReconHTTP", "COpenSSL",
                 .product(name: "Logging", package: "swift-log"),
             ],
-            path: "Sources/Daraja",
             swiftSettings: swiftSettings
         ),
-        .target(
-            name: "ReconJobs",
-            dependencies: [
-                "ReconCore", "ReconPostgres", "Daraja", "ReconReports",
-                .product(name: "Logging", package: "swift-log"),
-            ],
-            swiftSettings: swiftSettings
-        ),
+        // Report files: CSV and XLSX writers, the sheets' columns and formatting (no business decisions).
         .target(
             name: "ReconReports",
             dependencies: [
@@ -115,20 +92,13 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The application: what each feature does, one folder each (Callbacks, Payments, Settle, Reconcile, Refunds,
+        // Statements, Runs, Desks, Accounts) and what each CLI command runs (Commands). No HTTP server.
         .target(
-            name: "ReconDemo",
+            name: "ReconApp",
             dependencies: [
-                "ReconCore", "ReconPostgres", "ReconJobs", "ReconServer", "Daraja", "DarajaSimulator", "ServerSupport",
-                "ReconHTTP", "ReconReports", "ReconOperations", "StatementImport", "ReconIdentity",
-                .product(name: "Logging", package: "swift-log"),
-            ],
-            swiftSettings: swiftSettings
-        ),
-        // What each command does once its settings are resolved, shared by the CLI and the test harness.
-        .target(
-            name: "ReconOperations",
-            dependencies: [
-                "ReconCore", "ReconPostgres", "ReconHTTP", "ReconJobs", "ReconReports", "Daraja", "ReconIdentity",
+                "ReconCore", "ReconPostgres", "ReconHTTP", "Daraja", "ReconReports", "ReconIdentity",
+                "SpreadsheetReader",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -136,44 +106,12 @@ let package = Package(
         // Views of payments, refunds, runs and reports with their text and JSON forms: CLI, API and console.
         .target(
             name: "ReconPresentation",
-            dependencies: ["ReconCore", "ReconPostgres", "ReconJobs", "ReconReports"],
+            dependencies: ["ReconCore", "ReconPostgres", "ReconApp", "ReconReports"],
             swiftSettings: swiftSettings
         ),
-        // The production binary: no simulator, no demo, no test hook (`Package.swift` is the proof).
-        .executableTarget(
-            name: "mpesa-recon",
-            dependencies: [
-                "ReconCore", "ReconPostgres", "ReconHTTP", "ReconReports", "ReconJobs", "ReconServer", "Daraja",
-                "ReconOperations", "ReconPresentation", "StatementImport", "ReconIdentity", "ServerSupport",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Logging", package: "swift-log"),
-            ],
-            swiftSettings: swiftSettings
-        ),
-        // `make demo`: a day of payments on a local PostgreSQL with the Daraja simulator in-process.
-        .executableTarget(
-            name: "mpesa-recon-demo",
-            dependencies: [
-                "ReconCore", "ReconDemo", "ReconOperations",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Logging", package: "swift-log"),
-            ],
-            swiftSettings: swiftSettings
-        ),
-        // Test-only: `refunds send` with a SIGKILL at a chosen step, for the "never twice" tests. Only the
-        // integration tests depend on it; it is not a declared product, and nothing shipped links it.
-        .executableTarget(
-            name: "recon-crash-harness",
-            dependencies: [
-                "ReconCore", "ReconJobs", "ReconOperations",
-                .product(name: "Logging", package: "swift-log"),
-            ],
-            path: "Tests/CrashHarness",
-            swiftSettings: swiftSettings
-        ),
-
+        // Hummingbird plumbing with no M-Pesa knowledge: connection deadlines and limits, a running server for tests.
         .target(
-            name: "ServerSupport",
+            name: "HTTPServerKit",
             dependencies: [
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -181,10 +119,11 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The HTTP application: its route groups (callbacks, api, console, operations) and their services.
         .target(
             name: "ReconServer",
             dependencies: [
-                "ReconCore", "ReconPostgres", "ReconJobs", "ServerSupport", "ReconIdentity", "ReconReports",
+                "ReconCore", "ReconPostgres", "ReconApp", "HTTPServerKit", "ReconIdentity", "ReconReports",
                 "ReconPresentation",
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -195,10 +134,23 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The production binary: no simulator, no demo, no test hook (`Package.swift` is the proof).
+        .executableTarget(
+            name: "mpesa-recon",
+            dependencies: [
+                "ReconCore", "ReconPostgres", "ReconHTTP", "ReconReports", "ReconApp", "ReconServer", "Daraja",
+                "ReconPresentation", "ReconIdentity", "HTTPServerKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // Not shipped: Daraja's simulator (in-process for tests and the demo, or as `daraja-sim`).
         .target(
             name: "DarajaSimulator",
             dependencies: [
-                "ReconCore", "ReconHTTP", "ServerSupport",
+                "ReconCore", "ReconHTTP", "HTTPServerKit",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -207,10 +159,40 @@ let package = Package(
         .executableTarget(
             name: "daraja-sim",
             dependencies: [
-                "DarajaSimulator", "Daraja", "ServerSupport", "ReconCore",
+                "DarajaSimulator", "Daraja", "HTTPServerKit", "ReconCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        // Not shipped: `make demo`'s day of payments on a local PostgreSQL with the simulator in-process.
+        .target(
+            name: "ReconDemo",
+            dependencies: [
+                "ReconCore", "ReconPostgres", "ReconApp", "ReconServer", "Daraja", "DarajaSimulator", "HTTPServerKit",
+                "ReconHTTP", "ReconReports", "ReconIdentity",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "mpesa-recon-demo",
+            dependencies: [
+                "ReconCore", "ReconDemo", "ReconApp",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Test-only: `refunds send` with a SIGKILL at a chosen step, for the "never twice" tests. Only the
+        // integration tests depend on it; it is not a declared product, and nothing shipped links it.
+        .executableTarget(
+            name: "recon-crash-harness",
+            dependencies: [
+                "ReconCore", "ReconApp",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/CrashHarness",
             swiftSettings: swiftSettings
         ),
 
@@ -226,9 +208,9 @@ let package = Package(
         .testTarget(
             name: "ReconIdentityTests", dependencies: ["ReconIdentity", "ReconCore"], swiftSettings: swiftSettings),
         .testTarget(
-            name: "ReconStatementsTests",
+            name: "StatementFileTests",
             // CZlib: the hostile-file tests deflate their zip bombs themselves.
-            dependencies: ["ReconStatements", "StatementReader", "ReconCore", "ReconReports", "CZlib"],
+            dependencies: ["ReconApp", "SpreadsheetReader", "ReconCore", "ReconReports", "CZlib"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -247,15 +229,15 @@ let package = Package(
         ),
         .testTarget(
             name: "DarajaIntegrationTests",
-            dependencies: ["Daraja", "DarajaSimulator", "ReconCore", "ReconHTTP", "ServerSupport"],
+            dependencies: ["Daraja", "DarajaSimulator", "ReconCore", "ReconHTTP", "HTTPServerKit"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "ReconIntegrationTests",
             dependencies: [
-                "ReconCore", "ReconPostgres", "ReconHTTP", "ReconJobs", "ReconServer", "Daraja", "DarajaSimulator",
-                "ServerSupport", "ReconTestSupport", "ReconDemo", "ReconOperations", "recon-crash-harness",
-                "StatementImport", "StatementReader", "ReconStatements", "ReconReports", "ReconIdentity",
+                "ReconCore", "ReconPostgres", "ReconHTTP", "ReconApp", "ReconServer", "Daraja", "DarajaSimulator",
+                "HTTPServerKit", "ReconTestSupport", "ReconDemo", "recon-crash-harness", "SpreadsheetReader",
+                "ReconReports", "ReconIdentity",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -265,7 +247,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ReconPresentationTests",
-            dependencies: ["ReconPresentation", "ReconCore", "ReconJobs", "ReconPostgres", "ReconReports"],
+            dependencies: ["ReconPresentation", "ReconCore", "ReconApp", "ReconPostgres", "ReconReports"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -1,16 +1,14 @@
 import Daraja
 import DarajaSimulator
 public import Foundation
+import HTTPServerKit
 import Logging
+import ReconApp
 import ReconCore
 import ReconHTTP
-import ReconJobs
-import ReconOperations
 import ReconPostgres
 import ReconReports
 import ReconServer
-import ServerSupport
-import StatementImport
 
 /// Where the demo runs.
 public struct DemoOptions: Sendable {

@@ -1,9 +1,9 @@
 import Foundation
+import HTTPServerKit
 public import Hummingbird
 public import Logging
 public import NIOCore
 public import ReconPostgres
-import ServerSupport
 import ServiceLifecycle
 
 /// A set of routes one instance can choose to serve (ARCHITECTURE.md §7).

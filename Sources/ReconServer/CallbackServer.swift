@@ -1,12 +1,12 @@
 public import Foundation
+public import HTTPServerKit
 public import Hummingbird
 public import Logging
 import NIOCore
+import ReconApp
 public import ReconCore
 import ReconIdentity
-import ReconJobs
 public import ReconPostgres
-public import ServerSupport
 import Synchronization
 
 /// Settings of the callback endpoint.

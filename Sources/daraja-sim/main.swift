@@ -2,9 +2,9 @@ import ArgumentParser
 import Daraja
 import DarajaSimulator
 import Foundation
+import HTTPServerKit
 import Logging
 import ReconCore
-import ServerSupport
 
 /// Runs the Daraja simulator in the foreground until SIGTERM or SIGINT.
 @main

@@ -1,9 +1,9 @@
 import ArgumentParser
 import Foundation
 import Logging
+import ReconApp
 import ReconCore
 import ReconDemo
-import ReconOperations
 
 /// `make demo`: its own executable, so the production `mpesa-recon` carries neither the simulator nor its key.
 @main

@@ -1,8 +1,7 @@
 import Foundation
 import Logging
+import ReconApp
 import ReconCore
-import ReconJobs
-import ReconOperations
 
 #if canImport(Glibc)
     import Glibc

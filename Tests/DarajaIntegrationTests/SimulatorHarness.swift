@@ -1,10 +1,10 @@
 import Daraja
 import DarajaSimulator
 import Foundation
+import HTTPServerKit
 import Logging
 import ReconCore
 import ReconHTTP
-import ServerSupport
 
 /// A simulator on a loopback port and a Daraja client pointed at it, for one test.
 struct SimulatorHarness {

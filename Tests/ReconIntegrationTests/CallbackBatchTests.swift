@@ -1,7 +1,7 @@
 import Foundation
+import ReconApp
 import ReconCore
 import ReconHTTP
-import ReconJobs
 import ReconPostgres
 import ReconServer
 import Testing

@@ -1,15 +1,14 @@
 import DarajaSimulator
 import Foundation
+import HTTPServerKit
 import Logging
+import ReconApp
 import ReconCore
 import ReconDemo
 import ReconHTTP
-import ReconJobs
 import ReconPostgres
 import ReconServer
 import ReconTestSupport
-import ServerSupport
-import StatementImport
 import Testing
 
 /// The product's promise: whatever Daraja and the machine do, the database ends equal to what really happened.

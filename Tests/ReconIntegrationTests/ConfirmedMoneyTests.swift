@@ -1,13 +1,13 @@
 import DarajaSimulator
 import Foundation
+import HTTPServerKit
 import Logging
+import ReconApp
 import ReconCore
 import ReconHTTP
-import ReconJobs
 import ReconPostgres
 import ReconServer
 import ReconTestSupport
-import ServerSupport
 import Testing
 
 /// Money moves only on what Daraja or M-Pesa's statement confirmed: an unsigned callback's amount or phone never

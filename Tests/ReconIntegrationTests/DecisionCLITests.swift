@@ -1,7 +1,7 @@
 import DarajaSimulator
 import Foundation
+import ReconApp
 import ReconCore
-import ReconJobs
 import ReconPostgres
 import ReconTestSupport
 import Testing

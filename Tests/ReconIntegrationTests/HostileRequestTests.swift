@@ -1,14 +1,14 @@
 import Crypto
 import Foundation
+import HTTPServerKit
 import Logging
+import ReconApp
 import ReconCore
 import ReconHTTP
 import ReconIdentity
-import ReconJobs
 import ReconPostgres
 import ReconServer
 import ReconTestSupport
-import ServerSupport
 import Testing
 
 /// What an attacker holding each role's credentials tried against a real `serve` (the real PostgreSQL, loopback

@@ -1,9 +1,8 @@
 import Foundation
+import ReconApp
 import ReconCore
 import ReconHTTP
 import ReconIdentity
-import ReconJobs
-import ReconOperations
 import ReconPostgres
 import ReconServer
 import ReconTestSupport

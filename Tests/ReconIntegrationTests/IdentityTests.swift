@@ -1,7 +1,7 @@
 import Foundation
+import ReconApp
 import ReconCore
 import ReconIdentity
-import ReconJobs
 import ReconPostgres
 import ReconTestSupport
 import Testing

@@ -1,9 +1,9 @@
 import DarajaSimulator
 import Foundation
+import HTTPServerKit
 import Logging
 import ReconCore
 import ReconPostgres
-import ServerSupport
 import Testing
 
 /// The guide's MpesaConfiguration: several shortcodes in one installation, secrets sealed at rest, each payment

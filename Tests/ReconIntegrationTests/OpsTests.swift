@@ -1,12 +1,12 @@
 import DarajaSimulator
 import Foundation
+import HTTPServerKit
+import ReconApp
 import ReconCore
 import ReconHTTP
-import ReconJobs
 import ReconPostgres
 import ReconServer
 import ReconTestSupport
-import ServerSupport
 import Testing
 
 /// What cron and an on-call engineer see: exit codes, problem lines, `doctor`, metrics and JSON logs.

@@ -1,9 +1,9 @@
 import Daraja
 import DarajaSimulator
 import Foundation
+import ReconApp
 import ReconCore
 import ReconHTTP
-import ReconJobs
 import ReconPostgres
 import ReconTestSupport
 import Testing

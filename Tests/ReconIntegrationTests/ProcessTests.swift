@@ -1,8 +1,8 @@
 import DarajaSimulator
 import Foundation
+import ReconApp
 import ReconCore
 import ReconHTTP
-import ReconJobs
 import ReconPostgres
 import ReconTestSupport
 import Testing

@@ -1,11 +1,11 @@
 import Foundation
+import HTTPServerKit
+import ReconApp
 import ReconCore
 import ReconHTTP
-import ReconJobs
 import ReconPostgres
 import ReconServer
 import ReconTestSupport
-import ServerSupport
 import Testing
 
 @Suite("Reconcile: one finding per fact, stable keys, fixes recorded, re-running changes nothing")

@@ -1,10 +1,10 @@
 import DarajaSimulator
 import Foundation
+import HTTPServerKit
 import ReconCore
 import ReconPostgres
 import ReconServer
 import ReconTestSupport
-import ServerSupport
 import Testing
 
 /// Runs the built `mpesa-recon` binary against a test stack, as cron or an admin would.

@@ -1,10 +1,10 @@
 import DarajaSimulator
 import Foundation
+import HTTPServerKit
 import ReconCore
 import ReconPostgres
 import ReconServer
 import ReconTestSupport
-import ServerSupport
 import Testing
 
 /// The dispatcher is killed with SIGKILL at the two points where a crash could pay twice, then restarted; the

@@ -1,12 +1,12 @@
 import DarajaSimulator
 import Foundation
+import HTTPServerKit
 import Logging
+import ReconApp
 import ReconCore
-import ReconJobs
 import ReconPostgres
 import ReconServer
 import ReconTestSupport
-import ServerSupport
 import Testing
 
 @Suite("Refund dispatch: B2C v3 once, results through the endpoint, Transaction Status when unsure")

@@ -1,11 +1,11 @@
 import DarajaSimulator
 import Foundation
+import HTTPServerKit
+import ReconApp
 import ReconCore
-import ReconJobs
 import ReconPostgres
 import ReconServer
 import ReconTestSupport
-import ServerSupport
 import Testing
 
 @Suite("run: settle, reconcile, send approved refunds, resolve stuck ones")

@@ -1,12 +1,12 @@
 import DarajaSimulator
 import Foundation
+import HTTPServerKit
 import Logging
+import ReconApp
 import ReconCore
-import ReconJobs
 import ReconPostgres
 import ReconServer
 import ReconTestSupport
-import ServerSupport
 import Testing
 
 /// Seeding, reading and running helpers for the reconcile and refund tests (kept out of Stack.swift).

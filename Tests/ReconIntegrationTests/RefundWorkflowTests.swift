@@ -1,10 +1,10 @@
 import Foundation
+import HTTPServerKit
+import ReconApp
 import ReconCore
-import ReconJobs
 import ReconPostgres
 import ReconServer
 import ReconTestSupport
-import ServerSupport
 import Testing
 
 @Suite("Refund approval: maker-checker in code, the money limits in the database")

@@ -1,14 +1,12 @@
 import DarajaSimulator
 import Foundation
+import HTTPServerKit
 import Logging
+import ReconApp
 import ReconCore
 import ReconHTTP
-import ReconJobs
 import ReconPostgres
 import ReconServer
-import ServerSupport
-import StatementImport
-import StatementReader
 import Testing
 
 /// The simulator's statement export (`GET /sim/statement`), read by the product's own parser and import.

@@ -1,15 +1,15 @@
 import Daraja
 import DarajaSimulator
 import Foundation
+import HTTPServerKit
 import Logging
+import ReconApp
 import ReconCore
 import ReconHTTP
 import ReconIdentity
-import ReconJobs
 import ReconPostgres
 import ReconServer
 import ReconTestSupport
-import ServerSupport
 import Synchronization
 
 /// The whole product on loopback for one test: a fresh database, the Daraja simulator, the callback

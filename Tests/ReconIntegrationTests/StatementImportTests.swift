@@ -1,9 +1,8 @@
 import Foundation
 import Logging
+import ReconApp
 import ReconCore
-import ReconJobs
 import ReconPostgres
-import StatementImport
 import Testing
 
 /// EAT wall clock → instant.

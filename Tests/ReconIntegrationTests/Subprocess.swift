@@ -1,8 +1,8 @@
 import DarajaSimulator
 import Foundation
+import HTTPServerKit
 import ReconCore
 import ReconTestSupport
-import ServerSupport
 
 /// Runs the project's own executables (built next to the test bundle) as real processes.
 enum Subprocess {

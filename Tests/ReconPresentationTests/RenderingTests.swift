@@ -1,5 +1,5 @@
 import Foundation
-import ReconJobs
+import ReconApp
 import ReconPostgres
 import ReconPresentation
 import Testing

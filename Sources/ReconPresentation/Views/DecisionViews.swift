@@ -1,6 +1,6 @@
 public import Foundation
+public import ReconApp
 import ReconCore
-public import ReconJobs
 public import ReconPostgres
 
 /// An exception as people and machines see it.

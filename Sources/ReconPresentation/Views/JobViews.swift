@@ -1,4 +1,4 @@
-public import ReconJobs
+public import ReconApp
 
 /// What a settlement run did.
 public struct SettleView: JSONValueView {

@@ -1,6 +1,6 @@
 import Foundation
+public import ReconApp
 import ReconCore
-public import ReconJobs
 
 /// Refunds as a list: a table for people, an array for machines.
 public struct RefundListView: JSONValueView {

@@ -2,9 +2,9 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
+import ReconApp
 import ReconCore
 import ReconIdentity
-import ReconJobs
 import ReconPostgres
 
 extension PaymentsAPI {

@@ -2,9 +2,9 @@ import Foundation
 public import Hummingbird
 public import Logging
 import NIOCore
+public import ReconApp
 public import ReconCore
 public import ReconIdentity
-public import ReconJobs
 public import ReconPostgres
 
 /// What the `api` route group needs besides the database.

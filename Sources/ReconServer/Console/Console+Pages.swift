@@ -1,8 +1,8 @@
 import Foundation
 import Hummingbird
+import ReconApp
 import ReconCore
 import ReconIdentity
-import ReconJobs
 import ReconPostgres
 import ReconPresentation
 

@@ -2,9 +2,9 @@ import Foundation
 public import Hummingbird
 public import Logging
 import NIOCore
+public import ReconApp
 public import ReconCore
 import ReconIdentity
-import ReconJobs
 public import ReconPostgres
 
 /// Header names HTTPTypes has no constant for (Hummingbird re-exports `HTTPFields`, not `HTTPField`).

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import NIOPosix
 public import Prometheus
+public import ReconApp
 import ReconCore
 public import ReconPostgres
 import Synchronization
@@ -11,7 +12,7 @@ import Synchronization
 /// Every series exists from the start (at zero), with `# HELP` and `# TYPE`, so an alert on a missing or stale
 /// series works before the first callback. Database gauges are read at each scrape; `database_up` says whether
 /// that read worked (when it did not, the gauges keep their last values).
-public final class CallbackMetrics: Sendable {
+public final class CallbackMetrics: CallbackApplyObserver {
     /// The registry `/metrics` emits; swift-metrics users can report into it through `PrometheusMetricsFactory`.
     public let registry: PrometheusCollectorRegistry
 
@@ -116,7 +117,7 @@ public final class CallbackMetrics: Sendable {
         count("callbacks_\(outcome.rawValue)_total")
     }
 
-    func processed(_ outcome: String, route: CallbackKind) {
+    public func processed(_ outcome: String, route: CallbackKind) {
         processed["\(route.rawValue)/\(outcome)"]?.increment()
         count(outcome == "error" ? "callbacks_processing_errors_total" : "callbacks_\(outcome)_total")
     }
@@ -128,7 +129,7 @@ public final class CallbackMetrics: Sendable {
     }
 
     /// One applier pass took callbacks.
-    func appliedBatch() {
+    public func appliedBatch() {
         applyBatches.increment()
         count("callbacks_apply_batches_total")
     }

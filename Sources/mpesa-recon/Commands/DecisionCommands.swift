@@ -1,7 +1,6 @@
 import ArgumentParser
+import ReconApp
 import ReconCore
-import ReconJobs
-import ReconOperations
 import ReconPostgres
 import ReconPresentation
 

@@ -1,6 +1,6 @@
 import ArgumentParser
+import ReconApp
 import ReconCore
-import ReconOperations
 import ReconPostgres
 import ReconPresentation
 

@@ -1,9 +1,8 @@
 import ArgumentParser
 import Foundation
 import Logging
+import ReconApp
 import ReconCore
-import ReconJobs
-import ReconOperations
 
 struct PayCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,9 +1,8 @@
 import ArgumentParser
 import Foundation
 import Logging
+import ReconApp
 import ReconCore
-import ReconJobs
-import ReconOperations
 import ReconPresentation
 
 struct RefundsCommand: AsyncParsableCommand {

@@ -1,8 +1,8 @@
 import ArgumentParser
 import Foundation
 import Logging
+import ReconApp
 import ReconCore
-import ReconOperations
 import ReconPresentation
 import ReconReports
 

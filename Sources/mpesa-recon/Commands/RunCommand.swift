@@ -1,8 +1,7 @@
 import ArgumentParser
 import Logging
+import ReconApp
 import ReconCore
-import ReconJobs
-import ReconOperations
 import ReconPresentation
 import ReconReports
 

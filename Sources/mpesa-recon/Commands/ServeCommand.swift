@@ -1,13 +1,12 @@
 import ArgumentParser
 import Foundation
+import HTTPServerKit
 import Logging
+import ReconApp
 import ReconCore
 import ReconIdentity
-import ReconJobs
-import ReconOperations
 import ReconPostgres
 import ReconServer
-import ServerSupport
 
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,10 +1,9 @@
 import ArgumentParser
 import Foundation
 import Logging
+import ReconApp
 import ReconCore
-import ReconOperations
 import ReconPostgres
-import StatementImport
 
 /// `statement import FILE…`: M-Pesa's own record into the database, then statement matching.
 struct StatementCommand: AsyncParsableCommand {

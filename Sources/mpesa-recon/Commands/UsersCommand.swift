@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
+import ReconApp
 import ReconCore
-import ReconOperations
 import ReconPresentation
 
 #if canImport(Glibc)

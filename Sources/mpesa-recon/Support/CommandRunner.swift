@@ -1,8 +1,8 @@
 import ArgumentParser
 import Foundation
 import Logging
+import ReconApp
 import ReconCore
-import ReconOperations
 import ReconPostgres
 
 /// Runs the parsed command and turns every outcome into the documented exit code (ARCHITECTURE.md §9).

@@ -1,8 +1,8 @@
 /// Options every command takes.
 import ArgumentParser
 import Foundation
+import ReconApp
 import ReconCore
-import ReconOperations
 import ReconPresentation
 
 struct CommonOptions: ParsableArguments {

@@ -1,8 +1,8 @@
 import Daraja
 import Foundation
 import Logging
+import ReconApp
 import ReconCore
-import ReconOperations
 import ReconPostgres
 
 /// Builds the concrete collaborators from settings: the only place that knows every concrete type.

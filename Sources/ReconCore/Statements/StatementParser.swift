@@ -1,5 +1,4 @@
 import Foundation
-public import ReconCore
 
 /// Turns the rows of an Org Portal statement (any layout: the portal's CSV or XLSX with or without its header block,
 /// the shorter CSV variants, the raw `RECEIPT_NUMBER…` export) into a ``StatementHeader`` and ``StatementLine``s.

@@ -1,5 +1,4 @@
 import ReconCore
-import ReconStatements
 
 /// One thing an ``XMLScanner`` found. Names are local (a namespace prefix such as `x:` is dropped).
 enum XMLEvent {

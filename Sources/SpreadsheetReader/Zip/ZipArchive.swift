@@ -1,7 +1,6 @@
 internal import CZlib
 import Foundation
 import ReconCore
-import ReconStatements
 
 /// The entries of a zip file (an XLSX is one), read from its central directory; entries stream out inflated in
 /// chunks, checked against their CRC-32 and bounded by ``StatementLimits``. Stored and deflated entries, zip64 sizes

@@ -1,14 +1,13 @@
 import Foundation
-import Logging
-import ReconCore
-import ReconJobs
-import ReconPostgres
+package import Logging
+package import ReconCore
+public import ReconPostgres
 import Synchronization
 
 /// Stores concurrent callbacks together (group commit): every body that arrived while the previous batch was being
 /// written goes into the next one, one INSERT and one commit for all of them. A request waits only for the batch
 /// holding its body; at low load a batch is that one body, written at once (nothing waits to fill a batch).
-final class InboxWriter: Sendable {
+package final class InboxWriter: Sendable {
     typealias Waiter = CheckedContinuation<Void, any Error>
 
     private struct State {
@@ -27,7 +26,7 @@ final class InboxWriter: Sendable {
     private let queueDeadline: Duration
     private let state = Mutex(State())
 
-    init(
+    package init(
         pool: ConnectionPool, maxBatch: Int, maxWriters: Int, queueDeadline: Duration = .seconds(5),
         onStored: @escaping @Sendable (Int) -> Void
     ) {
@@ -40,7 +39,7 @@ final class InboxWriter: Sendable {
 
     /// Returns once the body is committed in `callback_inbox`; throws what storing it threw, or a timeout when the
     /// database took no batch for `queueDeadline` (the caller spools it: a stalled database delays no answer).
-    func store(_ arrival: InboxArrival) async throws {
+    package func store(_ arrival: InboxArrival) async throws {
         try await withCheckedThrowingContinuation { (waiter: Waiter) in
             let (startWriter, startWatch) = state.withLock { state in
                 state.queue.append((.now, arrival, waiter))
@@ -121,10 +120,18 @@ final class InboxWriter: Sendable {
     }
 }
 
+/// What the applier reports as it goes (the server's metrics implement it).
+public protocol CallbackApplyObserver: Sendable {
+    /// One batch of stored callbacks was claimed and applied.
+    func appliedBatch()
+    /// One callback went through the apply path with this outcome (`error` when applying it failed).
+    func processed(_ outcome: String, route: CallbackKind)
+}
+
 /// Applies stored callbacks off the request path: every committed batch wakes it, and it drains never-processed
 /// callbacks in batches (``CallbackProcessor/applyNext(_:limit:now:schedule:)``) until none is left. Several
 /// processes may run one each: rows another applier holds are skipped. What fails here waits for the sweep.
-final class CallbackApplier: Sendable {
+package final class CallbackApplier: Sendable {
     private struct State {
         /// Wake-ups so far.
         var requested = 0
@@ -138,11 +145,14 @@ final class CallbackApplier: Sendable {
     private let pool: ConnectionPool
     private let batchSize: Int
     private let schedule: RetrySchedule
-    private let metrics: CallbackMetrics
+    private let metrics: any CallbackApplyObserver
     private let logger: Logger
     private let state = Mutex(State())
 
-    init(pool: ConnectionPool, batchSize: Int, schedule: RetrySchedule, metrics: CallbackMetrics, logger: Logger) {
+    package init(
+        pool: ConnectionPool, batchSize: Int, schedule: RetrySchedule, metrics: any CallbackApplyObserver,
+        logger: Logger
+    ) {
         self.pool = pool
         self.batchSize = max(1, batchSize)
         self.schedule = schedule
@@ -151,7 +161,7 @@ final class CallbackApplier: Sendable {
     }
 
     /// Asks for a pass; starts one unless one is running (which then runs again).
-    func wake() {
+    package func wake() {
         let start = state.withLock { state in
             state.requested += 1
             guard !state.running else { return false }
@@ -163,7 +173,7 @@ final class CallbackApplier: Sendable {
 
     /// Returns once every callback stored before the call went through a pass (applied, or left unprocessed after
     /// an error), or after `deadline` if one is given (a pass over a large backlog can take long).
-    func caughtUp(within deadline: Duration? = nil) async {
+    package func caughtUp(within deadline: Duration? = nil) async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let ticket = state.withLock { state -> Int? in
                 guard state.completed < state.requested else { return nil }

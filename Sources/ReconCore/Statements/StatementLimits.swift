@@ -1,5 +1,3 @@
-public import ReconCore
-
 /// How much of a statement file the importer will inflate, hold or read: every size an outside file controls is
 /// bounded, so a zip bomb, an XML bomb or a CSV of endless cells ends in an error naming the limit
 /// (``StatementError/Code/limitExceeded``), never in a trap or in memory that grows with the file.

@@ -4,7 +4,6 @@ public import Logging
 public import ReconCore
 import ReconHTTP
 internal import ReconIdentity
-public import ReconJobs
 public import ReconPostgres
 
 /// A configuration as `config list` shows it: no secret, only whether each is set.

@@ -1,6 +1,6 @@
 import Foundation
 public import ReconCore
-public import ReconStatements
+import SpreadsheetReader
 
 /// The layouts a statement file comes in, told apart by its first bytes (a zip is XLSX), never by its name.
 public enum StatementFileFormat: String, Sendable, Codable {

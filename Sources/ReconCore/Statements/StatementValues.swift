@@ -1,5 +1,4 @@
 public import Foundation
-public import ReconCore
 
 /// Reads the values of statement cells: day-first EAT dates or Excel serial numbers, amounts with thousands
 /// separators, and numbers as XLSX stores them. Pure functions; `nil` means "not such a value".

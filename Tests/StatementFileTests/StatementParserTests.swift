@@ -1,8 +1,7 @@
 import Foundation
+import ReconApp
 import ReconCore
 import ReconReports
-import ReconStatements
-import StatementReader
 import Testing
 
 /// A file in a fresh temporary folder, removed afterwards.

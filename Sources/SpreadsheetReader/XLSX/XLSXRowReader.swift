@@ -1,13 +1,12 @@
-import ReconCore
-import ReconStatements
+public import ReconCore
 
 /// Reads the rows of an XLSX workbook's first sheet: the sheet named first in `xl/workbook.xml` (through its
 /// relationship), shared strings from `xl/sharedStrings.xml`, inline strings, numbers as their stored literal.
 /// Cells go by their reference (`C7`), so skipped empty cells land in the right column. Every part, string, cell and
 /// row is bounded by ``StatementLimits``.
-struct XLSXRowReader {
+public struct XLSXRowReader {
     /// Streams every row of the first sheet to `emit`.
-    static func read(
+    public static func read(
         path: String, limits: StatementLimits = .standard, emit: (StatementRow) throws(StatementError) -> Void
     ) throws(StatementError) {
         let archive = try ZipArchive(path: path, limits: limits)

@@ -1,8 +1,7 @@
 import CZlib
 import Foundation
+import ReconApp
 import ReconCore
-import ReconStatements
-import StatementReader
 import Testing
 
 /// A zip file as a hostile sender would write one: true local headers and data, and a central directory that may

@@ -1,7 +1,7 @@
-import Foundation
-import ReconCore
+public import Foundation
+public import ReconCore
 import ReconIdentity
-import ReconPostgres
+public import ReconPostgres
 
 /// How failed logins are throttled, the same for the API and the console. A stranger cannot lock anyone out: the
 /// lock is per (account, address) and per address, where the address is the real client's behind trusted proxies;
@@ -95,12 +95,20 @@ public actor PasswordHashGate {
 /// `/api/auth/login/` and the console's login form. It says nothing about whether an email exists: every path (an
 /// unknown email, an unusable password, a legacy hash) costs one PBKDF2 at the current iteration count and is
 /// refused in the same words.
-struct PasswordLogin: Sendable {
+public struct PasswordLogin: Sendable {
     let pool: ConnectionPool
     let throttle: LoginThrottle
     var gate: PasswordHashGate = .shared
 
-    enum Outcome: Sendable {
+    /// A login over these accounts with this throttle.
+    public init(pool: ConnectionPool, throttle: LoginThrottle, gate: PasswordHashGate = .shared) {
+        self.pool = pool
+        self.throttle = throttle
+        self.gate = gate
+    }
+
+    /// What an attempt came to.
+    public enum Outcome: Sendable {
         /// Too many recent failures for this account from this address, or from this address.
         case throttled(seconds: Int)
         /// Wrong email or password, or an inactive account.
@@ -113,7 +121,7 @@ struct PasswordLogin: Sendable {
     /// count); a success takes it back, clears this address's failures for the account, stamps `last_login` and
     /// upgrades a legacy hash. `mayLogIn` refuses an account that matched but may not use this door (the console's
     /// roles), counted as a failure like a wrong password.
-    func attempt(
+    public func attempt(
         email: String, password: String, address: String, now: Date = Date(),
         mayLogIn: @Sendable (Account) -> Bool = { _ in true }
     ) async throws -> Outcome {

@@ -2,10 +2,7 @@ public import Foundation
 public import Logging
 public import ReconCore
 import ReconIdentity
-import ReconJobs
 public import ReconPostgres
-public import ReconStatements
-import StatementReader
 
 /// What one file's import did. Its JSON keys are the property names in snake_case, as `JSONRendering` writes every
 /// summary.

@@ -1,7 +1,6 @@
 public import Foundation
 public import Logging
 public import ReconCore
-public import ReconJobs
 public import ReconPostgres
 public import ReconReports
 

@@ -1,5 +1,3 @@
-public import ReconCore
-
 /// Splits CSV bytes (RFC 4180: quoted fields, doubled quotes, CRLF or LF, a UTF-8 byte-order mark) into rows, fed in
 /// chunks of any size, so a file of any length streams through a fixed buffer: a cell, a row's cells and a row's
 /// bytes are bounded by ``StatementLimits``.
