@@ -100,6 +100,8 @@ let package = Package(
                 "ReconCore", "ReconPostgres", "ReconHTTP", "Daraja", "ReconReports", "ReconIdentity",
                 "SpreadsheetReader",
                 .product(name: "Logging", package: "swift-log"),
+                // The callback writer and applier run as services under the server's graceful shutdown.
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -39,20 +39,18 @@ public enum DemoConsole {
                 }
             }
             let token = randomPassword()
-            let endpoint = CallbackEndpoint(
-                configuration: CallbackServerConfiguration(
+            let application = try ReconApplication(
+                ServerConfiguration(
                     port: port, callbackToken: token,
                     spoolDirectory: FileManager.default.temporaryDirectory.appendingPathComponent("demo-console-spool"),
-                    routes: [.callbacks, .console]),
-                pool: pool, logger: logger)
-            let console = try Console(
-                configuration: ConsoleConfiguration(
-                    reportsDirectory: options.reportsDirectory,
-                    approvals: ApprovalSettings(dualApprovalAbove: Money(minorUnits: 1_000_000)),
-                    // The demo serves plain http on loopback to a browser on this machine.
-                    insecureLoopbackCookies: true),
-                pool: pool, logger: logger)
-            try await CallbackServer.serve(endpoint, console: console) { port in
+                    routes: [.callbacks, .console],
+                    console: ConsoleConfiguration(
+                        reportsDirectory: options.reportsDirectory,
+                        approvals: ApprovalSettings(dualApprovalAbove: Money(minorUnits: 1_000_000)),
+                        // The demo serves plain http on loopback to a browser on this machine.
+                        insecureLoopbackCookies: true)),
+                pool: pool, ownsPool: true, logger: logger)
+            try await application.serve { port in
                 say(
                     """
 
@@ -62,7 +60,6 @@ public enum DemoConsole {
                     (passwords made for this run only). Ctrl-C stops it.
                     """)
             }
-            await pool.close()
         } catch {
             await pool.close()
             throw error

@@ -118,11 +118,12 @@ public enum DemoRunner {
         let pool = ConnectionPool(settings: settings, maxConnections: 10, logger: logger)
         let token = UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
         let spool = FileManager.default.temporaryDirectory.appendingPathComponent("mpesa-recon-demo-spool-\(token)")
-        let endpoint = CallbackEndpoint(
-            configuration: CallbackServerConfiguration(
+        let application = try ReconApplication(
+            ServerConfiguration(
                 port: 0, callbackToken: token, spoolDirectory: spool, schedule: schedule, sweepIntervalSeconds: 1),
             pool: pool, logger: quiet)
-        let callbackServer = try await CallbackServer.start(endpoint)
+        let endpoint = application.callbacks
+        let callbackServer = try await application.start()
         say("2. Daraja simulator on \(simulatorServer.baseURL); mpesa-recon serve on \(callbackServer.baseURL).")
         do {
             let result = try await day(
@@ -168,7 +169,7 @@ public enum DemoRunner {
 
     static func day(
         options: DemoOptions, settings: DatabaseSettings, simulator: DarajaSimulator, simulatorURL: String,
-        callbackURL: String, token: String, endpoint: CallbackEndpoint, pool: ConnectionPool, logger: Logger,
+        callbackURL: String, token: String, endpoint: CallbackRoutes, pool: ConnectionPool, logger: Logger,
         say: @escaping @Sendable (String) -> Void
     ) async throws -> DemoResult {
         let sim = SimulatorConfiguration()

@@ -1,5 +1,6 @@
 import DarajaSimulator
 import Foundation
+import HTTPServerKit
 import ReconCore
 import ReconHTTP
 import ReconIdentity

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPServerKit
 import ReconApp
 import ReconCore
 import ReconHTTP
@@ -246,11 +247,12 @@ struct CallbackEndpointTests {
             let deadPool = ConnectionPool(
                 settings: DatabaseSettings(connectionString: "postgresql://postgres@127.0.0.1:1/none?connect_timeout=1")
             )
-            let dead = CallbackEndpoint(
-                configuration: CallbackServerConfiguration(
+            let deadApplication = try ReconApplication(
+                ServerConfiguration(
                     port: 0, callbackToken: Stack.token, spoolDirectory: stack.spool, sweepIntervalSeconds: 3600),
                 pool: deadPool)
-            let server = try await CallbackServer.start(dead)
+            let dead = deadApplication.callbacks
+            let server = try await deadApplication.start()
             for index in 0..<5 {
                 let response = try await stack.http.send(
                     .postJSON(

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPServerKit
 import ReconCore
 import ReconHTTP
 import ReconPostgres

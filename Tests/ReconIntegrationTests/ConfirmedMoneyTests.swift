@@ -182,12 +182,13 @@ struct ConfirmedMoneyTests {
     static func post(_ stack: Stack, policy: AddressPolicy) async throws -> Int {
         var logger = Logger(label: "allow-list")
         logger.logLevel = .critical
-        let endpoint = CallbackEndpoint(
-            configuration: CallbackServerConfiguration(
+        let application = try ReconApplication(
+            ServerConfiguration(
                 port: 0, callbackToken: Stack.token, addressPolicy: policy, spoolDirectory: stack.spool,
                 sweepIntervalSeconds: 3600),
             pool: stack.pool, logger: logger)
-        let server = try await CallbackServer.start(endpoint)
+        let endpoint = application.callbacks
+        let server = try await application.start()
         do {
             let response = try await stack.http.send(
                 .postJSON(

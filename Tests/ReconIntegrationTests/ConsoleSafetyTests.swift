@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import HTTPServerKit
 import Logging
 import ReconCore
 import ReconHTTP
@@ -29,16 +30,14 @@ struct ConsoleSafetyTests {
     ) async throws {
         var logger = Logger(label: "console-safety")
         logger.logLevel = .critical
-        let endpoint = CallbackEndpoint(
-            configuration: CallbackServerConfiguration(
+        let server = try await ReconApplication(
+            ServerConfiguration(
                 port: 0, callbackToken: Stack.token, spoolDirectory: stack.spool, sweepIntervalSeconds: 3600,
-                routes: [.callbacks, .console]),
-            pool: stack.pool, logger: logger)
-        let console = try ReconServer.Console(
-            configuration: configuration
-                ?? ConsoleConfiguration(reportsDirectory: NSTemporaryDirectory(), approvals: Stack.approvals),
-            pool: stack.pool, logger: logger)
-        let server = try await CallbackServer.start(endpoint, console: console)
+                routes: [.callbacks, .console],
+                console: configuration
+                    ?? ConsoleConfiguration(reportsDirectory: NSTemporaryDirectory(), approvals: Stack.approvals)),
+            pool: stack.pool, logger: logger
+        ).start()
         let email = "console-\(UUID().uuidString.prefix(8))@example.com"
         let userID = try await stack.account(email, roles: roles)
         let sessionID = (UUID().uuidString + UUID().uuidString).replacingOccurrences(of: "-", with: "")

@@ -275,12 +275,12 @@ struct HostileRequestTests {
             let spool = FileManager.default.temporaryDirectory.appendingPathComponent("hostile-\(UUID().uuidString)")
             var logger = Logger(label: "hostile")
             logger.logLevel = .critical
-            let endpoint = CallbackEndpoint(
-                configuration: CallbackServerConfiguration(
+            let server = try await ReconApplication(
+                ServerConfiguration(
                     port: 0, callbackToken: Stack.token, spoolDirectory: spool, sweepIntervalSeconds: 3600,
                     metricsToken: metricsToken, connectionLimits: limits),
-                pool: pool, logger: logger)
-            let server = try await CallbackServer.start(endpoint)
+                pool: pool, logger: logger
+            ).start()
             do {
                 try await body(server.baseURL, HTTPClient())
                 await server.stop()

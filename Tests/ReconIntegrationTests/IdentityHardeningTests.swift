@@ -1,4 +1,5 @@
 import Foundation
+import HTTPServerKit
 import ReconApp
 import ReconCore
 import ReconHTTP

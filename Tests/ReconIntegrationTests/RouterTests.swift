@@ -43,19 +43,14 @@ struct RouterTests {
             let pool = ConnectionPool(settings: database.settings, maxConnections: 4)
             var logger = Logger(label: "router-test")
             logger.logLevel = .critical
-            let app = buildApplication(
-                configuration: CallbackServerConfiguration(
+            let app = try buildApplication(
+                ServerConfiguration(
                     port: 0, callbackToken: token, spoolDirectory: spool, sweepIntervalSeconds: 3600,
                     metricsToken: metricsToken),
                 pool: pool, logger: logger)
-            do {
-                try await app.test(.router, requests)
-                try await check(db)
-                await pool.close()
-            } catch {
-                await pool.close()
-                throw error
-            }
+            // The application owns the pool: it closes it when the test's services stop.
+            try await app.test(.router, requests)
+            try await check(db)
         }
     }
 

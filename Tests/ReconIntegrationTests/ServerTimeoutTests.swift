@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import HTTPServerKit
 import Logging
 import ReconCore
 import ReconPostgres
@@ -21,15 +22,15 @@ struct ServerTimeoutTests {
         defer { try? FileManager.default.removeItem(at: spool) }
         var logger = Logger(label: "timeout-test")
         logger.logLevel = .critical
-        let endpoint = CallbackEndpoint(
-            configuration: CallbackServerConfiguration(
+        let server = try await ReconApplication(
+            ServerConfiguration(
                 port: 0, callbackToken: "timeout-token", spoolDirectory: spool, sweepIntervalSeconds: 3600,
                 idleTimeout: idle, headerTimeout: header, bodyTimeout: body),
             pool: ConnectionPool(
                 settings: DatabaseSettings(connectionString: "postgresql://postgres@127.0.0.1:1/none?connect_timeout=1")
             ),
-            logger: logger)
-        let server = try await CallbackServer.start(endpoint)
+            logger: logger
+        ).start()
         do {
             try await test(server.port)
             await server.stop()

@@ -28,8 +28,8 @@ struct Stack {
     let pool: ConnectionPool
     let simulator: DarajaSimulator
     let simulatorServer: RunningServer
-    let endpoint: CallbackEndpoint
-    let callbackServer: RunningCallbackServer
+    let endpoint: CallbackRoutes
+    let callbackServer: RunningServer
     let client: DarajaClient
     let http: HTTPClient
     let spool: URL
@@ -66,32 +66,27 @@ struct Stack {
         let simulatorServer = try await RunningServer.start(
             simulator.router(), serverName: "daraja-sim", logger: logger)
         let spool = FileManager.default.temporaryDirectory.appendingPathComponent("spool-\(UUID().uuidString)")
-        let endpoint = CallbackEndpoint(
-            configuration: CallbackServerConfiguration(
-                port: 0, callbackToken: token, spoolDirectory: spool, schedule: schedule, sweepIntervalSeconds: 3600,
-                routes: [.callbacks] + (api ? [.api] : []) + (console ? [.console] : []), metricsToken: metricsToken),
-            pool: pool, logger: logger)
         // The API's Daraja client must point at this very server's callback route: built after it listens, so the
         // API reaches it through a box filled below.
         let box = ClientBox()
         var tokens: TokenService?
         if api { tokens = try await TokenService(settings: .hs256(secret: jwtKey)) }
-        let paymentsAPI = tokens.map { tokens in
-            PaymentsAPI(
-                configuration: APIConfiguration(
-                    tokens: tokens,
-                    initiator: PaymentInitiator(pool: pool, client: box, schedule: schedule, logger: logger),
-                    approvals: Stack.approvals, throttle: throttle, addressPolicy: addressPolicy),
-                pool: pool, logger: logger)
-        }
-        let consoleServer =
-            console
-            ? try Console(
-                configuration: ConsoleConfiguration(
+        let application = try ReconApplication(
+            ServerConfiguration(
+                port: 0, callbackToken: token, spoolDirectory: spool, schedule: schedule, sweepIntervalSeconds: 3600,
+                routes: [.callbacks] + (api ? [.api] : []) + (console ? [.console] : []), metricsToken: metricsToken,
+                api: tokens.map { tokens in
+                    APIConfiguration(
+                        tokens: tokens,
+                        initiator: PaymentInitiator(pool: pool, client: box, schedule: schedule, logger: logger),
+                        approvals: Stack.approvals, throttle: throttle, addressPolicy: addressPolicy)
+                },
+                console: ConsoleConfiguration(
                     reportsDirectory: spool.appendingPathComponent("reports").path, approvals: Stack.approvals,
-                    throttle: throttle, addressPolicy: addressPolicy),
-                pool: pool, logger: logger) : nil
-        let callbackServer = try await CallbackServer.start(endpoint, api: paymentsAPI, console: consoleServer)
+                    throttle: throttle, addressPolicy: addressPolicy)),
+            pool: pool, logger: logger)
+        let endpoint = application.callbacks
+        let callbackServer = try await application.start()
         let config = SimulatorConfiguration()
         let base = callbackServer.baseURL
         let http = HTTPClient()

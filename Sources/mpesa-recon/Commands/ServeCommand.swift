@@ -86,7 +86,7 @@ struct ServeCommand: AsyncParsableCommand {
     func run() async throws {
         let env = try Context.environment(common, needs: [.database, .callback, .schedule])
         let settings = try CallbackSettings.load(from: env)
-        let configuration = CallbackServerConfiguration(
+        var configuration = ServerConfiguration(
             host: host, port: port, callbackToken: settings.token,
             addressPolicy: try Self.policy(settings), spoolDirectory: URL(fileURLWithPath: settings.spoolDirectory),
             schedule: try RetrySchedule.load(from: env), routes: try routeGroups(),
@@ -96,55 +96,57 @@ struct ServeCommand: AsyncParsableCommand {
                 storeBatchSize: storeBatch, storeWriters: storeWriters, applyBatchSize: applyBatch),
             metricsToken: try Self.metricsToken(env),
             connectionLimits: ConnectionLimits(perAddress: maxConnectionsPerAddress, total: maxConnections))
-        if configuration.routes.contains(.console), !Self.isLoopback(host) {
+        let routes = Set(configuration.routes)
+        if routes.contains(.console), !Self.isLoopback(host) {
             Diagnostics.warning(
                 "the console is served on \(host), not a loopback address: put it behind a TLS proxy on an internal "
                     + "network, never on the public callbacks instance")
         }
         let pool = try Wiring.pool(env, connections: 16)
-        if configuration.routes.contains(.api) || configuration.routes.contains(.console) {
-            // The console and the API approve refunds: the database must enforce the same threshold.
-            do {
+        let application: ReconApplication
+        do {
+            if routes.contains(.api) || routes.contains(.console) {
+                // The console and the API approve refunds: the database must enforce the same threshold.
                 try await Operations.checkApprovalThreshold(pool, try ApprovalSettings.load(from: env))
-            } catch {
-                await pool.close()
-                throw error
             }
-        }
-        let endpoint = CallbackEndpoint(configuration: configuration, pool: pool)
-        var api: PaymentsAPI?
-        if configuration.routes.contains(.api) {
-            let tokens: TokenService
-            do {
-                tokens = try await TokenService(settings: try TokenSettings.load(from: env))
-            } catch let error as IdentityError {
-                throw ConfigurationError(variable: "LMS_JWT_SIGNING_KEY", problem: error.message)
-            }
-            let initiator = PaymentInitiator(
-                pool: pool, client: try Wiring.darajaClient(env), schedule: try RetrySchedule.load(from: env),
-                logger: Logger(label: "mpesa-recon.api"))
-            api = PaymentsAPI(
-                configuration: APIConfiguration(
-                    tokens: tokens, initiator: initiator, approvals: try ApprovalSettings.load(from: env),
-                    addressPolicy: configuration.addressPolicy),
-                pool: pool, logger: Logger(label: "mpesa-recon.api"))
-        }
-        var console: Console?
-        if configuration.routes.contains(.console) {
-            console = try Console(
-                configuration: ConsoleConfiguration(
+            if routes.contains(.api) { configuration.api = try await apiConfiguration(env, pool: pool, configuration) }
+            if routes.contains(.console) {
+                configuration.console = ConsoleConfiguration(
                     reportsDirectory: reportsDir, approvals: try ApprovalSettings.load(from: env),
-                    schedule: try RetrySchedule.load(from: env), addressPolicy: configuration.addressPolicy,
-                    insecureLoopbackCookies: try env.flag("RECON_CONSOLE_INSECURE_COOKIES")),
-                pool: pool, logger: Logger(label: "mpesa-recon.console"))
+                    schedule: try RetrySchedule.load(from: env), addressPolicy: configuration.http.addressPolicy,
+                    insecureLoopbackCookies: try env.flag("RECON_CONSOLE_INSECURE_COOKIES"))
+            }
+            // The application owns the pool from here: it closes after the last service stopped.
+            application = try ReconApplication(
+                configuration, pool: pool, ownsPool: true, logger: Logger(label: "mpesa-recon.serve"))
+        } catch {
+            await pool.close()
+            throw error
         }
-        try await CallbackServer.serve(endpoint, api: api, console: console) { port in
+        let names = configuration.routes.map(\.rawValue).joined(separator: ", ")
+        let host = configuration.http.host
+        try await application.serve { port in
             FileHandle.standardError.write(
-                Data(
-                    "mpesa-recon serve listening on http://\(configuration.host):\(port) (routes: \(configuration.routes.map(\.rawValue).joined(separator: ", ")))\n"
-                        .utf8))
+                Data("mpesa-recon serve listening on http://\(host):\(port) (routes: \(names))\n".utf8))
         }
-        await pool.close()
+    }
+
+    /// The `api` group's settings: the token service, the payment initiator over Daraja, the approvals.
+    func apiConfiguration(
+        _ env: Environment, pool: ConnectionPool, _ configuration: ServerConfiguration
+    ) async throws -> APIConfiguration {
+        let tokens: TokenService
+        do {
+            tokens = try await TokenService(settings: try TokenSettings.load(from: env))
+        } catch let error as IdentityError {
+            throw ConfigurationError(variable: "LMS_JWT_SIGNING_KEY", problem: error.message)
+        }
+        let initiator = PaymentInitiator(
+            pool: pool, client: try Wiring.darajaClient(env), schedule: try RetrySchedule.load(from: env),
+            logger: Logger(label: "mpesa-recon.api"))
+        return APIConfiguration(
+            tokens: tokens, initiator: initiator, approvals: try ApprovalSettings.load(from: env),
+            addressPolicy: configuration.http.addressPolicy)
     }
 
     /// `RECON_METRICS_TOKEN`, when set: at least 16 characters, like the callback token.

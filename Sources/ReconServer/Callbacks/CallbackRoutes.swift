@@ -1,5 +1,5 @@
 public import Foundation
-public import HTTPServerKit
+import HTTPServerKit
 public import Hummingbird
 public import Logging
 import NIOCore
@@ -7,87 +7,50 @@ import ReconApp
 public import ReconCore
 import ReconIdentity
 public import ReconPostgres
+import ServiceLifecycle
 import Synchronization
 
-/// Settings of the callback endpoint.
-public struct CallbackServerConfiguration: Sendable {
-    /// Address to listen on.
-    public var host: String
-    /// Port to listen on; 0 picks a free one.
-    public var port: Int
-    /// The secret every callback URL carries as `?token=…` (`MPESA_CALLBACK_TOKEN`).
-    public var callbackToken: String
-    /// Source-address policy (allow-list off by default).
-    public var addressPolicy: AddressPolicy
-    /// Where bodies go while PostgreSQL is unreachable.
-    public var spoolDirectory: URL
-    /// Bodies larger than this are refused with 413 (64 KiB).
-    public var maxBodyBytes: Int
-    /// The settlement schedule, used when a callback reschedules nothing but the state machine needs it.
-    public var schedule: RetrySchedule
-    /// How often the spool and unprocessed callbacks are retried, in seconds; also the first back-off of a
-    /// callback that stays unmatched (doubling up to an hour).
-    public var sweepIntervalSeconds: Int
-    /// At most this many stored callbacks are retried per sweep (500).
-    public var sweepBatchSize: Int
-    /// Which route groups this instance serves (`callbacks` by default); `/healthz` always.
-    public var routes: [RouteGroup]
-    /// The bearer token `/metrics` asks for (`RECON_METRICS_TOKEN`); without one, `/metrics` is not served: its
-    /// business figures never reach whoever can reach the public callbacks instance.
-    public var metricsToken: String?
-    /// Connections held at once per client address and in all.
-    public var connectionLimits: ConnectionLimits
-    /// An open connection with no request in flight is closed after this (60 s).
-    public var idleTimeout: Duration
-    /// A request's head must arrive within this of its first byte (10 s).
-    public var headerTimeout: Duration
-    /// A request's body must arrive within this of its head (30 s).
-    public var bodyTimeout: Duration
-    /// How callbacks are stored and applied in batches.
-    public var batching: CallbackBatching
+extension CallbackRoutes {
+    /// The callbacks group's settings.
+    public struct Configuration: Sendable {
+        /// The secret every callback URL carries as `?token=…` (`MPESA_CALLBACK_TOKEN`).
+        public var callbackToken: String
+        /// Source-address policy (allow-list off by default; trusted proxies name the client).
+        public var addressPolicy: AddressPolicy
+        /// Where bodies go while PostgreSQL is unreachable.
+        public var spoolDirectory: URL
+        /// Bodies larger than this are refused with 413 (64 KiB).
+        public var maxBodyBytes: Int
+        /// The settlement schedule, used when a callback reschedules nothing but the state machine needs it.
+        public var schedule: RetrySchedule
+        /// How often the spool and unprocessed callbacks are retried, in seconds; also the first back-off of a
+        /// callback that stays unmatched (doubling up to an hour).
+        public var sweepIntervalSeconds: Int
+        /// At most this many stored callbacks are retried per sweep (500).
+        public var sweepBatchSize: Int
+        /// How callbacks are stored and applied in batches.
+        public var batching: CallbackBatching
 
-    /// A configuration with the documented defaults.
-    public init(
-        host: String = "127.0.0.1", port: Int = 8080, callbackToken: String,
-        addressPolicy: AddressPolicy = AddressPolicy(),
-        spoolDirectory: URL, maxBodyBytes: Int = 64 * 1024, schedule: RetrySchedule = .standard,
-        sweepIntervalSeconds: Int = 5, sweepBatchSize: Int = 500, routes: [RouteGroup] = [.callbacks],
-        idleTimeout: Duration = .seconds(60), headerTimeout: Duration = .seconds(10),
-        bodyTimeout: Duration = .seconds(30), batching: CallbackBatching = CallbackBatching(),
-        metricsToken: String? = nil, connectionLimits: ConnectionLimits = ConnectionLimits()
-    ) {
-        self.host = host
-        self.port = port
-        self.callbackToken = callbackToken
-        self.addressPolicy = addressPolicy
-        self.spoolDirectory = spoolDirectory
-        self.maxBodyBytes = maxBodyBytes
-        self.schedule = schedule
-        self.sweepIntervalSeconds = sweepIntervalSeconds
-        self.sweepBatchSize = sweepBatchSize
-        self.routes = routes
-        self.idleTimeout = idleTimeout
-        self.headerTimeout = headerTimeout
-        self.bodyTimeout = bodyTimeout
-        self.batching = batching
-        self.metricsToken = metricsToken.flatMap { $0.isEmpty ? nil : $0 }
-        self.connectionLimits = connectionLimits
-    }
+        /// The settings, with the documented defaults.
+        public init(
+            callbackToken: String, addressPolicy: AddressPolicy = AddressPolicy(), spoolDirectory: URL,
+            maxBodyBytes: Int = 64 * 1024, schedule: RetrySchedule = .standard, sweepIntervalSeconds: Int = 5,
+            sweepBatchSize: Int = 500, batching: CallbackBatching = CallbackBatching()
+        ) {
+            self.callbackToken = callbackToken
+            self.addressPolicy = addressPolicy
+            self.spoolDirectory = spoolDirectory
+            self.maxBodyBytes = maxBodyBytes
+            self.schedule = schedule
+            self.sweepIntervalSeconds = sweepIntervalSeconds
+            self.sweepBatchSize = sweepBatchSize
+            self.batching = batching
+        }
 
-    /// The shared counter of open connections, trusted proxies held only to the total.
-    func connectionLimiter() -> ConnectionLimiter {
-        let proxies = addressPolicy.trustedProxies
-        return ConnectionLimiter(limits: connectionLimits) { address in proxies.contains { $0.contains(address) } }
-    }
-
-    /// The per-connection deadlines of the HTTP server.
-    var connectionTimeouts: ConnectionTimeouts {
-        ConnectionTimeouts(idle: idleTimeout, header: headerTimeout, body: bodyTimeout)
-    }
-
-    /// How the sweep retries stored callbacks.
-    var sweepPolicy: InboxSweepPolicy {
-        InboxSweepPolicy(batchSize: sweepBatchSize, firstDelaySeconds: sweepIntervalSeconds)
+        /// How the sweep retries stored callbacks.
+        var sweepPolicy: InboxSweepPolicy {
+            InboxSweepPolicy(batchSize: sweepBatchSize, firstDelaySeconds: sweepIntervalSeconds)
+        }
     }
 }
 
@@ -108,23 +71,12 @@ public struct CallbackBatching: Sendable, Equatable {
     }
 }
 
-/// The request context of every route group: it knows the peer's address.
-public struct ReconRequestContext: RequestContext, RemoteAddressRequestContext {
-    public var coreContext: CoreRequestContextStorage
-    public let remoteAddress: SocketAddress?
-
-    public init(source: ApplicationRequestContextSource) {
-        self.coreContext = .init(source: source)
-        self.remoteAddress = source.channel.remoteAddress
-    }
-}
-
 /// The callback endpoint (ARCHITECTURE.md §6.1): store every body first, apply it once, lose none.
 ///
 /// A request is answered once its body is committed (with the others that arrived meanwhile: ``InboxWriter``);
 /// applying it to its payment happens right after, off the request path (``CallbackApplier``).
-public final class CallbackEndpoint: Sendable {
-    let configuration: CallbackServerConfiguration
+public final class CallbackRoutes: Sendable {
+    let configuration: Configuration
     let pool: ConnectionPool
     let spool: CallbackSpool
     /// What the endpoint counted.
@@ -133,9 +85,9 @@ public final class CallbackEndpoint: Sendable {
     let writer: InboxWriter
     let applier: CallbackApplier
 
-    /// An endpoint over a connection pool.
+    /// The routes over a connection pool.
     public init(
-        configuration: CallbackServerConfiguration, pool: ConnectionPool, metrics: CallbackMetrics = CallbackMetrics(),
+        configuration: Configuration, pool: ConnectionPool, metrics: CallbackMetrics = CallbackMetrics(),
         logger: Logger = Logger(label: "mpesa-recon.serve")
     ) {
         self.configuration = configuration
@@ -157,6 +109,11 @@ public final class CallbackEndpoint: Sendable {
         }
     }
 
+    /// The services the callbacks need wherever they are served, in start order (shutdown runs in reverse): the
+    /// applier, the writer (it wakes the applier), the sweeper (it uses both). The sweeper also runs where the
+    /// instance serves only `api` and `console`: stored callbacks are retried by every instance.
+    var services: [any Service] { [applier, writer, CallbackSweeper(endpoint: self)] }
+
     /// Returns once every callback answered before the call has been through the applier (applied, or left for the
     /// sweep after a database error): tests and benchmarks read the outcome after it.
     public func caughtUp() async {
@@ -166,7 +123,7 @@ public final class CallbackEndpoint: Sendable {
     static let accepted = #"{"ResultCode":0,"ResultDesc":"Accepted"}"#
 
     /// The `callbacks` group: the STK callback (the LMS's existing path), B2C result and timeout.
-    public func addCallbackRoutes(to router: Router<ReconRequestContext>) {
+    public func addRoutes(to router: Router<ReconRequestContext>) {
         // Hummingbird matches these with or without the trailing slash the LMS's URL has.
         router.post("/api/payments/callback/") { request, context in await self.receive(request, context, kind: .stk) }
         router.post("/api/payments/b2c/result/") { request, context in
@@ -175,39 +132,6 @@ public final class CallbackEndpoint: Sendable {
         router.post("/api/payments/b2c/timeout/") { request, context in
             await self.receive(request, context, kind: .b2cTimeout)
         }
-    }
-
-    /// What every instance serves, whatever its groups: `/healthz` (PostgreSQL answers), and `/metrics` to a
-    /// scraper that presents the metrics token (when none is configured, `/metrics` answers 404).
-    public func addOperationsRoutes(to router: Router<ReconRequestContext>) {
-        router.get("/healthz") { _, _ in
-            let healthy = await self.pool.ping()
-            return Self.text(healthy ? .ok : .serviceUnavailable, healthy ? "ok\n" : "database unreachable\n")
-        }
-        router.get("/metrics") { request, _ in
-            guard let expected = self.configuration.metricsToken else {
-                return Self.text(.notFound, "not found\n")
-            }
-            let presented = request.headers[.authorization].flatMap { header -> String? in
-                let parts = header.split(separator: " ", maxSplits: 1)
-                return parts.count == 2 && parts[0] == "Bearer" ? String(parts[1]) : nil
-            }
-            guard let presented, constantTimeEqual(presented, expected) else {
-                var response = Self.text(.unauthorized, "metrics need the bearer token (RECON_METRICS_TOKEN)\n")
-                response.headers[.wwwAuthenticate] = #"Bearer realm="metrics""#
-                return response
-            }
-            let text = await self.metrics.scrape(
-                pool: self.pool, spoolDirectory: self.configuration.spoolDirectory, logger: self.logger)
-            return Response(
-                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                body: .init(byteBuffer: ByteBuffer(string: text)))
-        }
-    }
-
-    static func text(_ status: HTTPResponse.Status, _ body: String) -> Response {
-        Response(
-            status: status, headers: [.contentType: "text/plain"], body: .init(byteBuffer: ByteBuffer(string: body)))
     }
 
     static func json(_ status: HTTPResponse.Status, _ body: String) -> Response {
@@ -310,49 +234,5 @@ public final class CallbackEndpoint: Sendable {
             try await CallbackProcessor.sweep(db, now: Date(), schedule: schedule, policy: policy, unprocessed: false)
         }
         return replayed
-    }
-}
-
-/// Runs the endpoint as an application: the HTTP server plus the sweeper service.
-public enum CallbackServer {
-    /// Starts in the background on the configured address (tests, the demo); stop it with `stop()`.
-    public static func start(
-        _ endpoint: CallbackEndpoint, api: PaymentsAPI? = nil, console: Console? = nil
-    ) async throws
-        -> RunningCallbackServer
-    {
-        let server = try await RunningServer.start(host: endpoint.configuration.host, serverName: "mpesa-recon") {
-            onServerRunning in
-            buildApplication(endpoint: endpoint, api: api, console: console, onServerRunning: onServerRunning)
-        }
-        return RunningCallbackServer(server: server)
-    }
-
-    /// Serves in the foreground until SIGTERM or SIGINT, then shuts down gracefully: the server stops
-    /// accepting and finishes its requests, then the sweeper ends after its current pass (`mpesa-recon serve`).
-    public static func serve(
-        _ endpoint: CallbackEndpoint, api: PaymentsAPI? = nil, console: Console? = nil,
-        onListening: @escaping @Sendable (Int) -> Void
-    ) async throws {
-        let port = endpoint.configuration.port
-        let app = buildApplication(endpoint: endpoint, api: api, console: console) { channel in
-            onListening(channel.localAddress?.port ?? port)
-        }
-        try await app.runService()
-    }
-}
-
-/// A callback endpoint running in the background.
-public struct RunningCallbackServer: Sendable {
-    let server: RunningServer
-
-    /// The port it listens on.
-    public var port: Int { server.port }
-    /// `http://HOST:PORT`.
-    public var baseURL: String { server.baseURL }
-
-    /// Stops the server and the sweeper.
-    public func stop() async {
-        await server.stop()
     }
 }

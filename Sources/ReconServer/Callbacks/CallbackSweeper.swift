@@ -7,7 +7,7 @@ import ServiceLifecycle
 ///
 /// On graceful shutdown it finishes the pass in progress (bounded by the sweep's batch size) and returns.
 struct CallbackSweeper: Service {
-    let endpoint: CallbackEndpoint
+    let endpoint: CallbackRoutes
 
     func run() async throws {
         let interval = Duration.seconds(max(1, endpoint.configuration.sweepIntervalSeconds))
