@@ -134,6 +134,8 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
+            // The console's Mustache templates and stylesheet, read once at start from the resource bundle.
+            resources: [.copy("Resources/console")],
             swiftSettings: swiftSettings
         ),
         // The production binary: no simulator, no demo, no test hook (`Package.swift` is the proof).

@@ -6,20 +6,21 @@ import ReconIdentity
 import ReconPostgres
 import ReconPresentation
 
-/// The console's pages: each reads through a desk or ConsoleStore and hands plain values to its template.
+/// The console's pages and forms: each reads or acts through a desk or ConsoleStore and hands typed values to its
+/// template (ConsoleViews); each form answers with a redirect that carries its banner.
 extension Console {
-    // MARK: Login and logout
+    // MARK: Sign-in and sign-out
 
+    /// `GET /console/login` (and the sign-in form again, refused): straight to the overview when signed in.
     func loginPage(
-        _ request: Request, _ context: ReconRequestContext, error: String?, email: String? = nil
+        _ request: Request, _ context: ConsoleRequestContext, error: String?, email: String = ""
     ) async -> Response {
-        if let session = try? await session(request, context), Self.mayEnter(session.account) {
+        if (try? await signedIn(request, context)) != nil {
             return Self.redirect("/console/")
         }
         let token = randomToken()
-        let next = Self.safeNext(request.uri.queryParameters.get("next"))
-        var values: [String: Any] = ["login_csrf": token, "next": next]
-        if let email { values["email"] = email }
+        let page = LoginPage(
+            loginToken: token, next: Self.safeNext(request.uri.queryParameters.get("next")), email: email)
         var headers: HTTPFields = [:]
         headers.append(
             FieldName.field(
@@ -28,8 +29,8 @@ extension Console {
         // The one banner a signed-out page shows is the server's own fixed text, chosen by a flag.
         let signedOut = error == nil && request.uri.queryParameters.get("signed_out") == "1"
         return html(
-            error == nil ? .ok : .unauthorized, title: "Sign in", template: "login", values: values, session: nil,
-            request: request, extraHeaders: headers, errorText: error, noticeText: signedOut ? "Signed out." : nil)
+            error == nil ? .ok : .unauthorized, title: "Sign in", page: page, viewer: nil,
+            notice: signedOut ? "Signed out." : nil, error: error, extraHeaders: headers)
     }
 
     /// Only paths inside the console are followed after login.
@@ -40,77 +41,69 @@ extension Console {
         return next
     }
 
-    func login(_ request: Request, _ context: ReconRequestContext) async -> Response {
-        guard let fields = await Self.fields(request),
+    /// `POST /console/login`: the form must carry the sign-in page's own token (its cookie), then the password
+    /// decides, throttled as the API's login is.
+    func login(_ request: Request, _ context: ConsoleRequestContext) async throws -> Response {
+        guard let form = try? await request.decode(as: LoginForm.self, context: context),
             let cookieToken = cookieValue(request, context, Self.loginCookieName),
-            constantTimeEqual(fields["csrf_token"] ?? "", cookieToken)
+            constantTimeEqual(form.csrfToken ?? "", cookieToken)
         else {
-            return html(
-                .forbidden, title: "Forbidden", template: "message",
-                values: ["message": "This sign-in form has expired. Open the sign-in page again."], session: nil,
-                request: request)
+            return message(
+                .forbidden, title: "Forbidden", "This sign-in form has expired. Open the sign-in page again.",
+                viewer: nil)
         }
-        let email = (fields["email"] ?? "").trimmingSpaces()
-        let password = fields["password"] ?? ""
-        let address = configuration.addressPolicy.clientAddress(request, context)
+        let email = (form.email ?? "").trimmingSpaces()
+        let password = form.password ?? ""
+        let address = clientAddress(request, context)
         guard !email.isEmpty, !password.isEmpty else {
             return await loginPage(request, context, error: "Enter your email and password.", email: email)
         }
         let door = PasswordLogin(pool: pool, throttle: configuration.throttle)
-        do {
-            switch try await door.attempt(
-                email: email, password: password, address: address, mayLogIn: { Self.mayEnter($0) })
-            {
-            case .throttled(let seconds):
-                return await loginPage(
-                    request, context,
-                    error: "Too many failed sign-ins. Try again in \(max(1, seconds / 60)) minutes.", email: email)
-            case .refused:
-                return await loginPage(
-                    request, context,
-                    error: "Email or password is wrong, or this account may not use the console.", email: email)
-            case .account(let account):
-                let id = randomToken()
-                let csrf = randomToken()
-                let acting = ActingAccount(account: account, channel: .console, origin: address)
-                try await pool.withConnection { db in
-                    try await db.withTransaction { db in
-                        try ConsoleStore.createSession(
-                            db, idSHA256: sha256Hex(Array(id.utf8)), userID: account.id, csrfToken: csrf,
-                            address: address,
-                            now: Date())
-                        try UserStore.audit(
-                            db, acting: acting, action: "console.login", subject: "user", subjectID: account.id)
-                    }
+        switch try await door.attempt(
+            email: email, password: password, address: address, mayLogIn: { ConsoleRole.staff.admits($0) })
+        {
+        case .throttled(let seconds):
+            return await loginPage(
+                request, context, error: "Too many failed sign-ins. Try again in \(max(1, seconds / 60)) minutes.",
+                email: email)
+        case .refused:
+            return await loginPage(
+                request, context, error: "Email or password is wrong, or this account may not use the console.",
+                email: email)
+        case .account(let account):
+            let id = randomToken()
+            let csrf = randomToken()
+            let acting = ActingAccount(account: account, channel: .console, origin: address)
+            try await pool.withConnection { db in
+                try await db.withTransaction { db in
+                    try ConsoleStore.createSession(
+                        db, idSHA256: sha256Hex(Array(id.utf8)), userID: account.id, csrfToken: csrf, address: address,
+                        now: Date())
+                    try UserStore.audit(
+                        db, acting: acting, action: "console.login", subject: "user", subjectID: account.id)
                 }
-                let secure = secureCookie(request, context)
-                return Self.redirect(
-                    Self.safeNext(fields["next"]),
-                    cookies: [
-                        Self.cookie(Self.sessionCookieName, id, secure: secure),
-                        Self.cookie(Self.loginCookieName, "", secure: secure, maxAge: 0),
-                    ])
             }
-        } catch {
-            return failure(error, request: request)
+            let secure = secureCookie(request, context)
+            return Self.redirect(
+                Self.safeNext(form.next),
+                cookies: [
+                    Self.cookie(Self.sessionCookieName, id, secure: secure),
+                    Self.cookie(Self.loginCookieName, "", secure: secure, maxAge: 0),
+                ])
         }
     }
 
-    func logout(
-        _ request: Request, _ context: ReconRequestContext, _ session: ConsoleSession, address: String
-    ) async -> Response {
-        let id = sessionID(request, context) ?? ""
-        let acting = ActingAccount(account: session.account, channel: .console, origin: address)
-        do {
-            try await pool.withConnection { db in
-                try await db.withTransaction { db in
-                    try ConsoleStore.deleteSession(db, idSHA256: sha256Hex(Array(id.utf8)))
-                    try UserStore.audit(
-                        db, acting: acting, action: "console.logout", subject: "user", subjectID: session.account.id)
-                }
+    /// `POST /console/logout`.
+    func logout(_ request: Request, _ context: ConsoleRequestContext) async throws -> Response {
+        let session = try context.requireSession()
+        let id = context.sessionID ?? ""
+        let acting = ActingAccount(account: session.account, channel: .console, origin: clientAddress(request, context))
+        try await pool.withConnection { db in
+            try await db.withTransaction { db in
+                try ConsoleStore.deleteSession(db, idSHA256: sha256Hex(Array(id.utf8)))
+                try UserStore.audit(
+                    db, acting: acting, action: "console.logout", subject: "user", subjectID: session.account.id)
             }
-        } catch {
-            return failure(error, request: request)
         }
         return Self.redirect(
             "/console/login?signed_out=1",
@@ -126,6 +119,20 @@ extension Console {
         }
     }
 
+    /// Runs a form's action through a desk: its refusal is the banner on `path`; any other failure says nothing
+    /// changed (`failed`).
+    static func acting(
+        on path: String, failed: String, _ action: () async throws -> Response
+    ) async -> Response {
+        do {
+            return try await action()
+        } catch let refusal as RefundRefusal {
+            return back(path, error: refusal.message)
+        } catch {
+            return back(path, error: failed)
+        }
+    }
+
     static func callbacks(
         _ db: isolated PostgresConnection, reference: String?
     ) throws(PostgresError) -> [CallbackRow] {
@@ -135,87 +142,40 @@ extension Console {
 
     // MARK: Overview
 
-    func dashboard(_ session: ConsoleSession) async throws -> PageResult {
-        let now = Date()
+    func dashboard(_ request: Request, _ context: ConsoleRequestContext) async throws -> Response {
         let pool = self.pool
         let (board, computedAt) = try await dashboardCache.board {
             try await pool.withConnection { db in
                 try await db.run { db throws(PostgresError) in try ConsoleStore.dashboard(db, now: Date()) }
             }
         }
-        func net(_ collected: Money, _ refunded: Money) -> String {
-            (collected.subtracting(refunded) ?? .zero).description
-        }
-        var lastRun = "never"
-        if let started = board.lastRunStarted {
-            lastRun = "\(Display.time(started)), \(board.lastRunOutcome ?? "running")"
-        }
-        let oldest = board.oldestPending.map { Self.age(since: $0, now: now) + " old" } ?? "none"
-        return .html(
-            title: "Overview", template: "dashboard",
-            values: [
-                "now": Display.time(computedAt),
-                "today": [
-                    "collected": board.collectedToday.description, "refunded": board.refundedToday.description,
-                    "net": net(board.collectedToday, board.refundedToday),
-                ],
-                "month": [
-                    "collected": board.collectedMonth.description, "refunded": board.refundedMonth.description,
-                    "net": net(board.collectedMonth, board.refundedMonth),
-                ],
-                "pending_count": board.pendingCount, "oldest_pending": oldest, "unknown_count": board.unknownCount,
-                "approved_waiting": board.approvedRefundsWaiting, "last_run": lastRun,
-                "last_run_class": board.lastRunOutcome == "failed" ? "error" : "",
-                "has_exceptions": !board.openExceptions.isEmpty,
-                "open_exceptions": board.openExceptions.map {
-                    ["kind": $0.kind, "count": $0.count] as [String: any Sendable]
-                },
-            ])
-    }
-
-    static func age(since: Date, now: Date) -> String {
-        let minutes = max(0, Int(now.timeIntervalSince(since) / 60))
-        if minutes < 60 { return "\(minutes) min" }
-        if minutes < 48 * 60 { return "\(minutes / 60) h \(minutes % 60) min" }
-        return "\(minutes / 1_440) days"
+        return try await page(DashboardPage(board, computedAt: computedAt, now: Date()), title: "Overview", context)
     }
 
     // MARK: Payments
 
-    func payments(_ request: Request, _ session: ConsoleSession) async throws -> PageResult {
+    func payments(_ request: Request, _ context: ConsoleRequestContext) async throws -> Response {
+        let viewer = try Viewer(context.requireSession())
         let q = (request.uri.queryParameters.get("q") ?? "").trimmingSpaces()
-        var values: [String: any Sendable] = ["q": q, "searched": !q.isEmpty]
+        var found: [PaymentOverview]?
         if !q.isEmpty {
             do {
-                let found = try await decisions.searchPayments(
-                    q, limit: 50, maskedViewer: !session.account.isAdmin)
-                values["has_results"] = !found.isEmpty
-                values["results"] = found.map { overview in
-                    let record = overview.record
-                    return [
-                        "id": record.id, "created": Display.time(overview.createdAt),
-                        "learner": overview.learnerEmail ?? "user \(record.userID)",
-                        "course": overview.courseTitle ?? "course \(record.courseID)",
-                        "phone": MSISDN.mask(record.phone), "amount": record.state.amount.description,
-                        "status": record.state.status.rawValue, "receipt": record.state.receipt ?? "",
-                    ] as [String: any Sendable]
-                }
+                found = try await decisions.searchPayments(q, limit: 50, maskedViewer: !viewer.isAdmin)
             } catch let refusal as RefundRefusal {
-                values["searched"] = false
-                return .response(Self.back("/console/payments", error: refusal.message))
+                return Self.back("/console/payments", error: refusal.message)
             }
         }
-        return .html(title: "Payments", template: "payments", values: values)
+        return try await page(PaymentsPage(q: q, found: found), title: "Payments", context)
     }
 
-    func payment(_ request: Request, _ session: ConsoleSession, id: Int64?) async throws -> PageResult {
-        guard let id,
+    func payment(_ request: Request, _ context: ConsoleRequestContext) async throws -> Response {
+        let viewer = try Viewer(context.requireSession())
+        guard let id = context.parameters.get("id", as: Int64.self),
             let overview = try await Self.found({
                 try await decisions.payment(id: id, receipt: nil, checkoutRequestID: nil)
             })
-        else { return .notFound("payment") }
+        else { return notFound("payment", context) }
         let record = overview.record
-        let state = record.state
         let (events, callbacks, enrollment, refundIDs, decision) = try await pool.withConnection { db in
             try await db.run { db throws(PostgresError) in
                 (
@@ -227,76 +187,31 @@ extension Console {
                 )
             }
         }
-        var refunds: [[String: any Sendable]] = []
-        var committed = Money.zero
-        for refundID in refundIDs {
-            let refund = try await desk.show(refundID)
-            if !["rejected", "failed"].contains(refund.status), let amount = try? Money.parse(refund.amount) {
-                committed = committed.adding(amount) ?? committed
-            }
-            refunds.append([
-                "id": refund.id, "amount": "KES " + refund.amount, "status": refund.status,
-                "proposed_by": refund.proposedBy, "reason": Self.shown(refund.reason, to: session),
-            ])
-        }
-        // What can be refunded is money M-Pesa confirmed: the amount pushed, or less when a callback said less (a
-        // callback's higher figure is no evidence), as the database's cap reads it (sql/015).
-        let paid = min(state.amount, state.paidAmount ?? state.amount)
-        let refundable = max(.zero, paid.subtracting(committed) ?? .zero)
-        var enrollmentText = "none"
-        if let enrollment {
-            enrollmentText =
-                "enrollment \(enrollment.id), \(enrollment.status)"
-                + (enrollment.paymentID == id ? " (by this payment)" : "")
-        }
-        var values: [String: any Sendable] = [
-            "id": id, "status": state.status.rawValue,
-            "learner": [overview.learnerName, overview.learnerEmail].compactMap { $0 }.joined(separator: ", "),
-            "course": overview.courseTitle ?? "course \(record.courseID)", "amount": state.amount.description,
-            "paid_amount": state.paidAmount?.description ?? "-",
-            "phone": session.account.isAdmin ? record.phone : MSISDN.mask(record.phone),
-            "receipt": state.receipt ?? "-",
-            "checkout": record.checkoutRequestID.map { session.account.isAdmin ? $0 : MSISDN.maskIdentifier($0) }
-                ?? "-",
-            "created": Display.time(overview.createdAt), "settled_via": state.settledVia?.rawValue ?? "-",
-            "last_answer": overview.lastAnswer ?? "-", "enrollment": enrollmentText,
-            "events": events.map {
-                [
-                    "at": Display.time($0.at), "source": $0.source, "from": $0.fromStatus ?? "-", "to": $0.toStatus,
-                    "detail": Self.shown(Self.auditDetail($0.detailJSON), to: session),
-                ] as [String: any Sendable]
-            },
-            "has_callbacks": !callbacks.isEmpty,
-            "callbacks": callbacks.map {
-                ["id": $0.id, "received": Display.time($0.receivedAt), "outcome": $0.outcome ?? "not yet applied"]
-                    as [String: any Sendable]
-            },
-            "has_refunds": !refunds.isEmpty, "refunds": refunds,
-            "completed": state.status == .completed && refundable.minorUnits >= 100,
-            "refundable": Money(minorUnits: refundable.minorUnits / 100 * 100).decimalString,
-            "unknown": state.status == .unknown,
-        ]
-        if let decision {
-            let what =
-                decision.verdict.receipt.map { "paid with receipt \($0)" } ?? "not paid"
-            values["open_decision"] = "\(decision.proposedBy) proposed \(what)"
-        }
-        return .html(title: "Payment \(id)", template: "payment", values: values)
+        var refunds: [RefundView] = []
+        for refundID in refundIDs { refunds.append(try await desk.show(refundID)) }
+        let related = PaymentPage.Related(
+            events: events, callbacks: callbacks, enrollment: enrollment, refunds: refunds, decision: decision)
+        return try await page(PaymentPage(overview, related, viewer: viewer), title: "Payment \(id)", context)
     }
 
-    func decide(_ session: ConsoleSession, _ fields: [String: String], id: Int64?, address: String) async -> Response {
-        guard let id else { return Self.back("/console/payments", error: "No such payment.") }
+    func decide(_ request: Request, _ context: ConsoleRequestContext) async throws -> Response {
+        let session = try context.requireSession()
+        let form = try await request.decode(as: DecisionForm.self, context: context)
+        guard let id = context.parameters.get("id", as: Int64.self) else {
+            return Self.back("/console/payments", error: "No such payment.")
+        }
         let path = "/console/payments/\(id)"
         let verdict: PaymentVerdict
-        switch fields["verdict"] {
+        switch form.verdict {
         case "paid":
-            let receipt = (fields["receipt"] ?? "").trimmingSpaces().uppercased()
+            let receipt = (form.receipt ?? "").trimmingSpaces().uppercased()
             guard !receipt.isEmpty else { return Self.back(path, error: "A paid decision needs the M-Pesa receipt.") }
             verdict = .paid(receipt: receipt)
         case "not_paid": verdict = .notPaid
         default: return Self.back(path, error: "Choose paid or not paid.")
         }
-        do {
+        let address = clientAddress(request, context)
+        return await Self.acting(on: path, failed: "The decision could not be recorded; nothing changed. Try again.") {
             let decided = try await decisions.decide(
                 paymentID: id, verdict: verdict, who: .id(session.account.id), via: .console, origin: address)
             let notice =
@@ -304,139 +219,83 @@ extension Console {
                 ? "Decision confirmed: the payment is now \(decided.status.rawValue)."
                 : "Decision recorded; a second admin must confirm it."
             return Self.back(path, notice: notice)
-        } catch let refusal as RefundRefusal {
-            return Self.back(path, error: refusal.message)
-        } catch {
-            return Self.back(path, error: "The decision could not be recorded; nothing changed. Try again.")
         }
     }
 
-    func callback(_ session: ConsoleSession, id: Int64?) async throws -> PageResult {
-        guard let id else { return .notFound("callback") }
+    func callback(_ request: Request, _ context: ConsoleRequestContext) async throws -> Response {
+        let viewer = try Viewer(context.requireSession())
+        guard let id = context.parameters.get("id", as: Int64.self) else { return notFound("callback", context) }
         let found = try await pool.withConnection { db in
             try await db.run { db throws(PostgresError) in try ConsoleStore.callback(db, id: id) }
         }
-        guard let found else { return .notFound("callback") }
-        let body = Self.shown(found.body, to: session)
-        return .html(
-            title: "Callback \(id)", template: "callback",
-            values: [
-                "id": id, "kind": found.kind, "outcome": found.outcome ?? "not yet applied",
-                "received": Display.time(found.receivedAt), "body": body,
-            ])
+        guard let found else { return notFound("callback", context) }
+        return try await page(CallbackPage(found, viewer: viewer), title: "Callback \(id)", context)
     }
 
     // MARK: Refunds
 
-    static let refundStatuses = [
-        "", "proposed", "approved", "sending", "sent", "succeeded", "failed", "unknown", "rejected",
-    ]
-
-    func refunds(_ request: Request, _ session: ConsoleSession) async throws -> PageResult {
+    func refunds(_ request: Request, _ context: ConsoleRequestContext) async throws -> Response {
+        let viewer = try Viewer(context.requireSession())
         let chosen = request.uri.queryParameters.get("status") ?? ""
-        let status = RefundStatus(rawValue: chosen)
-        let list = try await desk.list(status: status, limit: 200)
-        return .html(
-            title: "Refunds", template: "refunds",
-            values: [
-                "statuses": Self.refundStatuses.map {
-                    ["value": $0, "label": $0.isEmpty ? "any" : $0, "selected": $0 == chosen] as [String: any Sendable]
-                },
-                "has_refunds": !list.isEmpty,
-                "refunds": list.map {
-                    [
-                        "id": $0.id, "payment_id": $0.paymentID, "amount": "KES " + Self.grouped($0.amount),
-                        "status": $0.status, "proposed_by": $0.proposedBy, "proposed_at": Display.time($0.proposedAt),
-                        "reason": Self.shown($0.reason, to: session),
-                    ] as [String: any Sendable]
-                },
-            ])
+        let list = try await desk.list(status: RefundStatus(rawValue: chosen), limit: 200)
+        return try await page(RefundsPage(list, status: chosen, viewer: viewer), title: "Refunds", context)
     }
 
-    /// `1234.00` as `1,234.00`.
-    static func grouped(_ decimal: String) -> String {
-        (try? Money.parse(decimal)).map { String($0.description.dropFirst(4)) } ?? decimal
+    func refund(_ request: Request, _ context: ConsoleRequestContext) async throws -> Response {
+        let viewer = try Viewer(context.requireSession())
+        guard let id = context.parameters.get("id", as: Int64.self),
+            let refund = try await Self.found({ try await desk.show(id) })
+        else { return notFound("refund", context) }
+        return try await page(RefundPage(refund, viewer: viewer), title: "Refund \(id)", context)
     }
 
-    func refund(_ request: Request, _ session: ConsoleSession, id: Int64?) async throws -> PageResult {
-        guard let id, let refund = try await Self.found({ try await desk.show(id) }) else {
-            return .notFound("refund")
-        }
-        let me = session.account.email
-        let ownProposal = refund.proposedBy.lowercased() == me.lowercased()
-        let alreadyApproved = refund.approvedBy?.lowercased() == me.lowercased()
-        var values: [String: any Sendable] = [
-            "id": refund.id, "payment_id": refund.paymentID, "amount": "KES " + Self.grouped(refund.amount),
-            "status": refund.status, "reason": Self.shown(refund.reason, to: session), "phone": refund.phone,
-            "proposed_by": refund.proposedBy, "proposed_at": Display.time(refund.proposedAt),
-            "approved": refund.approvedBy.map { "\($0), \(refund.approvedAt.map(Display.time) ?? "")" } ?? "not yet",
-            "needs_two": refund.needsTwoApprovers,
-            "second_approved": refund.secondApprovedBy.map {
-                "\($0), \(refund.secondApprovedAt.map(Display.time) ?? "")"
-            } ?? "not yet",
-            "mpesa": [
-                refund.receipt.map { "receipt \($0)" }, refund.resultDescription,
-                refund.completedAt.map { "completed \(Display.time($0))" },
-            ].compactMap { $0 }.joined(separator: "; "),
-            "own_proposal": ownProposal && refund.status == "proposed",
-            "may_decide": refund.status == "proposed" && !ownProposal && !alreadyApproved,
-            "may_cancel": refund.status == "approved" && !ownProposal,
-        ]
-        if let rejectedBy = refund.rejectedBy {
-            values["rejected"] = "\(rejectedBy): \(refund.rejectedReason ?? "")"
-        }
-        if let exception = refund.exceptionID { values["exception_id"] = exception }
-        return .html(title: "Refund \(id)", template: "refund", values: values)
-    }
-
-    func propose(_ session: ConsoleSession, _ fields: [String: String], address: String) async -> Response {
-        guard let paymentID = Int64(fields["payment_id"] ?? "") else {
+    func propose(_ request: Request, _ context: ConsoleRequestContext) async throws -> Response {
+        let session = try context.requireSession()
+        let form = try await request.decode(as: RefundProposalForm.self, context: context)
+        guard let paymentID = Int64(form.paymentID ?? "") else {
             return Self.back("/console/payments", error: "Choose a payment to refund.")
         }
         let back = "/console/payments/\(paymentID)"
-        guard let amount = try? Money.parse((fields["amount"] ?? "").replacingOccurrences(of: ",", with: "")) else {
+        guard let amount = try? Money.parse((form.amount ?? "").replacingOccurrences(of: ",", with: "")) else {
             return Self.back(back, error: "The amount must be a number of shillings, e.g. 1500.")
         }
-        do {
+        let address = clientAddress(request, context)
+        return await Self.acting(on: back, failed: "The refund could not be proposed; nothing changed. Try again.") {
             let refund = try await desk.propose(
-                paymentID: paymentID, amount: amount, reason: fields["reason"] ?? "", who: .id(session.account.id),
+                paymentID: paymentID, amount: amount, reason: form.reason ?? "", who: .id(session.account.id),
                 via: .console, origin: address)
             return Self.back("/console/refunds/\(refund.id)", notice: "Refund proposed; another admin must approve it.")
-        } catch let refusal as RefundRefusal {
-            return Self.back(back, error: refusal.message)
-        } catch {
-            return Self.back(back, error: "The refund could not be proposed; nothing changed. Try again.")
         }
     }
 
     func decideRefund(
-        _ session: ConsoleSession, _ fields: [String: String], id: Int64?, action: RefundAction, address: String
-    ) async -> Response {
-        guard let id else { return Self.back("/console/refunds", error: "No such refund.") }
+        _ request: Request, _ context: ConsoleRequestContext, action: RefundAction
+    ) async throws -> Response {
+        let session = try context.requireSession()
+        let form = try await request.decode(as: RefundDecisionForm.self, context: context)
+        guard let id = context.parameters.get("id", as: Int64.self) else {
+            return Self.back("/console/refunds", error: "No such refund.")
+        }
         let path = "/console/refunds/\(id)"
         let who = RefundDesk.Who.id(session.account.id)
-        do {
+        let address = clientAddress(request, context)
+        return await Self.acting(on: path, failed: "The decision could not be recorded; nothing changed. Try again.") {
             let refund: RefundView
             switch action {
             case .approve: refund = try await desk.approve(id, who: who, via: .console, origin: address)
             case .reject:
-                refund = try await desk.reject(
-                    id, who: who, reason: fields["reason"] ?? "", via: .console, origin: address)
+                refund = try await desk.reject(id, who: who, reason: form.reason ?? "", via: .console, origin: address)
             case .cancel:
-                refund = try await desk.cancel(
-                    id, who: who, reason: fields["reason"], via: .console, origin: address)
+                refund = try await desk.cancel(id, who: who, reason: form.reason, via: .console, origin: address)
             }
             return Self.back(path, notice: "Refund \(id) is now \(refund.status).")
-        } catch let refusal as RefundRefusal {
-            return Self.back(path, error: refusal.message)
-        } catch {
-            return Self.back(path, error: "The decision could not be recorded; nothing changed. Try again.")
         }
     }
 
     // MARK: Exceptions
 
-    func exceptions(_ request: Request, _ session: ConsoleSession) async throws -> PageResult {
+    func exceptions(_ request: Request, _ context: ConsoleRequestContext) async throws -> Response {
+        let viewer = try Viewer(context.requireSession())
         let query = request.uri.queryParameters
         let kind = query.get("kind").flatMap { $0.isEmpty ? nil : $0 }
         let status = query.get("status").map { $0.isEmpty ? nil : $0 } ?? "open"
@@ -444,113 +303,52 @@ extension Console {
         guard kind.map({ ExceptionKind(rawValue: $0) != nil }) ?? true,
             status.map({ ["open", "resolved"].contains($0) }) ?? true
         else {
-            return .response(Self.back("/console/exceptions", error: "Choose a kind and a status from the lists."))
+            return Self.back("/console/exceptions", error: "Choose a kind and a status from the lists.")
         }
         let records: [ExceptionRecord]
         do {
             records = try await decisions.exceptions(kind: kind, status: status, limit: 500)
         } catch let refusal as RefundRefusal {
-            return .response(Self.back("/console/exceptions", error: refusal.message))
+            return Self.back("/console/exceptions", error: refusal.message)
         }
-        return .html(
-            title: "Exceptions", template: "exceptions",
-            values: [
-                "kinds": ([""] + ExceptionKind.allCases.map(\.rawValue)).map {
-                    ["value": $0, "label": $0.isEmpty ? "any" : $0, "selected": $0 == (kind ?? "")]
-                        as [String: any Sendable]
-                },
-                "statuses": ["open", "resolved", ""].map {
-                    ["value": $0, "label": $0.isEmpty ? "any" : $0, "selected": $0 == (status ?? "")]
-                        as [String: any Sendable]
-                },
-                "has_exceptions": !records.isEmpty,
-                "exceptions": records.map(ExceptionView.init).map { view in
-                    var row: [String: any Sendable] = [
-                        "id": view.id, "kind": view.kind, "status": view.status,
-                        "first_seen": Display.time(view.firstSeen), "summary": Self.shown(view.summary, to: session),
-                    ]
-                    if let payment = view.paymentID { row["payment_id"] = payment }
-                    return row
-                },
-            ])
+        return try await page(
+            ExceptionsPage(records, kind: kind, status: status, viewer: viewer), title: "Exceptions", context)
     }
 
-    func exception(_ request: Request, _ session: ConsoleSession, id: Int64?) async throws -> PageResult {
-        guard let id, let record = try await Self.found({ try await decisions.exception(id) }) else {
-            return .notFound("exception")
-        }
-        let view = ExceptionView(record)
-        var values: [String: any Sendable] = [
-            "id": view.id, "kind": view.kind, "status": view.status, "summary": Self.shown(view.summary, to: session),
-            "first_seen": Display.time(view.firstSeen), "last_seen": Display.time(view.lastSeen),
-            "open": view.status == "open",
-        ]
-        if let payment = view.paymentID { values["payment_id"] = payment }
-        if let refund = view.detail["refund_id"] { values["refund_id"] = refund }
-        if let resolution = view.resolution {
-            values["resolution"] = Self.shown(resolution, to: session)
-            values["resolved_by"] = view.resolvedBy ?? "?"
-            values["resolved_at"] = view.resolvedAt.map(Display.time) ?? ""
-        }
-        return .html(title: "Exception \(id)", template: "exception", values: values)
+    func exception(_ request: Request, _ context: ConsoleRequestContext) async throws -> Response {
+        let viewer = try Viewer(context.requireSession())
+        guard let id = context.parameters.get("id", as: Int64.self),
+            let record = try await Self.found({ try await decisions.exception(id) })
+        else { return notFound("exception", context) }
+        return try await page(ExceptionPage(ExceptionView(record), viewer: viewer), title: "Exception \(id)", context)
     }
 
-    func resolve(_ session: ConsoleSession, _ fields: [String: String], id: Int64?, address: String) async -> Response {
-        guard let id else { return Self.back("/console/exceptions", error: "No such exception.") }
-        let path = "/console/exceptions/\(id)"
-        do {
+    func resolve(_ request: Request, _ context: ConsoleRequestContext) async throws -> Response {
+        let session = try context.requireSession()
+        let form = try await request.decode(as: ResolutionForm.self, context: context)
+        guard let id = context.parameters.get("id", as: Int64.self) else {
+            return Self.back("/console/exceptions", error: "No such exception.")
+        }
+        let address = clientAddress(request, context)
+        return await Self.acting(
+            on: "/console/exceptions/\(id)", failed: "The exception could not be resolved; nothing changed. Try again."
+        ) {
             _ = try await decisions.resolveException(
-                id, note: fields["note"] ?? "", who: .id(session.account.id), via: .console, origin: address)
+                id, note: form.note ?? "", who: .id(session.account.id), via: .console, origin: address)
             return Self.back("/console/exceptions", notice: "Exception \(id) resolved.")
-        } catch let refusal as RefundRefusal {
-            return Self.back(path, error: refusal.message)
-        } catch {
-            return Self.back(path, error: "The exception could not be resolved; nothing changed. Try again.")
         }
     }
 
     // MARK: Audit
 
-    func audit(_ request: Request, _ session: ConsoleSession) async throws -> PageResult {
+    func audit(_ request: Request, _ context: ConsoleRequestContext) async throws -> Response {
+        let viewer = try Viewer(context.requireSession())
         let before = request.uri.queryParameters.get("before").flatMap { Int64($0) }
         let entries = try await pool.withConnection { db in
-            try await db.run { db throws(PostgresError) in try ConsoleStore.audit(db, beforeID: before, limit: 100) }
-        }
-        var values: [String: any Sendable] = [
-            "entries": entries.map { entry in
-                var row: [String: any Sendable] = [
-                    "at": Display.time(entry.at), "who": entry.who ?? "system", "channel": entry.channel,
-                    "origin": entry.osUser ?? entry.address ?? "", "action": entry.action,
-                    "subject": entry.subjectID.map { "\(entry.subject) \($0)" } ?? entry.subject,
-                    "detail": Self.shown(Self.auditDetail(entry.detailJSON), to: session),
-                ]
-                if let subjectID = entry.subjectID, ["payment", "refund", "exception"].contains(entry.subject) {
-                    row["href"] =
-                        "/console/\(entry.subject == "payment" ? "payments" : entry.subject + "s")/\(subjectID)"
-                }
-                return row
+            try await db.run { db throws(PostgresError) in
+                try ConsoleStore.audit(db, beforeID: before, limit: AuditPage.pageSize)
             }
-        ]
-        if entries.count == 100, let last = entries.last { values["older"] = last.id }
-        return .html(title: "Audit log", template: "audit", values: values)
-    }
-
-    /// Free text as this session may see it: whole for an admin; for finance every number in it masked, those
-    /// inside identifiers included (a CheckoutRequestID ends with the payer's number).
-    static func shown(_ text: String, to session: ConsoleSession) -> String {
-        session.account.isAdmin ? text : MSISDN.maskNumbers(in: text)
-    }
-
-    /// `{"from":"proposed","to":"approved"}` as `proposed → approved`; other details as `key: value` pairs.
-    static func auditDetail(_ json: String) -> String {
-        guard let object = (try? JSONSerialization.jsonObject(with: Data(json.utf8))) as? [String: Any] else {
-            return ""
         }
-        var parts: [String] = []
-        if let from = object["from"], let to = object["to"] { parts.append("\(from) → \(to)") }
-        for key in object.keys.sorted() where key != "from" && key != "to" {
-            if let value = object[key], "\(value)" != "" { parts.append("\(key): \(value)") }
-        }
-        return parts.joined(separator: "; ")
+        return try await page(AuditPage(entries, viewer: viewer), title: "Audit log", context)
     }
 }

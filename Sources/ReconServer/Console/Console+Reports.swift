@@ -65,49 +65,23 @@ extension Console {
         return folders.sorted { ($0.written, $0.period) > ($1.written, $1.period) }
     }
 
-    static func size(_ bytes: Int) -> String {
-        if bytes < 1_024 { return "\(bytes) B" }
-        if bytes < 1_048_576 { return "\(bytes / 1_024) KB" }
-        return String(format: "%.1f MB", Double(bytes) / 1_048_576)
-    }
-
-    func reports(_ request: Request, _ session: ConsoleSession) async throws -> PageResult {
+    func reports(_ request: Request, _ context: ConsoleRequestContext) async throws -> Response {
+        let viewer = try Viewer(context.requireSession())
         let requests = try await pool.withConnection { db in
             try await db.run { db throws(PostgresError) in try ConsoleStore.reportRequests(db, limit: 20) }
         }
         let today = (try? EastAfricaTime.civilDate(of: Date())).map { "\($0)" } ?? ""
-        let folders = reportFolders(includeUnmasked: session.account.isAdmin)
-        return .html(
-            title: "Reports", template: "reports",
-            values: [
-                "default_from": today, "default_to": today, "has_requests": !requests.isEmpty,
-                "requests": requests.map {
-                    [
-                        "id": $0.id, "period": "\($0.from) to \($0.to)" + ($0.unmasked ? " (full phone numbers)" : ""),
-                        "by": $0.requestedBy, "asked": Display.time($0.requestedAt), "status": $0.status,
-                        "error": $0.error ?? "",
-                    ] as [String: any Sendable]
-                },
-                "has_folders": !folders.isEmpty,
-                "folders": folders.map { folder in
-                    [
-                        "period": folder.period, "unmasked": folder.unmasked, "written": Display.time(folder.written),
-                        "files": folder.files.map { file in
-                            [
-                                "name": file.name, "size": Self.size(file.size),
-                                "href":
-                                    "/console/reports/\(folder.unmasked ? "unmasked" : "files")/\(folder.period)/\(file.name)",
-                            ] as [String: any Sendable]
-                        },
-                    ] as [String: any Sendable]
-                },
-            ])
+        let folders = reportFolders(includeUnmasked: viewer.isAdmin)
+        return try await page(
+            ReportsPage(today: today, requests: requests, folders: folders), title: "Reports", context)
     }
 
-    func requestReport(_ session: ConsoleSession, _ fields: [String: String], address: String) async -> Response {
-        let from = (fields["from"] ?? "").trimmingSpaces()
-        let to = (fields["to"] ?? "").trimmingSpaces()
-        let unmasked = fields["unmasked"] == "1"
+    func requestReport(_ request: Request, _ context: ConsoleRequestContext) async throws -> Response {
+        let session = try context.requireSession()
+        let form = try await request.decode(as: ReportRequestForm.self, context: context)
+        let from = (form.from ?? "").trimmingSpaces()
+        let to = (form.to ?? "").trimmingSpaces()
+        let unmasked = form.unmasked == "1"
         let period: ReportPeriod
         do {
             period = try ReportPeriod(first: try CivilDate(parsing: from), last: try CivilDate(parsing: to))
@@ -117,10 +91,10 @@ extension Console {
         guard period.days.count <= 366 else {
             return Self.back("/console/reports", error: "A report covers at most a year.")
         }
-        guard !unmasked || session.account.isAdmin else {
+        guard !unmasked || ConsoleRole.admin.admits(session.account) else {
             return Self.back("/console/reports", error: "Only an admin may ask for full phone numbers.")
         }
-        let acting = ActingAccount(account: session.account, channel: .console, origin: address)
+        let acting = ActingAccount(account: session.account, channel: .console, origin: clientAddress(request, context))
         do {
             let queueing = try await pool.withConnection { db in
                 try await db.withTransaction { db in
@@ -154,31 +128,17 @@ extension Console {
         }
     }
 
-    func download(_ request: Request, _ context: ReconRequestContext, unmasked: Bool) async -> Response {
-        let session: ConsoleSession?
-        do {
-            session = try await self.session(request, context)
-        } catch {
-            return failure(error, request: request)
-        }
-        guard let session, Self.mayEnter(session.account) else { return Self.redirect("/console/login") }
+    /// A report file; the unmasked ones only behind the admin's ``ConsoleRoleMiddleware``.
+    func download(_ request: Request, _ context: ConsoleRequestContext, unmasked: Bool) -> Response {
         let folder = context.parameters.get("folder") ?? ""
         let file = context.parameters.get("file") ?? ""
-        guard !unmasked || session.account.isAdmin else {
-            return html(
-                .forbidden, title: "Forbidden", template: "message",
-                values: ["message": "Reports with full phone numbers are for admins."], session: session,
-                request: request)
-        }
         var root = configuration.reportsDirectory
         if unmasked { root = (root as NSString).appendingPathComponent("unmasked") }
         let path = ((root as NSString).appendingPathComponent(folder) as NSString).appendingPathComponent(file)
         guard Self.isPeriodFolder(folder), Self.isReportFile(file),
             let data = FileManager.default.contents(atPath: path)
         else {
-            return html(
-                .notFound, title: "Not found", template: "message", values: ["message": "No such report file."],
-                session: session, request: request)
+            return message(.notFound, title: "Not found", "No such report file.", viewer: context.viewer)
         }
         let type =
             file.hasSuffix(".xlsx")
