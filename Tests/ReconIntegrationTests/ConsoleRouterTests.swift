@@ -57,27 +57,18 @@ struct ConsoleRouterTests {
             let pool = ConnectionPool(settings: database.runtimeSettings, maxConnections: 4)
             var logger = Logger(label: "console-router-test")
             logger.logLevel = .critical
-            let endpoint = CallbackEndpoint(
-                configuration: CallbackServerConfiguration(
+            let app = try buildApplication(
+                ServerConfiguration(
                     port: 0, callbackToken: "console-router-token-0123456789", spoolDirectory: spool,
-                    sweepIntervalSeconds: 3600, routes: [.console]),
+                    sweepIntervalSeconds: 3600, routes: [.console],
+                    console: ConsoleConfiguration(
+                        reportsDirectory: spool.appendingPathComponent("reports").path, approvals: Stack.approvals)),
                 pool: pool, logger: logger)
-            let console = try Console(
-                configuration: ConsoleConfiguration(
-                    reportsDirectory: spool.appendingPathComponent("reports").path, approvals: Stack.approvals),
-                pool: pool, logger: logger)
-            let app = buildApplication(endpoint: endpoint, console: console)
-            do {
-                try await app.test(.router) { client in try await requests(client, seeded) }
-                try await check(db)
-                await pool.close()
-            } catch {
-                await pool.close()
-                throw error
-            }
+            // The application owns the pool: it closes it when the test's services stop.
+            try await app.test(.router) { client in try await requests(client, seeded) }
+            try await check(db)
         }
     }
-
     /// The value of `name="NAME" value="…"` in a page.
     static func field(_ name: String, in page: TestResponse) -> String? {
         let html = String(buffer: page.body)

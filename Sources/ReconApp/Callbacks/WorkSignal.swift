@@ -4,7 +4,7 @@ import Synchronization
 /// worker wakes; with none waiting, the next ``wait()`` returns at once) or until ``end()``, after which every
 /// ``wait()`` returns `false` so the workers finish what is queued and return. The workers are children of the
 /// service's task group: nothing here starts a task.
-final class WorkSignal: Sendable {
+package final class WorkSignal: Sendable {
     private struct State {
         var waiting: [CheckedContinuation<Bool, Never>] = []
         var pending = false
@@ -13,11 +13,14 @@ final class WorkSignal: Sendable {
 
     private let state = Mutex(State())
 
+    /// A signal nobody has raised yet.
+    package init() {}
+
     /// Whether ``end()`` was called.
-    var ended: Bool { state.withLock { $0.ended } }
+    package var ended: Bool { state.withLock { $0.ended } }
 
     /// There is work: wakes one waiting worker, or lets the next ``wait()`` through.
-    func signal() {
+    package func signal() {
         let waiter = state.withLock { state -> CheckedContinuation<Bool, Never>? in
             guard !state.waiting.isEmpty else {
                 state.pending = true
@@ -29,7 +32,7 @@ final class WorkSignal: Sendable {
     }
 
     /// Returns `true` when there may be work, `false` once the service ends (or the waiting task is cancelled).
-    func wait() async -> Bool {
+    package func wait() async -> Bool {
         await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
                 let answer = state.withLock { state -> Bool? in
@@ -49,7 +52,7 @@ final class WorkSignal: Sendable {
     }
 
     /// The service is ending: every waiting and future ``wait()`` returns `false`.
-    func end() {
+    package func end() {
         let waiters = state.withLock { state in
             state.ended = true
             defer { state.waiting.removeAll() }

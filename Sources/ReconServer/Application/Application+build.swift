@@ -49,7 +49,7 @@ public struct RouteGroupError: Error, Sendable, CustomStringConvertible {
 ///
 /// Services start in this order and stop in reverse, after the HTTP server has answered its last request: the pool
 /// (when the application owns it), the callback applier, the callback writer, the sweeper, then the console's
-/// report worker. SIGTERM therefore drains the writer's queue and the applier's pass before the pool closes.
+/// report worker and overview refresh. SIGTERM therefore drains the writer's queue and the applier's pass before the pool closes.
 public struct ReconApplication: Sendable {
     /// What it was built from.
     public let configuration: ServerConfiguration
@@ -105,7 +105,7 @@ public struct ReconApplication: Sendable {
     var services: [any Service] {
         var services: [any Service] = ownsPool ? [ConnectionPoolService(pool: pool)] : []
         services += callbacks.services
-        if let console { services.append(console.reportWorker) }
+        if let console { services += console.services }
         return services
     }
 

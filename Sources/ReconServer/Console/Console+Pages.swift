@@ -143,12 +143,7 @@ extension Console {
     // MARK: Overview
 
     func dashboard(_ request: Request, _ context: ConsoleRequestContext) async throws -> Response {
-        let pool = self.pool
-        let (board, computedAt) = try await dashboardCache.board {
-            try await pool.withConnection { db in
-                try await db.run { db throws(PostgresError) in try ConsoleStore.dashboard(db, now: Date()) }
-            }
-        }
+        let (board, computedAt) = try await dashboardCache.board()
         return try await page(DashboardPage(board, computedAt: computedAt, now: Date()), title: "Overview", context)
     }
 

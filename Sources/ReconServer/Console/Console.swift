@@ -6,6 +6,7 @@ public import ReconApp
 public import ReconCore
 import ReconIdentity
 public import ReconPostgres
+import ServiceLifecycle
 
 /// Header names HTTPTypes has no constant for (Hummingbird re-exports `HTTPFields`, not `HTTPField`).
 typealias FieldName = HTTPFields.Element.Name
@@ -67,7 +68,7 @@ public final class Console: Sendable {
     let pool: ConnectionPool
     let logger: Logger
     let pages: ConsolePages
-    let dashboardCache = DashboardCache()
+    let dashboardCache: DashboardCache
 
     /// Cookie names: with `Secure`, the `__Host-` prefix (the browser then refuses the cookie from any other host or
     /// path, and without `Secure`); the development mode's plain-http cookies keep the plain names.
@@ -84,7 +85,15 @@ public final class Console: Sendable {
         self.pool = pool
         self.logger = logger
         self.pages = try ConsolePages.bundled()
+        self.dashboardCache = DashboardCache {
+            try await pool.withConnection { db in
+                try await db.run { db throws(PostgresError) in try ConsoleStore.dashboard(db, now: Date()) }
+            }
+        }
     }
+
+    /// The console's services: the report worker and the overview's refresh.
+    var services: [any Service] { [reportWorker, dashboardCache] }
 
     /// The background worker that writes the reports asked for in the console.
     public var reportWorker: ConsoleReportWorker {

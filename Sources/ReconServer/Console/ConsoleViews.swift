@@ -1,6 +1,6 @@
 import Foundation
+import ReconApp
 import ReconCore
-import ReconJobs
 import ReconPostgres
 import ReconPresentation
 
