@@ -134,34 +134,10 @@ extension PaymentsAPI {
         else {
             return (.badRequest, Self.failure("account_reference and transaction_desc must be text"))
         }
-        let reference = referenceText?.trimmingSpaces()
-        let description = descriptionText?.trimmingSpaces()
-        if let reference, reference.isEmpty || reference.count > 12 {
-            return (.badRequest, Self.failure("account_reference must be 1 to 12 characters"))
-        }
-        if let description, description.isEmpty || description.count > 13 {
-            return (.badRequest, Self.failure("transaction_desc must be 1 to 13 characters"))
-        }
-        let course: CourseRecord?
-        do {
-            course = try await pool.withConnection { db in
-                try await db.run { db throws(PostgresError) in try CatalogStore.course(db, id: courseID) }
-            }
-        } catch {
-            return (.serviceUnavailable, Self.failure("Service temporarily unavailable, try again later."))
-        }
-        guard let course else { return (.badRequest, Self.failure("Course not found")) }
-        guard course.isActive else { return (.badRequest, Self.failure("This course is not open for payment")) }
-        if let amount, amount != course.price {
-            return (
-                .badRequest,
-                Self.failure("The amount must equal the course price (\(course.price.decimalString))")
-            )
-        }
         do {
             let started = try await configuration.initiator.start(
-                userID: account.id, courseID: courseID, phone: phone, amount: nil, accountReference: reference,
-                description: description, refusePending: true)
+                userID: account.id, courseID: courseID, phone: phone, amount: amount, accountReference: referenceText,
+                description: descriptionText, requester: .learner)
             switch started.status {
             case PaymentStatus.pending.rawValue:
                 return (
@@ -189,25 +165,36 @@ extension PaymentsAPI {
                 )
             }
         } catch let error as PayError {
-            if error.retryAfterSeconds != nil {
-                return (.tooManyRequests, Self.failure(error.message))
-            }
-            if let pending = error.pendingPaymentID {
-                return (
-                    .conflict,
-                    Self.failure("A payment for this course is already pending", ["payment_id": pending])
-                )
-            }
-            if error.notSent {
-                return (
-                    .serviceUnavailable,
-                    Self.failure("The STK Push could not be sent; nothing was charged. Please try again.")
-                )
-            }
-            return (.badRequest, Self.failure(error.isUsage ? error.message : "The payment could not be started"))
+            return Self.refused(error)
         } catch {
             logger.error("initiate failed", metadata: ["recon.user_id": "\(account.id)"])
             return (.serviceUnavailable, Self.failure("Service temporarily unavailable, try again later."))
+        }
+    }
+
+    /// `PaymentInitiator`'s refusals in the words and statuses the LMS has always been answered with.
+    static func refused(_ error: PayError) -> (HTTPResponse.Status, [String: Any]) {
+        switch error.code {
+        case .courseNotFound: (.badRequest, failure("Course not found"))
+        case .courseInactive: (.badRequest, failure("This course is not open for payment"))
+        case .amountNotPrice:
+            (
+                .badRequest,
+                failure("The amount must equal the course price (\(error.coursePrice?.decimalString ?? "?"))")
+            )
+        case .invalidReference: (.badRequest, failure("account_reference must be 1 to 12 characters"))
+        case .invalidDescription: (.badRequest, failure("transaction_desc must be 1 to 13 characters"))
+        case .pending:
+            (
+                .conflict,
+                failure(
+                    "A payment for this course is already pending",
+                    ["payment_id": APIResponse.orNull(error.pendingPaymentID)])
+            )
+        case .tooManyPrompts: (.tooManyRequests, failure(error.message))
+        case .notSent:
+            (.serviceUnavailable, failure("The STK Push could not be sent; nothing was charged. Please try again."))
+        default: (.badRequest, failure(error.message))
         }
     }
 
