@@ -268,6 +268,48 @@ struct APITests {
         }
     }
 
+    @Test("initiate: PaymentInitiator's refusals are answered in the words and statuses the LMS has always seen")
+    func initiateRefusals() async throws {
+        try await Stack.with(api: true) { stack in
+            try await stack.account("wairimu@example.com")
+            let token = try await stack.login("wairimu@example.com")
+            let course = try await stack.germanA1(price: 7000)
+            let closed = try await stack.germanA1(active: false)
+            func initiate(_ fields: String) async throws -> String {
+                let answer = try await stack.call(
+                    "POST", "/api/payments/initiate/", token: token, json: #"{"phone":"0708374149",\#(fields)}"#)
+                return "\(answer.status) \(answer.text)"
+            }
+            let cases = [
+                (#""course_id":999999"#, #"400 {"message":"Course not found","success":false}"#),
+                (#""course_id":\#(closed)"#, #"400 {"message":"This course is not open for payment","success":false}"#),
+                (
+                    #""course_id":\#(course),"amount":"5000""#,
+                    #"400 {"message":"The amount must equal the course price (7000.00)","success":false}"#
+                ),
+                (
+                    #""course_id":\#(course),"account_reference":" 1234567890123 ""#,
+                    #"400 {"message":"account_reference must be 1 to 12 characters","success":false}"#
+                ),
+                (
+                    #""course_id":\#(course),"transaction_desc":"  ""#,
+                    #"400 {"message":"transaction_desc must be 1 to 13 characters","success":false}"#
+                ),
+            ]
+            for (fields, expected) in cases {
+                #expect(try await initiate(fields) == expected, "\(fields)")
+            }
+            #expect(try await stack.count("SELECT count(*) FROM payments") == 0)
+            let first = try await initiate(#""course_id":\#(course),"account_reference":"GER-A1 ""#)
+            #expect(first.hasPrefix("200 "), "\(first)")
+            let second = try await initiate(#""course_id":"\#(course)","amount":7000"#)
+            #expect(
+                second
+                    == #"409 {"message":"A payment for this course is already pending","payment_id":1,"success":false}"#
+            )
+        }
+    }
+
     @Test("b2c proposes; the proposer cannot approve through the API; another admin approves; nothing is sent")
     func refundsThroughAPI() async throws {
         try await Stack.with(api: true) { stack in

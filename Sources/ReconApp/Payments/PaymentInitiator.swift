@@ -12,32 +12,66 @@ public protocol StkPushing: Sendable {
 
 extension DarajaClient: StkPushing {}
 
-/// Why `pay` cannot start a payment.
-public struct PayError: Error, CustomStringConvertible {
-    /// What is wrong, for the person at the terminal.
+/// Why a payment could not be started (`pay`, the API): a rule refused it, or the push never left this machine.
+public struct PayError: Error, Sendable, CustomStringConvertible {
+    /// Which rule or part refused; new codes may be added.
+    public typealias Code = CodedError<PayErrorCodes>.Code
+
+    /// Which rule or part refused.
+    public var code: Code
+    /// What is wrong, for the person at the terminal; never a phone number.
     public var message: String
-    /// Bad input rather than a failure.
-    public var isUsage: Bool
-    /// The STK Push never left this machine; the payment is recorded as `failed`.
-    public var notSent: Bool
-    /// The learner already has this payment pending for the course (only when asked to refuse a second one).
+    /// The learner's payment already pending for the course (``Code/pending``).
     public var pendingPaymentID: Int64?
-    /// The learner or the phone reached the initiation limit; a new push may start after this many seconds.
+    /// A new push may start after this many seconds (``Code/tooManyPrompts``).
     public var retryAfterSeconds: Int?
+    /// The course's price, which a learner's amount must equal (``Code/amountNotPrice``).
+    public var coursePrice: Money?
 
     /// An error.
     public init(
-        message: String, isUsage: Bool, notSent: Bool = false, pendingPaymentID: Int64? = nil,
-        retryAfterSeconds: Int? = nil
+        _ code: Code, _ message: String, pendingPaymentID: Int64? = nil, retryAfterSeconds: Int? = nil,
+        coursePrice: Money? = nil
     ) {
+        self.code = code
         self.message = message
-        self.isUsage = isUsage
-        self.notSent = notSent
         self.pendingPaymentID = pendingPaymentID
         self.retryAfterSeconds = retryAfterSeconds
+        self.coursePrice = coursePrice
     }
 
+    /// Bad input rather than a failure: every refusal but ``Code/notSent``.
+    public var isUsage: Bool { code != .notSent }
+    /// The STK Push never left this machine; the payment is recorded as `failed`.
+    public var notSent: Bool { code == .notSent }
+
     public var description: String { message }
+}
+
+/// The codes of ``PayError``.
+public enum PayErrorCodes {}
+
+extension CodedError.Code where Domain == PayErrorCodes {
+    /// No user with the id.
+    public static var learnerNotFound: Self { Self(raw: "learner not found") }
+    /// No course with the id.
+    public static var courseNotFound: Self { Self(raw: "course not found") }
+    /// The course is not open for payment.
+    public static var courseInactive: Self { Self(raw: "course inactive") }
+    /// A learner's amount differs from the course price (``PaymentInitiator/Requester/learner`` only).
+    public static var amountNotPrice: Self { Self(raw: "amount not the price") }
+    /// The amount is not whole shillings from 1 to 250,000 (Daraja's limits).
+    public static var amountOutOfRange: Self { Self(raw: "amount out of range") }
+    /// The account reference is empty or longer than Daraja's 12 characters.
+    public static var invalidReference: Self { Self(raw: "invalid account reference") }
+    /// The transaction description is empty or longer than Daraja's 13 characters.
+    public static var invalidDescription: Self { Self(raw: "invalid transaction description") }
+    /// The learner already has a payment pending for the course.
+    public static var pending: Self { Self(raw: "payment pending") }
+    /// The learner or the phone reached the ``InitiationLimits``.
+    public static var tooManyPrompts: Self { Self(raw: "too many prompts") }
+    /// The STK Push never left this machine.
+    public static var notSent: Self { Self(raw: "not sent") }
 }
 
 /// The payment row `pay` created, for the CLI's output.
@@ -83,7 +117,7 @@ public struct PaymentInitiator: Sendable {
     /// The `mpesa_configurations` row `client` pushes with, recorded on each payment so settle asks with it too;
     /// `nil`: the `MPESA_*` environment's configuration.
     let configurationID: Int64?
-    /// The API's limits on pushes per learner and per phone (applied with `refusePending`).
+    /// The limits on pushes per learner and per phone (applied to a ``Requester/learner``).
     let limits: InitiationLimits
 
     /// An initiator.
@@ -99,32 +133,59 @@ public struct PaymentInitiator: Sendable {
         self.limits = limits
     }
 
+    /// Whose request a start is: the rules it is held to differ.
+    public enum Requester: Sendable, Equatable {
+        /// A person at the terminal (`pay`, the demo): any amount in range (an overpayment to look into, say).
+        case staff
+        /// A learner through the JSON API: exactly the course price, at most one payment pending per course, and
+        /// no more pushes than ``InitiationLimits`` allow.
+        case learner
+    }
+
     /// Creates the payment and sends the push. `amount` defaults to the course price.
     ///
-    /// A push that never left this machine (no token, connection refused) fails the payment and throws
-    /// ``PayError`` with `notSent` after recording it: nobody was asked to pay, so no person needs to look.
+    /// Refusals are ``PayError`` values, checked in this order: the account reference (1 to 12 characters) and
+    /// description (1 to 13, both trimmed; Daraja's limits), the learner, the course and whether it is active, for a
+    /// ``Requester/learner`` that the amount is the price, that no payment for the course is pending and the
+    /// ``InitiationLimits``, then the amount's range. The learner's row is locked while checking the pending and
+    /// limit rules, so two concurrent requests cannot both pass.
     ///
-    /// With `refusePending` (the JSON API), a learner who already has a pending payment for the course gets
-    /// ``PayError`` with `pendingPaymentID` instead of a second push; the learner's row is locked while checking, so
-    /// two concurrent requests cannot both pass.
+    /// A push that never left this machine (no token, connection refused) fails the payment and throws
+    /// ``PayError`` with ``PayErrorCodes`` `notSent` after recording it: nobody was asked to pay, so no person needs
+    /// to look.
     public func start(
         userID: Int64, courseID: Int64, phone: MSISDN, amount: Money?, accountReference: String? = nil,
-        description: String? = nil, refusePending: Bool = false
+        description: String? = nil, requester: Requester = .staff
     ) async throws -> StartedPayment {
+        let reference = try Self.pushText(
+            accountReference, limit: 12, code: .invalidReference,
+            "the account reference must be 1 to 12 characters")
+        let pushDescription = try Self.pushText(
+            description, limit: 13, code: .invalidDescription, "the description must be 1 to 13 characters")
         let created = Date()
         let configurationID = self.configurationID
         let limits = self.limits
         let (paymentID, price) = try await pool.withConnection { db in
             try await db.withTransaction { db in
                 guard try CatalogStore.learnerExists(db, id: userID) else {
-                    throw PayError(message: "no learner with id \(userID)", isUsage: true)
+                    throw PayError(.learnerNotFound, "no learner with id \(userID)")
                 }
-                if refusePending {
+                guard let course = try CatalogStore.course(db, id: courseID) else {
+                    throw PayError(.courseNotFound, "no course with id \(courseID)")
+                }
+                guard course.isActive else {
+                    throw PayError(.courseInactive, "course \(courseID) is not active")
+                }
+                if requester == .learner {
+                    if let amount, amount != course.price {
+                        throw PayError(
+                            .amountNotPrice, "the amount must equal the course price (\(course.price.decimalString))",
+                            coursePrice: course.price)
+                    }
                     _ = try PaymentQueryStore.lockLearner(db, userID: userID)
                     if let pending = try PaymentQueryStore.pending(db, userID: userID, courseID: courseID) {
                         throw PayError(
-                            message: "payment \(pending) for this course is still pending", isUsage: true,
-                            pendingPaymentID: pending)
+                            .pending, "payment \(pending) for this course is still pending", pendingPaymentID: pending)
                     }
                     try PaymentQueryStore.lockPhone(db, phone: phone.digits)
                     let since = created.addingTimeInterval(-TimeInterval(limits.windowSeconds))
@@ -132,20 +193,14 @@ public struct PaymentInitiator: Sendable {
                         db, userID: userID, phone: phone.digits, since: since)
                     if recent.byLearner >= limits.perLearner || recent.byPhone >= limits.perPhone {
                         throw PayError(
-                            message: "too many payment prompts were started; try again in a few minutes",
-                            isUsage: true, retryAfterSeconds: limits.windowSeconds)
+                            .tooManyPrompts, "too many payment prompts were started; try again in a few minutes",
+                            retryAfterSeconds: limits.windowSeconds)
                     }
-                }
-                guard let course = try CatalogStore.course(db, id: courseID) else {
-                    throw PayError(message: "no course with id \(courseID)", isUsage: true)
-                }
-                guard course.isActive else {
-                    throw PayError(message: "course \(courseID) is not active", isUsage: true)
                 }
                 let charge = amount ?? course.price
                 guard charge.isWholeShillings, charge >= Money(minorUnits: 100), charge <= Money(minorUnits: 25_000_000)
                 else {
-                    throw PayError(message: "the amount must be whole shillings from 1 to 250,000", isUsage: true)
+                    throw PayError(.amountOutOfRange, "the amount must be whole shillings from 1 to 250,000")
                 }
                 let id = try PaymentStore.create(
                     db, userID: userID, courseID: courseID, amount: charge, phone: phone, now: created,
@@ -154,8 +209,8 @@ public struct PaymentInitiator: Sendable {
             }
         }
         let outcome = await client.stkPush(
-            phone: phone, amount: price, accountReference: accountReference ?? "COURSE\(courseID)",
-            description: description ?? "Course fee")
+            phone: phone, amount: price, accountReference: reference ?? "COURSE\(courseID)",
+            description: pushDescription ?? "Course fee")
         let schedule = self.schedule
         let recorded = try await pool.withConnection { db in
             try await db.withTransaction { db -> PaymentTransition? in
@@ -186,9 +241,7 @@ public struct PaymentInitiator: Sendable {
         // Only when this push's answer is what the payment now says (a concurrent orphan sweep may have made it
         // unknown first) is "never sent" the payment's story.
         if case .notSent(let reason) = outcome, recorded?.next.status == .failed {
-            throw PayError(
-                message: "payment \(paymentID) failed: the STK Push was never sent (\(reason))", isUsage: false,
-                notSent: true)
+            throw PayError(.notSent, "payment \(paymentID) failed: the STK Push was never sent (\(reason))")
         }
         if case .accepted(let checkoutID, _) = outcome {
             // A callback that raced ahead of this update waits in the inbox as unmatched: apply it now.
@@ -209,5 +262,14 @@ public struct PaymentInitiator: Sendable {
                     resultDescription: record.state.resultDescription, nextCheckAt: record.state.nextCheckAt)
             }
         }
+    }
+
+    /// An optional text for the push, trimmed; a given one must be 1 to `limit` characters.
+    static func pushText(
+        _ text: String?, limit: Int, code: PayError.Code, _ message: String
+    ) throws(PayError) -> String? {
+        guard let text = text?.trimmingSpaces() else { return nil }
+        guard !text.isEmpty, text.count <= limit else { throw PayError(code, message) }
+        return text
     }
 }

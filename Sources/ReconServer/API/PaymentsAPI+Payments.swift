@@ -10,283 +10,147 @@ import ReconPostgres
 extension PaymentsAPI {
     // MARK: Initiate
 
-    func initiate(_ request: Request) async -> Response {
-        let account: Account
-        switch await authenticate(request) {
-        case .failure(let response): return response
-        case .success(let found): account = found
+    /// `POST /api/payments/initiate/`. With an Idempotency-Key, the first answer for the key and body is stored and
+    /// given again to every retry.
+    func initiate(_ request: Request, _ context: APIRequestContext, by account: Account) async throws -> APIAnswer {
+        var request = request
+        let bytes: [UInt8]
+        do {
+            bytes = Array(try await request.collectBody(upTo: context.maxUploadSize).readableBytesView)
+        } catch {
+            throw APIAnswer.badJSON
         }
-        guard let (bytes, body) = await Self.body(request) else { return Self.badJSON }
+        let body = try await request.decode(as: Checked<InitiateRequest>.self, context: context).result
         let key = request.headers[HTTPField.Name("Idempotency-Key") ?? .contentType]?.trimmingSpaces()
         guard let key, !key.isEmpty else {
-            return await startPayment(account: account, body: body)
+            return await initiateAnswer(account: account, body: body)
         }
-        guard key.count <= 255 else { return APIResponse.failure(.badRequest, "Idempotency-Key is too long") }
+        guard key.count <= 255 else { return .failure(.badRequest, "Idempotency-Key is too long") }
         let hash = sha256Hex(bytes)
-        do {
-            let claim = try await pool.withConnection { db in
-                try await db.run { db throws(PostgresError) in
-                    try IdempotencyStore.claim(
-                        db, userID: account.id, key: key, route: "payments.initiate", requestSHA256: hash)
-                }
+        let claim = try await pool.withConnection { db in
+            try await db.run { db throws(PostgresError) in
+                try IdempotencyStore.claim(
+                    db, userID: account.id, key: key, route: "payments.initiate", requestSHA256: hash)
             }
-            switch claim {
-            case .answered(let status, let text):
-                var response = APIResponse.raw(HTTPResponse.Status(code: status), text)
-                response.headers[HTTPField.Name("Idempotent-Replayed") ?? .contentType] = "true"
-                return response
-            case .inProgress:
-                return APIResponse.failure(.conflict, "A request with this Idempotency-Key is still being processed")
-            case .mismatch:
-                return APIResponse.failure(
-                    .unprocessableContent, "This Idempotency-Key was used for a different request")
-            case .claimed:
-                break
-            }
-        } catch {
-            return unavailable(error)
         }
-        let (status, object) = await initiateAnswer(account: account, body: body)
-        let text = APIResponse.text(of: object)
+        switch claim {
+        case .answered(let status, let text):
+            var headers: HTTPFields = [:]
+            headers[HTTPField.Name("Idempotent-Replayed") ?? .contentType] = "true"
+            return APIAnswer(HTTPResponse.Status(code: status), text: text, headers: headers)
+        case .inProgress:
+            return .failure(.conflict, "A request with this Idempotency-Key is still being processed")
+        case .mismatch:
+            return .failure(.unprocessableContent, "This Idempotency-Key was used for a different request")
+        case .claimed:
+            break
+        }
+        let answer = await initiateAnswer(account: account, body: body)
+        let status = answer.status.code
         do {
             try await pool.withConnection { db in
                 try await db.run { db throws(PostgresError) in
-                    if (status.code >= 500 && status.code != 502 && status.code != 504) || status.code == 429 {
+                    if (status >= 500 && status != 502 && status != 504) || status == 429 {
                         // Nothing happened that a retry could repeat (nothing was sent, or a limit refused it): let
                         // the retry run.
                         try IdempotencyStore.release(db, userID: account.id, key: key)
                     } else {
-                        try IdempotencyStore.answer(db, userID: account.id, key: key, status: status.code, body: text)
+                        try IdempotencyStore.answer(db, userID: account.id, key: key, status: status, body: answer.text)
                     }
                 }
             }
         } catch {
             logger.error("idempotency answer not stored", metadata: ["recon.user_id": "\(account.id)"])
         }
-        return APIResponse.raw(status, text)
+        return answer
     }
 
-    func startPayment(account: Account, body: [String: Any]) async -> Response {
-        let (status, object) = await initiateAnswer(account: account, body: body)
-        return APIResponse.json(status, object)
-    }
-
-    static func failure(_ message: String, _ extra: [String: Any] = [:]) -> [String: Any] {
-        var body: [String: Any] = ["success": false, "message": message]
-        for (key, value) in extra { body[key] = value }
-        return body
-    }
-
-    /// An id field: a JSON integer, or a string of digits (openapi.yaml allows both). Booleans (which Foundation
-    /// hands over as numbers: `true` would read as id 1), fractions and anything else are refused.
-    static func integer(_ value: Any?) -> Int64? {
-        if let text = value as? String {
-            guard !text.isEmpty, text.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return nil }
-            return Int64(text)
+    /// The answer of an initiate (stored as it is for idempotent retries): the body's refusal, or what
+    /// `PaymentInitiator` did with it as a learner's request.
+    func initiateAnswer(account: Account, body: Result<InitiateRequest, APIAnswer>) async -> APIAnswer {
+        let request: InitiateRequest
+        switch body {
+        case .failure(let refusal): return refusal
+        case .success(let checked): request = checked
         }
-        guard let number = value as? NSNumber, !isBoolean(number) else { return nil }
-        let literal = number.stringValue
-        guard literal.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || $0 == UInt8(ascii: "-") }) else { return nil }
-        return Int64(literal)
-    }
-
-    /// Whether a value JSONSerialization produced is a JSON `true`/`false` (an `NSNumber` whose type is `char`).
-    static func isBoolean(_ value: Any?) -> Bool {
-        guard let number = value as? NSNumber else { return false }
-        return String(cString: number.objCType) == "c"
-    }
-
-    /// An amount field: a JSON number or a decimal string; `.some(nil)` when absent or null, `nil` when it is
-    /// anything else (a boolean: `"amount": true` is not KES 1).
-    static func money(_ value: Any?) -> Money?? {
-        guard let value, !(value is NSNull) else { return .some(nil) }
-        let text: String
-        if let string = value as? String {
-            text = string
-        } else if let number = value as? NSNumber, !isBoolean(number) {
-            text = number.stringValue
-        } else {
-            return nil
-        }
-        return (try? Money.parse(text)).map { .some($0) }
-    }
-
-    /// A text field: absent or null is `.some(nil)`; a number, boolean, array or object is refused (`nil`).
-    static func text(_ value: Any?) -> String?? {
-        guard let value, !(value is NSNull) else { return .some(nil) }
-        guard let text = value as? String else { return nil }
-        return .some(text)
-    }
-
-    /// The answer of an initiate as status and JSON object (stored as is for idempotent retries).
-    func initiateAnswer(account: Account, body: [String: Any]) async -> (HTTPResponse.Status, [String: Any]) {
-        guard let courseID = Self.integer(body["course_id"]) else {
-            return (.badRequest, Self.failure("course_id is required"))
-        }
-        guard let phoneText = body["phone"] as? String, let phone = try? MSISDN(parsing: phoneText) else {
-            return (.badRequest, Self.failure("Invalid phone number: use the format 2547XXXXXXXX"))
-        }
-        guard let amount = Self.money(body["amount"]) else {
-            return (.badRequest, Self.failure("amount must be a number of KES"))
-        }
-        guard let referenceText = Self.text(body["account_reference"]),
-            let descriptionText = Self.text(body["transaction_desc"])
-        else {
-            return (.badRequest, Self.failure("account_reference and transaction_desc must be text"))
-        }
-        let reference = referenceText?.trimmingSpaces()
-        let description = descriptionText?.trimmingSpaces()
-        if let reference, reference.isEmpty || reference.count > 12 {
-            return (.badRequest, Self.failure("account_reference must be 1 to 12 characters"))
-        }
-        if let description, description.isEmpty || description.count > 13 {
-            return (.badRequest, Self.failure("transaction_desc must be 1 to 13 characters"))
-        }
-        let course: CourseRecord?
+        let started: StartedPayment
         do {
-            course = try await pool.withConnection { db in
-                try await db.run { db throws(PostgresError) in try CatalogStore.course(db, id: courseID) }
-            }
-        } catch {
-            return (.serviceUnavailable, Self.failure("Service temporarily unavailable, try again later."))
-        }
-        guard let course else { return (.badRequest, Self.failure("Course not found")) }
-        guard course.isActive else { return (.badRequest, Self.failure("This course is not open for payment")) }
-        if let amount, amount != course.price {
-            return (
-                .badRequest,
-                Self.failure("The amount must equal the course price (\(course.price.decimalString))")
-            )
-        }
-        do {
-            let started = try await configuration.initiator.start(
-                userID: account.id, courseID: courseID, phone: phone, amount: nil, accountReference: reference,
-                description: description, refusePending: true)
-            switch started.status {
-            case PaymentStatus.pending.rawValue:
-                return (
-                    .ok,
-                    [
-                        "success": true, "message": "STK Push initiated successfully",
-                        "checkout_request_id": APIResponse.orNull(started.checkoutRequestID),
-                        "merchant_request_id": APIResponse.orNull(started.merchantRequestID),
-                        "payment_id": started.id,
-                    ]
-                )
-            case PaymentStatus.unknown.rawValue:
-                return (
-                    .gatewayTimeout,
-                    Self.failure(
-                        "M-Pesa did not answer; a prompt may have reached the phone. Check the payment's status "
-                            + "before trying again.", ["payment_id": started.id, "status": "unknown"])
-                )
-            default:
-                return (
-                    .badGateway,
-                    Self.failure(
-                        started.resultDescription ?? "M-Pesa refused the request",
-                        ["payment_id": started.id, "status": started.status])
-                )
-            }
+            started = try await configuration.initiator.start(
+                userID: account.id, courseID: request.courseID, phone: request.phone, amount: request.amount,
+                accountReference: request.accountReference, description: request.transactionDesc,
+                requester: .learner)
         } catch let error as PayError {
-            if error.retryAfterSeconds != nil {
-                return (.tooManyRequests, Self.failure(error.message))
-            }
-            if let pending = error.pendingPaymentID {
-                return (
-                    .conflict,
-                    Self.failure("A payment for this course is already pending", ["payment_id": pending])
-                )
-            }
-            if error.notSent {
-                return (
-                    .serviceUnavailable,
-                    Self.failure("The STK Push could not be sent; nothing was charged. Please try again.")
-                )
-            }
-            return (.badRequest, Self.failure(error.isUsage ? error.message : "The payment could not be started"))
+            return Self.refused(error)
         } catch {
             logger.error("initiate failed", metadata: ["recon.user_id": "\(account.id)"])
-            return (.serviceUnavailable, Self.failure("Service temporarily unavailable, try again later."))
+            return .failure(.serviceUnavailable, "Service temporarily unavailable, try again later.")
+        }
+        switch started.status {
+        case PaymentStatus.pending.rawValue:
+            return APIAnswer(
+                .ok,
+                InitiateStarted(
+                    checkoutRequestID: started.checkoutRequestID, merchantRequestID: started.merchantRequestID,
+                    paymentID: started.id))
+        case PaymentStatus.unknown.rawValue:
+            return .failure(
+                .gatewayTimeout,
+                "M-Pesa did not answer; a prompt may have reached the phone. Check the payment's status before trying "
+                    + "again.", paymentID: started.id, paymentStatus: "unknown")
+        default:
+            return .failure(
+                .badGateway, started.resultDescription ?? "M-Pesa refused the request", paymentID: started.id,
+                paymentStatus: started.status)
+        }
+    }
+
+    /// `PaymentInitiator`'s refusals in the words and statuses the LMS has always been answered with.
+    static func refused(_ error: PayError) -> APIAnswer {
+        switch error.code {
+        case .courseNotFound: .failure(.badRequest, "Course not found")
+        case .courseInactive: .failure(.badRequest, "This course is not open for payment")
+        case .amountNotPrice:
+            .failure(
+                .badRequest, "The amount must equal the course price (\(error.coursePrice?.decimalString ?? "?"))")
+        case .invalidReference: .failure(.badRequest, "account_reference must be 1 to 12 characters")
+        case .invalidDescription: .failure(.badRequest, "transaction_desc must be 1 to 13 characters")
+        case .pending:
+            .failure(.conflict, "A payment for this course is already pending", paymentID: error.pendingPaymentID)
+        case .tooManyPrompts: .failure(.tooManyRequests, error.message)
+        case .notSent:
+            .failure(.serviceUnavailable, "The STK Push could not be sent; nothing was charged. Please try again.")
+        default: .failure(.badRequest, error.message)
         }
     }
 
     // MARK: Reading
 
-    /// Phones: the owner sees their own number and admins see every number; finance sees them masked.
-    static func phone(_ payment: PaymentListing, for account: Account) -> String {
-        seesNumbers(payment, account) ? payment.phone : MSISDN.mask(payment.phone)
-    }
-
-    /// A CheckoutRequestID ends with the payer's number: masked exactly where the phone is.
-    static func checkout(_ payment: PaymentListing, for account: Account) -> Any {
-        guard let id = payment.checkoutRequestID else { return NSNull() }
-        return seesNumbers(payment, account) ? id : MSISDN.maskIdentifier(id)
-    }
-
-    static func seesNumbers(_ payment: PaymentListing, _ account: Account) -> Bool {
-        account.isAdmin || payment.userID == account.id
-    }
-
-    func status(_ request: Request, id: Int64?) async -> Response {
-        let account: Account
-        switch await authenticate(request) {
-        case .failure(let response): return response
-        case .success(let found): account = found
+    func status(id: Int64?, by account: Account) async throws -> APIAnswer {
+        guard let id else { return .notFound }
+        let payment = try await pool.withConnection { db in
+            try await db.run { db throws(PostgresError) in try PaymentQueryStore.payment(db, id: id) }
         }
-        guard let id else { return APIResponse.notFound }
-        do {
-            let payment = try await pool.withConnection { db in
-                try await db.run { db throws(PostgresError) in try PaymentQueryStore.payment(db, id: id) }
-            }
-            guard let payment, payment.userID == account.id || account.mayReadAllPayments else {
-                return APIResponse.notFound
-            }
-            return APIResponse.json(
-                .ok,
-                [
-                    "id": payment.id, "checkout_request_id": Self.checkout(payment, for: account),
-                    "amount": payment.amount.decimalString, "status": payment.status.rawValue,
-                    "phone": Self.phone(payment, for: account), "mpesa_receipt": APIResponse.orNull(payment.receipt),
-                    "created_at": APIResponse.time(payment.createdAt),
-                ])
-        } catch {
-            return unavailable(error)
-        }
+        guard let payment, payment.userID == account.id || account.mayReadAllPayments else { return .notFound }
+        return APIAnswer(.ok, PaymentStatusView(payment, for: account))
     }
 
-    func mine(_ request: Request) async -> Response {
-        let account: Account
-        switch await authenticate(request) {
-        case .failure(let response): return response
-        case .success(let found): account = found
-        }
+    func mine(_ request: Request, by account: Account) async throws -> APIAnswer {
         let query = request.uri.queryParameters
         let limitText = query["limit"].map(String.init)
         let beforeText = query["before_id"].map(String.init)
         guard let limit = limitText.map({ Int($0) }) ?? 50, (1...200).contains(limit) else {
-            return APIResponse.json(.badRequest, ["limit": ["Must be a number from 1 to 200."]])
+            return .fields(["limit": ["Must be a number from 1 to 200."]])
         }
         let before = beforeText.flatMap { Int64($0) }
         if beforeText != nil && before == nil {
-            return APIResponse.json(.badRequest, ["before_id": ["Must be a payment id."]])
+            return .fields(["before_id": ["Must be a payment id."]])
         }
-        do {
-            let rows = try await pool.withConnection { db in
-                try await db.run { db throws(PostgresError) in
-                    try PaymentQueryStore.mine(db, userID: account.id, limit: limit, beforeID: before)
-                }
+        let rows = try await pool.withConnection { db in
+            try await db.run { db throws(PostgresError) in
+                try PaymentQueryStore.mine(db, userID: account.id, limit: limit, beforeID: before)
             }
-            let items: [[String: Any]] = rows.map {
-                [
-                    "id": $0.id, "course": $0.courseTitle, "amount": $0.amount.decimalString,
-                    "status": $0.status.rawValue, "created_at": APIResponse.time($0.createdAt),
-                ]
-            }
-            return APIResponse.json(.ok, items)
-        } catch {
-            return unavailable(error)
         }
+        return APIAnswer(.ok, rows.map(MyPaymentRow.init))
     }
 
     static func date(_ text: Substring?, endOfDay: Bool) -> Date?? {
@@ -306,145 +170,103 @@ extension PaymentsAPI {
         return .some(endOfDay ? start.addingTimeInterval(86_400) : start)
     }
 
-    func adminList(_ request: Request) async -> Response {
-        let account: Account
-        switch await authenticate(request) {
-        case .failure(let response): return response
-        case .success(let found): account = found
-        }
-        guard account.mayReadAllPayments else { return APIResponse.forbidden }
+    func adminList(_ request: Request, by account: Account) async throws -> APIAnswer {
+        guard account.mayReadAllPayments else { return .forbidden }
         let query = request.uri.queryParameters
         var filter = PaymentFilter()
         if let status = query["status"], !status.isEmpty {
             guard let parsed = PaymentStatus(rawValue: String(status)) else {
-                return APIResponse.json(.badRequest, ["status": ["Not a payment status."]])
+                return .fields(["status": ["Not a payment status."]])
             }
             filter.status = parsed
         }
         if let course = query["course_id"], !course.isEmpty {
-            guard let id = Int64(course) else { return APIResponse.json(.badRequest, ["course_id": ["Not an id."]]) }
+            guard let id = Int64(course) else { return .fields(["course_id": ["Not an id."]]) }
             filter.courseID = id
         }
         guard let from = Self.date(query["from"], endOfDay: false), let to = Self.date(query["to"], endOfDay: true)
-        else { return APIResponse.json(.badRequest, ["from": ["Use YYYY-MM-DD or ISO-8601."]]) }
+        else { return .fields(["from": ["Use YYYY-MM-DD or ISO-8601."]]) }
         filter.from = from
         filter.to = to
         if let text = query["q"], !text.isEmpty {
             filter.query = String(text)
             filter.maskedViewer = !account.isAdmin
             if filter.maskedViewer, !MaskedSearch.allows(String(text)) {
-                return APIResponse.json(.badRequest, ["q": [MaskedSearch.rule]])
+                return .fields(["q": [MaskedSearch.rule]])
             }
         }
         guard let page = query["page"].map({ Int(String($0)) }) ?? 1, page >= 1,
             let size = query["page_size"].map({ Int(String($0)) }) ?? 50, (1...200).contains(size),
             let offset = PaymentFilter.offset(page: page, size: size)
-        else { return APIResponse.detail(.notFound, "Invalid page.") }
+        else { return .detail(.notFound, "Invalid page.") }
         let chosen = filter
-        do {
-            let (count, rows) = try await pool.withConnection { db in
-                try await db.run { db throws(PostgresError) in
-                    try PaymentQueryStore.all(db, filter: chosen, limit: size, offset: offset)
-                }
+        let (count, rows) = try await pool.withConnection { db in
+            try await db.run { db throws(PostgresError) in
+                try PaymentQueryStore.all(db, filter: chosen, limit: size, offset: offset)
             }
-            let results: [[String: Any]] = rows.map {
-                [
-                    "id": $0.id, "user_id": $0.userID, "user_email": $0.userEmail, "course_id": $0.courseID,
-                    "course": $0.courseTitle, "amount": $0.amount.decimalString, "status": $0.status.rawValue,
-                    "phone": Self.phone($0, for: account), "mpesa_receipt": APIResponse.orNull($0.receipt),
-                    "checkout_request_id": Self.checkout($0, for: account),
-                    "created_at": APIResponse.time($0.createdAt), "paid_at": APIResponse.time($0.paidAt),
-                ]
-            }
-            let path = request.uri.path
-            func link(_ number: Int) -> String {
-                var items = query.filter { $0.key != "page" }.map { "\($0.key)=\($0.value)" }.sorted()
-                items.append("page=\(number)")
-                return path + "?" + items.joined(separator: "&")
-            }
-            // offset + size cannot overflow: offset(page:size:) keeps pages below a bound far from Int.max.
-            let next: Any = offset + size < count ? link(page + 1) : NSNull()
-            let previous: Any = page > 1 ? link(page - 1) : NSNull()
-            return APIResponse.json(.ok, ["count": count, "next": next, "previous": previous, "results": results])
-        } catch {
-            return unavailable(error)
         }
+        let path = request.uri.path
+        func link(_ number: Int) -> String {
+            var items = query.filter { $0.key != "page" }.map { "\($0.key)=\($0.value)" }.sorted()
+            items.append("page=\(number)")
+            return path + "?" + items.joined(separator: "&")
+        }
+        // offset + size cannot overflow: offset(page:size:) keeps pages below a bound far from Int.max.
+        return APIAnswer(
+            .ok,
+            AdminPaymentPage(
+                count: count, next: offset + size < count ? link(page + 1) : nil,
+                previous: page > 1 ? link(page - 1) : nil, results: rows.map { .init($0, for: account) }))
     }
 
     // MARK: Refunds (maker-checker; nothing is sent from here)
 
-    func proposeRefund(_ request: Request, origin: String?) async -> Response {
-        let account: Account
-        switch await authenticate(request) {
-        case .failure(let response): return response
-        case .success(let found): account = found
-        }
-        guard account.isAdmin else { return APIResponse.forbidden }
-        guard let (_, body) = await Self.body(request) else { return Self.badJSON }
-        guard let paymentID = Self.integer(body["payment_id"]) else {
-            return APIResponse.failure(.badRequest, "payment_id is required")
-        }
-        guard let parsed = Self.money(body["amount"]), let amount = parsed else {
-            return APIResponse.failure(.badRequest, "amount is required: whole KES")
-        }
-        guard let reasonText = Self.text(body["reason"]) else {
-            return APIResponse.failure(.badRequest, "reason must be text")
-        }
-        let reason = reasonText ?? ""
+    func propose(_ request: Request, _ context: APIRequestContext, by account: Account) async throws -> APIAnswer {
+        guard account.isAdmin else { return .forbidden }
+        let body = try await request.decode(as: RefundProposal.self, context: context)
         let desk = RefundDesk(pool: pool, settings: configuration.approvals)
         do {
             let refund = try await desk.propose(
-                paymentID: paymentID, amount: amount, reason: reason, who: .id(account.id), via: .api, origin: origin)
-            return APIResponse.json(
+                paymentID: body.paymentID, amount: body.amount, reason: body.reason, who: .id(account.id), via: .api,
+                origin: context.origin)
+            return APIAnswer(
                 .accepted,
-                [
-                    "success": true, "refund_id": refund.id, "status": refund.status,
-                    "message": refund.needsTwoApprovers
+                RefundAnswer(
+                    refundID: refund.id, status: refund.status,
+                    message: refund.needsTwoApprovers
                         ? "Refund proposed; two other admins must approve it before it is sent"
-                        : "Refund proposed; another admin must approve it before it is sent",
-                ])
+                        : "Refund proposed; another admin must approve it before it is sent"))
         } catch let refusal as RefundRefusal {
             return Self.refused(refusal)
-        } catch {
-            return unavailable(error)
         }
     }
 
-    func decideRefund(_ request: Request, id: Int64?, approve: Bool, origin: String?) async -> Response {
-        let account: Account
-        switch await authenticate(request) {
-        case .failure(let response): return response
-        case .success(let found): account = found
-        }
-        guard account.isAdmin else { return APIResponse.forbidden }
-        guard let id else { return APIResponse.notFound }
-        guard let (_, body) = await Self.body(request) else { return Self.badJSON }
-        guard let reasonText = Self.text(body["reason"]) else {
-            return APIResponse.failure(.badRequest, "reason must be text")
-        }
+    func decide(
+        _ request: Request, _ context: APIRequestContext, id: Int64?, approve: Bool, by account: Account
+    ) async throws -> APIAnswer {
+        guard account.isAdmin else { return .forbidden }
+        guard let id else { return .notFound }
+        let body = try await request.decode(as: RefundDecision.self, context: context)
         let desk = RefundDesk(pool: pool, settings: configuration.approvals)
         do {
             let refund =
                 approve
-                ? try await desk.approve(id, who: .id(account.id), via: .api, origin: origin)
+                ? try await desk.approve(id, who: .id(account.id), via: .api, origin: context.origin)
                 : try await desk.reject(
-                    id, who: .id(account.id), reason: reasonText ?? "", via: .api, origin: origin)
+                    id, who: .id(account.id), reason: body.reason, via: .api, origin: context.origin)
             let message: String
             switch refund.status {
             case RefundStatus.approved.rawValue: message = "Refund approved; it is sent on the next run"
             case RefundStatus.rejected.rawValue: message = "Refund rejected; nothing is sent"
             default: message = "Approval recorded; a second admin must approve"
             }
-            return APIResponse.json(
-                .ok, ["success": true, "refund_id": refund.id, "status": refund.status, "message": message])
+            return APIAnswer(.ok, RefundAnswer(refundID: refund.id, status: refund.status, message: message))
         } catch let refusal as RefundRefusal {
             return Self.refused(refusal)
-        } catch {
-            return unavailable(error)
         }
     }
 
-    static func refused(_ refusal: RefundRefusal) -> Response {
+    static func refused(_ refusal: RefundRefusal) -> APIAnswer {
         let status: HTTPResponse.Status
         switch refusal.code {
         case .notFound: status = .notFound
@@ -452,6 +274,6 @@ extension PaymentsAPI {
         case .wrongStatus, .overRefund, .paymentNotCompleted: status = .conflict
         default: status = .badRequest
         }
-        return APIResponse.failure(status, refusal.message)
+        return .failure(status, refusal.message)
     }
 }

@@ -45,6 +45,9 @@ public enum APIRoute: String, Sendable, CaseIterable {
         }
     }
 
+    /// `/api/auth/*`: no bearer token, and no cache keeps the answer.
+    var isAuthentication: Bool { self == .login || self == .refresh || self == .logout }
+
     /// The path as Hummingbird matches it.
     public var path: String {
         switch self {
@@ -68,135 +71,84 @@ public final class PaymentsAPI: Sendable {
     let configuration: APIConfiguration
     let pool: ConnectionPool
     let logger: Logger
+    let authenticator: BearerAuthenticator
 
     /// An API over a pool.
     public init(configuration: APIConfiguration, pool: ConnectionPool, logger: Logger) {
         self.configuration = configuration
         self.pool = pool
         self.logger = logger
+        self.authenticator = BearerAuthenticator(tokens: configuration.tokens, pool: pool, logger: logger)
     }
-
-    /// The account behind a request, or the answer that refuses it.
-    enum Authentication {
-        case success(Account)
-        case failure(Response)
-    }
-
-    static let bodyLimit = 64 * 1024
 
     /// Adds the `api` group's routes: every ``APIRoute``, and nothing else (openapi.yaml is tested against the list).
+    /// The payments routes sit behind ``BearerAuthenticator``; `/api/auth/*` is how a client gets its tokens.
     public func addRoutes(to router: Router<ReconRequestContext>) {
+        let api = router.group(context: APIRequestContext.self)
+        let payments = api.group().add(middleware: authenticator)
         for route in APIRoute.allCases {
-            router.on(
+            (route.isAuthentication ? api : payments).on(
                 RouterPath(route.path), method: route.method == "GET" ? .get : .post,
                 use: { request, context in
-                    await self.handle(route, request, context)
+                    await self.respond(route, request, context)
                 })
         }
     }
 
-    func handle(_ route: APIRoute, _ request: Request, _ context: ReconRequestContext) async -> Response {
+    /// A route's answer: what its handler returned or threw (a failure of another part is a 503).
+    func respond(_ route: APIRoute, _ request: Request, _ context: APIRequestContext) async -> Response {
+        var response: Response
+        do {
+            response = try await handle(route, request, context).response
+        } catch let refusal as APIAnswer {
+            response = refusal.response
+        } catch {
+            response = APIAnswer.unavailable(error, logger: logger).response
+        }
+        // Authentication answers carry credentials: no cache may keep them.
+        if route.isAuthentication { response.headers[.cacheControl] = "no-store" }
+        return response
+    }
+
+    func handle(_ route: APIRoute, _ request: Request, _ context: APIRequestContext) async throws -> APIAnswer {
         let id = context.parameters.get("id", as: Int64.self)
         switch route {
-        case .login: return Self.noStore(await login(request, context))
-        case .refresh: return Self.noStore(await refresh(request))
-        case .logout: return Self.noStore(await logout(request))
-        case .initiate: return await initiate(request)
-        case .mine: return await mine(request)
-        case .admin: return await adminList(request)
-        case .status: return await status(request, id: id)
-        case .propose: return await proposeRefund(request, origin: Self.origin(context))
-        case .approve: return await decideRefund(request, id: id, approve: true, origin: Self.origin(context))
-        case .reject: return await decideRefund(request, id: id, approve: false, origin: Self.origin(context))
+        case .login: return try await login(request, context)
+        case .refresh: return try await refresh(request, context)
+        case .logout: return try await logout(request, context)
+        case .initiate: return try await initiate(request, context, by: context.requireAccount())
+        case .mine: return try await mine(request, by: context.requireAccount())
+        case .admin: return try await adminList(request, by: context.requireAccount())
+        case .status: return try await status(id: id, by: context.requireAccount())
+        case .propose: return try await propose(request, context, by: context.requireAccount())
+        case .approve, .reject:
+            return try await decide(
+                request, context, id: id, approve: route == .approve, by: context.requireAccount())
         }
-    }
-
-    // MARK: Body and authentication
-
-    static func body(_ request: Request) async -> (bytes: [UInt8], object: [String: Any])? {
-        var request = request
-        guard let buffer = try? await request.collectBody(upTo: bodyLimit) else { return nil }
-        let bytes = Array(buffer.readableBytesView)
-        guard !bytes.isEmpty else { return (bytes, [:]) }
-        guard let object = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any] else { return nil }
-        return (bytes, object)
-    }
-
-    /// Where a decision came from, for the audit log: the client's address.
-    static func origin(_ context: ReconRequestContext) -> String? { context.remoteAddress?.ipAddress }
-
-    static var badJSON: Response { APIResponse.detail(.badRequest, "JSON parse error.", code: "parse_error") }
-
-    /// The account behind the request's bearer access token, or the 401 to answer.
-    func authenticate(_ request: Request) async -> Authentication {
-        guard let header = request.headers[.authorization] else { return .failure(APIResponse.notAuthenticated) }
-        let parts = header.split(separator: " ", omittingEmptySubsequences: true)
-        guard parts.count == 2, parts[0] == "Bearer" else { return .failure(APIResponse.notAuthenticated) }
-        let verified: VerifiedToken
-        do {
-            verified = try await configuration.tokens.verify(String(parts[1]), as: .access)
-        } catch {
-            return .failure(APIResponse.detail(.unauthorized, error.detail, code: error.code))
-        }
-        return await activeAccount(verified)
-    }
-
-    /// The active account a verified token stands for, as long as its credentials did not change since it was issued.
-    func activeAccount(_ token: VerifiedToken) async -> Authentication {
-        let id = token.userID
-        let account: Account?
-        do {
-            account = try await pool.withConnection { db in
-                try await db.run { db throws(PostgresError) in try UserStore.account(db, id: id) }
-            }
-        } catch {
-            return .failure(unavailable(error))
-        }
-        guard let account else {
-            return .failure(APIResponse.detail(.unauthorized, "User not found", code: "user_not_found"))
-        }
-        guard account.isActive else {
-            return .failure(APIResponse.detail(.unauthorized, "User is inactive", code: "user_inactive"))
-        }
-        guard account.acceptsToken(issuedAt: token.issuedAt, credentialsVersion: token.credentialsVersion) else {
-            return .failure(APIResponse.detail(.unauthorized, Self.revoked.detail, code: Self.revoked.code))
-        }
-        return .success(account)
-    }
-
-    func unavailable(_ error: any Error) -> Response {
-        logger.error("api request failed", metadata: ["recon.error": "\(String(describing: type(of: error)))"])
-        return APIResponse.detail(.serviceUnavailable, "Service temporarily unavailable, try again later.")
     }
 
     // MARK: Auth
 
-    func login(_ request: Request, _ context: ReconRequestContext) async -> Response {
-        guard let (_, body) = await Self.body(request) else { return Self.badJSON }
-        guard let email = (body["email"] as? String)?.trimmingSpaces(), !email.isEmpty,
-            let password = body["password"] as? String, !password.isEmpty
-        else {
-            return APIResponse.json(
-                .badRequest, ["email": ["This field is required."], "password": ["This field is required."]])
-        }
-        let address = clientAddress(request, context)
+    func login(_ request: Request, _ context: APIRequestContext) async throws -> APIAnswer {
+        let body = try await request.decode(as: LoginRequest.self, context: context)
+        let address = configuration.addressPolicy.clientAddress(request, context)
         let now = Date()
         do {
-            switch try await passwordLogin.attempt(email: email, password: password, address: address, now: now) {
+            switch try await passwordLogin.attempt(
+                email: body.email, password: body.password, address: address, now: now)
+            {
             case .throttled(let wait):
-                return APIResponse.detail(
+                return .detail(
                     .tooManyRequests, "Request was throttled. Expected available in \(wait) seconds.",
                     code: "throttled")
             case .refused:
-                return APIResponse.detail(
+                return .detail(
                     .unauthorized, "No active account found with the given credentials", code: "no_active_account")
             case .account(let account):
                 return try await tokenPair(account, now: now)
             }
         } catch let error as IdentityError {
-            return APIResponse.detail(.serviceUnavailable, error.message)
-        } catch {
-            return unavailable(error)
+            return .detail(.serviceUnavailable, error.message)
         }
     }
 
@@ -205,11 +157,8 @@ public final class PaymentsAPI: Sendable {
         PasswordLogin(pool: pool, throttle: configuration.throttle)
     }
 
-    func refresh(_ request: Request) async -> Response {
-        guard let (_, body) = await Self.body(request) else { return Self.badJSON }
-        guard let token = body["refresh"] as? String, !token.isEmpty else {
-            return APIResponse.json(.badRequest, ["refresh": ["This field is required."]])
-        }
-        return await rotate(token)
+    func refresh(_ request: Request, _ context: APIRequestContext) async throws -> APIAnswer {
+        let body = try await request.decode(as: RefreshRequest.self, context: context)
+        return try await rotate(body.refresh)
     }
 }
