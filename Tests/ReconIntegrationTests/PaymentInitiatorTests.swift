@@ -1,8 +1,8 @@
 import DarajaSimulator
 import Foundation
 import Logging
+import ReconApp
 import ReconCore
-import ReconJobs
 import ReconPostgres
 import ReconTestSupport
 import Testing
