@@ -5,7 +5,7 @@ export PATH := /opt/swift/usr/bin:$(PATH)
 PG_PORT ?= 54329
 export RECON_TEST_ADMIN_URL ?= postgresql://postgres@127.0.0.1:$(PG_PORT)/postgres
 
-.PHONY: setup pg pg-stop build lint format check e2e test demo console-demo chaos asan bench
+.PHONY: setup pg pg-stop build lint format check e2e test demo console-demo chaos asan bench check-deploy backup-drill
 
 setup:
 	@scripts/setup.sh
@@ -64,3 +64,17 @@ asan: setup pg
 # Every benchmark of Benchmarks/, each next to its baseline in the same run; writes Benchmarks/README.md.
 bench: setup pg
 	Benchmarks/run-all.sh
+
+# The reference deployment (deploy/): promtool, systemd-analyze, nginx -t, and the units' commands live behind nginx
+# (scripts/check-deploy.sh). Installs its tools with scripts/setup-ops.sh; not part of `make test`.
+# RECON_BIN=path/to/mpesa-recon uses a built binary instead of building.
+check-deploy:
+	@[ -n "$$RECON_BIN" ] || $(MAKE) --no-print-directory build
+	scripts/check-deploy.sh
+
+# The backup and restore drill: pgBackRest full, differential and WAL archive of a throwaway cluster, restored to two
+# points in time and to the latest, every table compared with the source (scripts/backup-drill.sh). Not part of
+# `make test`. RECON_BIN as above (mpesa-recon-demo is taken from beside it).
+backup-drill:
+	@[ -n "$$RECON_BIN" ] || $(MAKE) --no-print-directory build
+	scripts/backup-drill.sh
