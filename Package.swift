@@ -154,7 +154,7 @@ let package = Package(
         .target(
             name: "DarajaSimulator",
             dependencies: [
-                "ReconCore", "ReconHTTP", "HTTPServerKit",
+                "ReconCore", "ReconHTTP",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ],
