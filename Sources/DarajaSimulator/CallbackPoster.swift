@@ -16,6 +16,8 @@ final class CallbackPoster: Sendable {
     func schedule(_ deliveries: [Delivery], state: SimulatorState) {
         for delivery in deliveries {
             pending.withLock { $0 += 1 }
+            // Daraja posts on its own time; `pending` counts these deliveries and `waitForIdle()` waits for them (the
+            // simulator is not shipped).
             Task {
                 defer { pending.withLock { $0 -= 1 } }
                 if delivery.delayMs > 0 { try? await Task.sleep(for: .milliseconds(delivery.delayMs)) }

@@ -53,6 +53,7 @@ public final class RunningServer: Sendable {
         // assertion and kills the process).
         let group = ServiceGroup(
             configuration: .init(services: [app], gracefulShutdownSignals: [], logger: app.logger))
+        // Owned: `stop()` shuts the group down and awaits this task.
         let task = Task {
             defer { continuation.finish() }
             try await group.run()
@@ -89,6 +90,7 @@ public final class RunningServer: Sendable {
     public func stop(gracePeriod: Duration = .seconds(5)) async {
         await group.triggerGracefulShutdown()
         let task = self.task
+        // Owned: cancelled as soon as the server has stopped.
         let watchdog = Task {
             try await Task.sleep(for: gracePeriod)
             task.cancel()

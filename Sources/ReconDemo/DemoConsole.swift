@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import ReconApp
 import ReconCore
 import ReconIdentity
 import ReconPostgres
@@ -28,7 +29,7 @@ public enum DemoConsole {
             try await pool.withConnection { db in
                 try await db.withTransaction { db in
                     guard let admin = try UserStore.account(db, email: adminEmail) else {
-                        throw PostgresError(code: .misuse, message: "run the demo first: no \(adminEmail)")
+                        throw ReconAppError(.precondition, "run the demo first: no \(adminEmail)")
                     }
                     try UserStore.setPassword(db, id: admin.id, hash: adminHash)
                     let finance =

@@ -319,7 +319,7 @@ public enum DemoRunner {
     ) async throws -> StatementImportSummary {
         let response = try await HTTPClient().send(.get("\(simulatorURL)/sim/statement?format=xlsx"))
         guard response.status == 200 else {
-            throw PostgresError(code: .misuse, message: "the simulator answered \(response.status) for its statement")
+            throw ReconAppError(.unavailable, "the simulator answered \(response.status) for its statement")
         }
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let path = URL(fileURLWithPath: directory).appendingPathComponent(
@@ -334,7 +334,7 @@ public enum DemoRunner {
         settings: DatabaseSettings, pool: ConnectionPool, client: DarajaClient, options: DemoOptions, logger: Logger
     ) async throws -> RunJob.Summary {
         guard let lock = try await RunLock.acquire(settings) else {
-            throw PostgresError(code: .misuse, message: "another run holds the demo database's lock")
+            throw ReconAppError(.lockHeld, "another run holds the demo database's lock")
         }
         do {
             let job = RunJob(

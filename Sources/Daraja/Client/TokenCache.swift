@@ -12,6 +12,7 @@ actor TokenCache {
     ) async throws -> String {
         if let token, expiresAt.timeIntervalSince(now) > margin { return token }
         if let renewal { return try await renewal.value.0 }
+        // Awaited below and by every caller that arrives during the renewal (one OAuth call for all of them).
         let task = Task { () async throws -> (String, Date) in
             let (value, lifetime) = try await fetch()
             return (value, Date().addingTimeInterval(TimeInterval(lifetime)))

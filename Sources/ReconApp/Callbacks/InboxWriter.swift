@@ -1,4 +1,5 @@
 import Foundation
+import ReconCore
 public import ReconPostgres
 public import ServiceLifecycle
 import Synchronization
@@ -44,8 +45,7 @@ public final class InboxWriter: Service, Sendable {
     public func store(_ arrival: InboxArrival) async throws {
         try await withCheckedThrowingContinuation { (waiter: Waiter) in
             guard !work.ended else {
-                return waiter.resume(
-                    throwing: PostgresError(code: .connectionFailed, message: "the callback writer has stopped"))
+                return waiter.resume(throwing: ReconAppError(.storeTimeout, "the callback writer has stopped"))
             }
             state.withLock { $0.queue.append((.now, arrival, waiter)) }
             work.signal()
@@ -63,7 +63,7 @@ public final class InboxWriter: Service, Sendable {
             }
         }
         // Cancelled rather than shut down: nothing writes any more, so nobody waits in vain.
-        failQueued(PostgresError(code: .connectionFailed, message: "the callback writer has stopped"))
+        failQueued(ReconAppError(.storeTimeout, "the callback writer has stopped"))
     }
 
     private func writeUntilEnded() async {
@@ -87,13 +87,12 @@ public final class InboxWriter: Service, Sendable {
                 state.queue.removeAll { $0.queuedAt < cutoff }
                 return late
             }
-            let error = PostgresError(
-                code: .connectionFailed, message: "the database took no batch within \(queueDeadline)")
+            let error = ReconAppError(.storeTimeout, "the database took no batch within \(queueDeadline)")
             for waiter in late { waiter.resume(throwing: error) }
         }
     }
 
-    private func failQueued(_ error: PostgresError) {
+    private func failQueued(_ error: ReconAppError) {
         let queued = state.withLock { state in
             defer { state.queue.removeAll() }
             return state.queue.map(\.waiter)
@@ -138,7 +137,7 @@ public final class InboxWriter: Service, Sendable {
             try await db.run { db throws(PostgresError) in try InboxStore.store(db, arrivals) }
         }
         guard stored == arrivals.count else {
-            throw PostgresError(code: .misuse, message: "\(stored) of \(arrivals.count) callbacks were stored")
+            throw ReconAppError(.inconsistent, "\(stored) of \(arrivals.count) callbacks were stored")
         }
     }
 }

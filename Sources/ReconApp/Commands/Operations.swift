@@ -116,20 +116,17 @@ public enum Operations {
         }
     }
 
-    /// Another run holds the run lock; nothing was done.
-    public struct RunLockHeld: Error, CustomStringConvertible {
-        public var description: String { "another run holds the lock; nothing done" }
-    }
-
     /// What cron calls: under the run lock, the whole `run` job, recorded as a `run` job.
     ///
-    /// Throws ``RunLockHeld`` at once when another run holds the lock.
+    /// Throws a ``ReconAppError`` coded `lockHeld` at once when another run holds the lock.
     public static func run(
         _ settings: DatabaseSettings, queries: any StkQuerying, configuredQueries: [Int64: any StkQuerying] = [:],
         gateway: (any RefundGateway)?, options: RunJob.Options, logger: Logger,
         progress: (@Sendable (Int, Int) -> Void)? = nil
     ) async throws -> RunJob.Summary {
-        guard let lock = try await RunLock.acquire(settings) else { throw RunLockHeld() }
+        guard let lock = try await RunLock.acquire(settings) else {
+            throw ReconAppError(.lockHeld, "another run holds the lock; nothing done")
+        }
         do {
             let summary = try await withConnectionPool(settings, maxConnections: options.settle.concurrency + 1) {
                 pool in

@@ -249,19 +249,16 @@ public struct PaymentInitiator: Sendable {
                 try await CallbackProcessor.sweep(db, now: Date(), schedule: schedule, reference: checkoutID)
             }
         }
-        return try await pool.withConnection { db in
-            try await db.run { db throws(PostgresError) in
-                guard let record = try PaymentStore.load(db, id: paymentID) else {
-                    throw PostgresError(code: .misuse, message: "payment \(paymentID) vanished")
-                }
-                return StartedPayment(
-                    id: record.id, userID: record.userID, courseID: record.courseID,
-                    amount: record.state.amount.decimalString, phone: MSISDN.mask(record.phone),
-                    status: record.state.status.rawValue, checkoutRequestID: record.checkoutRequestID,
-                    merchantRequestID: record.merchantRequestID, resultCode: record.state.resultCode,
-                    resultDescription: record.state.resultDescription, nextCheckAt: record.state.nextCheckAt)
-            }
+        let loaded = try await pool.withConnection { db in
+            try await db.run { db throws(PostgresError) in try PaymentStore.load(db, id: paymentID) }
         }
+        guard let record = loaded else { throw ReconAppError(.inconsistent, "payment \(paymentID) vanished") }
+        return StartedPayment(
+            id: record.id, userID: record.userID, courseID: record.courseID,
+            amount: record.state.amount.decimalString, phone: MSISDN.mask(record.phone),
+            status: record.state.status.rawValue, checkoutRequestID: record.checkoutRequestID,
+            merchantRequestID: record.merchantRequestID, resultCode: record.state.resultCode,
+            resultDescription: record.state.resultDescription, nextCheckAt: record.state.nextCheckAt)
     }
 
     /// An optional text for the push, trimmed; a given one must be 1 to `limit` characters.

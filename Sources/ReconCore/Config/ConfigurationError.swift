@@ -96,3 +96,7 @@ extension StringProtocol {
         return String(self[start...end])
     }
 }
+
+extension ConfigurationError: ExitStatusConvertible {
+    public var exitStatus: ExitStatus { .usage }
+}

@@ -96,6 +96,7 @@ public actor ConnectionPool {
                     continuation.resume(throwing: CancellationError())
                     return
                 }
+                // Owned: the waiter keeps it and cancels it when the connection comes or the wait ends.
                 let timer = Task { [weak self] in
                     try? await Task.sleep(for: timeout)
                     guard !Task.isCancelled else { return }
@@ -104,6 +105,7 @@ public actor ConnectionPool {
                 waiters.append(Waiter(id: id, continuation: continuation, timeout: timer))
             }
         } onCancel: {
+            // A hop onto the pool actor from the synchronous cancellation handler; it ends the wait it names.
             Task { await self.leave(id, throwing: CancellationError()) }
         }
     }

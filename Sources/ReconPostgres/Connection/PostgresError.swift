@@ -1,3 +1,5 @@
+public import ReconCore
+
 /// A failure talking to PostgreSQL, with the server's SQLSTATE and constraint when it sent them.
 ///
 /// `description` is safe to print: it has the SQLSTATE, the constraint and the server's primary
@@ -78,4 +80,8 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible, CustomDeb
     public var debugDescription: String {
         description + (detail.map { " DETAIL: \($0)" } ?? "")
     }
+}
+
+extension PostgresError: ExitStatusConvertible {
+    public var exitStatus: ExitStatus { .failure }
 }

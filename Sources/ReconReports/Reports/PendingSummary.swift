@@ -22,6 +22,7 @@ final class PendingSummary: Sendable {
         _ scope: ReportScope, on connection: PostgresConnection, snapshot: String, countSettled: Bool
     ) -> PendingSummary {
         let pending = PendingSummary()
+        // Awaited: the report transaction calls `wait()` on every path before it ends.
         Task {
             do {
                 let loaded = try await connection.withTransaction(.repeatableRead) { db in

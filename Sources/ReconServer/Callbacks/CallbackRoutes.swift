@@ -205,7 +205,7 @@ public final class CallbackRoutes: Sendable {
     /// Stores a body in `callback_inbox` in its own committed statement; idempotent for spooled bodies.
     func store(_ callback: SpooledCallback, spoolID: String? = nil) async throws -> Int64 {
         guard let kind = CallbackKind(rawValue: callback.kind) else {
-            throw PostgresError(code: .misuse, message: "unknown callback kind \(callback.kind)")
+            throw ReconAppError(.inconsistent, "unknown callback kind \(callback.kind)")
         }
         let headersJSON = JSONText.object(callback.headers)
         return try await pool.withConnection { db in

@@ -18,17 +18,12 @@ enum CommandRunner {
             } else {
                 try command.run()
             }
-        } catch let error as ConfigurationError {
-            fail(error.description, code: ExitCodes.usage)
         } catch let error as ConfigurationProblems {
             for problem in error.problems.dropLast() { Diagnostics.problem(problem.description) }
             fail(error.problems.last?.description ?? "configuration", code: ExitCodes.usage)
-        } catch let error as CLIError {
-            fail(error.message, code: error.exitCode)
-        } catch let error as Operations.RunLockHeld {
-            fail(error.description, code: ExitCodes.lockHeld)
-        } catch let error as PostgresError {
-            fail(error.description, code: ExitCodes.failure)
+        } catch let error as any ExitStatusConvertible {
+            // Every error of the project's own layers says its status (ARCHITECTURE.md §9): one mapping.
+            fail(error.description, code: error.exitStatus.rawValue)
         } catch {
             let code = root.exitCode(for: error)
             if code == .success {
@@ -69,16 +64,19 @@ enum CommandRunner {
     }
 }
 
-/// The exit codes of ARCHITECTURE.md §9.
+/// The exit codes of ARCHITECTURE.md §9 (``ExitStatus``), as `exit(3)` takes them.
 enum ExitCodes {
-    static let success: Int32 = 0
-    static let failure: Int32 = 1
-    static let usage: Int32 = 2
-    static let lockHeld: Int32 = 75
+    static let success = ExitStatus.success.rawValue
+    static let failure = ExitStatus.failure.rawValue
+    static let usage = ExitStatus.usage.rawValue
+    static let lockHeld = ExitStatus.lockHeld.rawValue
 }
 
 /// A failure the CLI reports with its own exit code.
-struct CLIError: Error {
+struct CLIError: ExitStatusConvertible {
     var message: String
     var exitCode: Int32 = ExitCodes.failure
+
+    var description: String { message }
+    var exitStatus: ExitStatus { ExitStatus(rawValue: exitCode) ?? .failure }
 }
