@@ -1,6 +1,6 @@
 public import Foundation
 public import ReconCore
-import ReconIdentity
+public import ReconIdentity
 public import ReconPostgres
 
 /// How failed logins are throttled, the same for the API and the console. A stranger cannot lock anyone out: the
@@ -18,17 +18,22 @@ public struct LoginThrottle: Sendable {
     public var slowdownSeconds: Double
     /// The longest wait of the slow-down.
     public var maxSlowdownSeconds: Double
+    /// PBKDF2 iterations every login costs and new hashes get (Django's 870 000). Lower only where a test suite
+    /// logs in hundreds of times on two cores; no setting or flag reaches it.
+    public var passwordIterations: Int
 
     /// 5 failures per account and address, 20 per address, 15 minutes; the account alone slows down from 0.5 s to 8 s.
     public init(
         maxFailuresPerAccount: Int = 5, maxFailuresPerAddress: Int = 20, windowSeconds: Int = 900,
-        slowdownSeconds: Double = 0.5, maxSlowdownSeconds: Double = 8
+        slowdownSeconds: Double = 0.5, maxSlowdownSeconds: Double = 8,
+        passwordIterations: Int = DjangoPassword.defaultIterations
     ) {
         self.maxFailuresPerAccount = maxFailuresPerAccount
         self.maxFailuresPerAddress = maxFailuresPerAddress
         self.windowSeconds = windowSeconds
         self.slowdownSeconds = slowdownSeconds
         self.maxSlowdownSeconds = maxSlowdownSeconds
+        self.passwordIterations = max(1, passwordIterations)
     }
 
     /// The wait before checking a password for an account with `failures` recent failures from all addresses.
@@ -143,7 +148,9 @@ public struct PasswordLogin: Sendable {
             try await db.run { db throws(PostgresError) in try UserStore.credentials(db, email: email) }
         }
         let stored = found?.1
-        guard let check = await gate.run({ DjangoPassword.check(password, against: stored) }) else {
+        let iterations = throttle.passwordIterations
+        guard let check = await gate.run({ DjangoPassword.check(password, against: stored, iterations: iterations) })
+        else {
             return .throttled(seconds: 1)
         }
         guard check.matches, let stored, let account = found?.0, account.isActive, mayLogIn(account) else {
@@ -151,7 +158,7 @@ public struct PasswordLogin: Sendable {
         }
         let upgraded: String?
         if check.needsUpgrade {
-            upgraded = await gate.run { try? DjangoPassword.make(password) } ?? nil
+            upgraded = await gate.run { try? DjangoPassword.make(password, iterations: iterations) } ?? nil
         } else {
             upgraded = nil
         }

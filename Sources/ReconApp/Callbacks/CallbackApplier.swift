@@ -65,8 +65,12 @@ public final class CallbackApplier: Service, Sendable {
                 self.work.end()
             }
             group.addTask {
-                while await self.work.wait() { await self.passes() }
-                await self.passes()
+                // A wake-up raised during a pass is answered by that pass: only a request still unanswered
+                // starts another (no empty claim query after every busy pass).
+                while await self.work.wait() {
+                    if self.unanswered { await self.passes() }
+                }
+                if self.unanswered { await self.passes() }
                 self.releaseWaiters()
             }
         }
@@ -112,6 +116,9 @@ public final class CallbackApplier: Service, Sendable {
             waiter?.resume()
         }
     }
+
+    /// Whether a wake-up came after the last completed pass began.
+    private var unanswered: Bool { state.withLock { $0.completed < $0.requested } }
 
     /// Passes until no wake-up is left unanswered.
     private func passes() async {
