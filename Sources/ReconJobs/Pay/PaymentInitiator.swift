@@ -85,11 +85,12 @@ public struct PaymentInitiator: Sendable {
     let configurationID: Int64?
     /// The API's limits on pushes per learner and per phone (applied with `refusePending`).
     let limits: InitiationLimits
+    let clock: any ReconClock
 
-    /// An initiator.
+    /// An initiator; the payment's creation, its first check and the initiation window are read on `clock`.
     public init(
         pool: ConnectionPool, client: any StkPushing, schedule: RetrySchedule, logger: Logger,
-        configurationID: Int64? = nil, limits: InitiationLimits = InitiationLimits()
+        configurationID: Int64? = nil, limits: InitiationLimits = InitiationLimits(), clock: any ReconClock = .system
     ) {
         self.pool = pool
         self.client = client
@@ -97,6 +98,7 @@ public struct PaymentInitiator: Sendable {
         self.logger = logger
         self.configurationID = configurationID
         self.limits = limits
+        self.clock = clock
     }
 
     /// Creates the payment and sends the push. `amount` defaults to the course price.
@@ -111,7 +113,8 @@ public struct PaymentInitiator: Sendable {
         userID: Int64, courseID: Int64, phone: MSISDN, amount: Money?, accountReference: String? = nil,
         description: String? = nil, refusePending: Bool = false
     ) async throws -> StartedPayment {
-        let created = Date()
+        let clock = self.clock
+        let created = clock.now
         let configurationID = self.configurationID
         let limits = self.limits
         let (paymentID, price) = try await pool.withConnection { db in
@@ -159,7 +162,7 @@ public struct PaymentInitiator: Sendable {
         let schedule = self.schedule
         let recorded = try await pool.withConnection { db in
             try await db.withTransaction { db -> PaymentTransition? in
-                let now = Date()
+                let now = clock.now
                 switch outcome {
                 case .accepted(let checkoutID, let merchantID):
                     return try PaymentStore.recordPush(
@@ -193,7 +196,7 @@ public struct PaymentInitiator: Sendable {
         if case .accepted(let checkoutID, _) = outcome {
             // A callback that raced ahead of this update waits in the inbox as unmatched: apply it now.
             _ = try await pool.withConnection { db in
-                try await CallbackProcessor.sweep(db, now: Date(), schedule: schedule, reference: checkoutID)
+                try await CallbackProcessor.sweep(db, now: clock.now, schedule: schedule, reference: checkoutID)
             }
         }
         return try await pool.withConnection { db in
