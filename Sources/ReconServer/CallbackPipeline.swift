@@ -140,14 +140,19 @@ final class CallbackApplier: Sendable {
     private let schedule: RetrySchedule
     private let metrics: CallbackMetrics
     private let logger: Logger
+    private let clock: any ReconClock
     private let state = Mutex(State())
 
-    init(pool: ConnectionPool, batchSize: Int, schedule: RetrySchedule, metrics: CallbackMetrics, logger: Logger) {
+    init(
+        pool: ConnectionPool, batchSize: Int, schedule: RetrySchedule, metrics: CallbackMetrics, logger: Logger,
+        clock: any ReconClock
+    ) {
         self.pool = pool
         self.batchSize = max(1, batchSize)
         self.schedule = schedule
         self.metrics = metrics
         self.logger = logger
+        self.clock = clock
     }
 
     /// Asks for a pass; starts one unless one is running (which then runs again).
@@ -201,11 +206,11 @@ final class CallbackApplier: Sendable {
     }
 
     private func applyUntilEmpty() async {
-        let (limit, schedule) = (batchSize, schedule)
+        let (limit, schedule, clock) = (batchSize, schedule, clock)
         while true {
             do {
                 let report = try await pool.withConnection { db in
-                    try await CallbackProcessor.applyNext(db, limit: limit, now: Date(), schedule: schedule)
+                    try await CallbackProcessor.applyNext(db, limit: limit, now: clock.now, schedule: schedule)
                 }
                 if report.claimed > 0 { metrics.appliedBatch() }
                 for item in report.outcomes { metrics.processed(item.outcome?.rawValue ?? "missing", route: item.kind) }
