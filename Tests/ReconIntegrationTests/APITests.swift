@@ -8,6 +8,22 @@ import ReconServer
 import ReconTestSupport
 import Testing
 
+extension DatabaseFixture {
+    /// An account with a password (fewer PBKDF2 iterations than production, to keep tests quick) and roles.
+    @discardableResult
+    func account(
+        _ email: String, password: String = "pass-word-123", roles: [Role] = [], iterations: Int = 1_000
+    ) async throws -> Int64 {
+        let hash = try DjangoPassword.make(password, iterations: iterations)
+        return try await db.withTransaction { db in
+            let id = try UserStore.insert(db, email: email, fullName: email)
+            try UserStore.setPassword(db, id: id, hash: hash)
+            for role in roles { try UserStore.grant(db, id: id, role: role) }
+            return id
+        }
+    }
+}
+
 /// The `api` route group over loopback HTTP: the real PostgreSQL, the simulator, tokens as the LMS makes them.
 extension Stack {
     struct Answer {
@@ -31,20 +47,6 @@ extension Stack {
             method == "GET" ? .get(url, headers: all) : .postJSON(url, body: Array((json ?? "{}").utf8), headers: all)
         let response = try await http.send(request)
         return Answer(status: response.status, text: response.bodyText)
-    }
-
-    /// An account with a password (fewer PBKDF2 iterations than production, to keep tests quick) and roles.
-    @discardableResult
-    func account(
-        _ email: String, password: String = "pass-word-123", roles: [Role] = [], iterations: Int = 1_000
-    ) async throws -> Int64 {
-        let hash = try DjangoPassword.make(password, iterations: iterations)
-        return try await db.withTransaction { db in
-            let id = try UserStore.insert(db, email: email, fullName: email)
-            try UserStore.setPassword(db, id: id, hash: hash)
-            for role in roles { try UserStore.grant(db, id: id, role: role) }
-            return id
-        }
     }
 
     func login(_ email: String, _ password: String = "pass-word-123") async throws -> String {
