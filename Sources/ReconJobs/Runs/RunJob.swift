@@ -100,8 +100,11 @@ public struct RunJob: Sendable {
                             + "(no MPESA_B2C_* settings)"))
             }
         }
-        if let reports = options.reports {
+        if var settings = options.reports {
             try await lock.verify()
+            // Payments are reported as they stand at this moment of the run's clock.
+            settings.asOf = settings.asOf ?? clock.now
+            let reports = settings
             do {
                 let outcome = try await pool.withConnection { db in
                     try await ReportJob.write(reports, on: db, logger: logger)
