@@ -74,9 +74,21 @@ public final class TestClock: ReconClock {
         if ahead > 0 { advance(by: .microseconds(Int64((ahead * 1_000_000).rounded(.up)))) }
     }
 
-    /// Returns once `count` sleeps wait on this frozen clock: the test then knows the job got that far.
-    public func untilSleeping(_ count: Int) async throws {
-        while sleeping < count { try await Task.sleep(for: .milliseconds(1)) }
+    /// Returns once `count` sleeps wait on this frozen clock: the test then knows the job got that far. Throws
+    /// ``NotSleeping`` if they do not within `patience` of real time (a job that waits on the wall clock never does).
+    public func untilSleeping(_ count: Int, patience: Duration = .seconds(30)) async throws {
+        let end = ContinuousClock.now + patience
+        while sleeping < count {
+            guard ContinuousClock.now < end else { throw NotSleeping(expected: count, sleeping: sleeping) }
+            try await Task.sleep(for: .milliseconds(1))
+        }
+    }
+
+    /// Fewer sleeps than expected waited on the clock.
+    public struct NotSleeping: Error, CustomStringConvertible {
+        public var expected: Int
+        public var sleeping: Int
+        public var description: String { "\(sleeping) of \(expected) sleeps wait on the test clock" }
     }
 
     public func sleep(for duration: Duration) async throws {
