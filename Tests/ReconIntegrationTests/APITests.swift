@@ -9,6 +9,22 @@ import ReconServer
 import ReconTestSupport
 import Testing
 
+extension DatabaseFixture {
+    /// An account with a password (fewer PBKDF2 iterations than production, to keep tests quick) and roles.
+    @discardableResult
+    func account(
+        _ email: String, password: String = "pass-word-123", roles: [Role] = [], iterations: Int = 1_000
+    ) async throws -> Int64 {
+        let hash = try DjangoPassword.make(password, iterations: iterations)
+        return try await db.withTransaction { db in
+            let id = try UserStore.insert(db, email: email, fullName: email)
+            try UserStore.setPassword(db, id: id, hash: hash)
+            for role in roles { try UserStore.grant(db, id: id, role: role) }
+            return id
+        }
+    }
+}
+
 /// The `api` route group over loopback HTTP: the real PostgreSQL, the simulator, tokens as the LMS makes them.
 extension Stack {
     struct Answer {
@@ -32,20 +48,6 @@ extension Stack {
             method == "GET" ? .get(url, headers: all) : .postJSON(url, body: Array((json ?? "{}").utf8), headers: all)
         let response = try await http.send(request)
         return Answer(status: response.status, text: response.bodyText)
-    }
-
-    /// An account with a password (fewer PBKDF2 iterations than production, to keep tests quick) and roles.
-    @discardableResult
-    func account(
-        _ email: String, password: String = "pass-word-123", roles: [Role] = [], iterations: Int = 1_000
-    ) async throws -> Int64 {
-        let hash = try DjangoPassword.make(password, iterations: iterations)
-        return try await db.withTransaction { db in
-            let id = try UserStore.insert(db, email: email, fullName: email)
-            try UserStore.setPassword(db, id: id, hash: hash)
-            for role in roles { try UserStore.grant(db, id: id, role: role) }
-            return id
-        }
     }
 
     func login(_ email: String, _ password: String = "pass-word-123") async throws -> String {
@@ -270,7 +272,10 @@ struct APITests {
 
     @Test("initiate: PaymentInitiator's refusals are answered in the words and statuses the LMS has always seen")
     func initiateRefusals() async throws {
-        try await Stack.with(api: true) { stack in
+        // The first push stays pending (no callback, no answer), so the second must meet it.
+        var scenario = Scenario()
+        scenario.stkOutcomes = [.neverResolves: 1]
+        try await Stack.with(scenario: scenario, api: true) { stack in
             try await stack.account("wairimu@example.com")
             let token = try await stack.login("wairimu@example.com")
             let course = try await stack.germanA1(price: 7000)

@@ -32,7 +32,7 @@ struct CallbackBatchTests {
 
     /// Seeds the payments the bodies name (the last two: one learner, one course; the first one's learner has a
     /// revoked enrollment in its course, which a success reactivates) and stores the bodies.
-    static func seed(_ stack: Stack) async throws -> [Int64] {
+    static func seed(_ stack: some DatabaseFixture) async throws -> [Int64] {
         var payments: [Int64] = []
         for index in 0..<5 { payments.append(try await stack.seedPending(checkoutID: "ws_CO_b\(index)")) }
         let (user, course) = try await stack.seedLearner()
@@ -61,7 +61,7 @@ struct CallbackBatchTests {
     }
 
     /// Everything the callbacks wrote, in a form two databases can be compared by.
-    static func written(_ stack: Stack) async throws -> [String] {
+    static func written(_ stack: some DatabaseFixture) async throws -> [String] {
         let queries: [SQLQuery] = [
             """
             SELECT concat_ws('|', id, kind, outcome, reference, processed_at IS NOT NULL) AS line
@@ -93,7 +93,7 @@ struct CallbackBatchTests {
     @Test("one batch writes exactly what applying the same callbacks one by one writes")
     func batchMatchesOneByOne() async throws {
         let now = Date(timeIntervalSince1970: 1_796_000_000)
-        let oneByOne = try await Stack.with { stack in
+        let oneByOne = try await DatabaseStack.with { stack in
             _ = try await Self.seed(stack)
             let ids = try await stack.db.run { db throws(PostgresError) in try InboxStore.unprocessed(db) }
             for id in ids {
@@ -101,7 +101,7 @@ struct CallbackBatchTests {
             }
             return try await Self.written(stack)
         }
-        let (batched, report, payments) = try await Stack.with { stack in
+        let (batched, report, payments) = try await DatabaseStack.with { stack in
             let payments = try await Self.seed(stack)
             let report = try await CallbackProcessor.applyNext(stack.db, limit: 100, now: now, schedule: .standard)
             return (try await Self.written(stack), report, payments)
@@ -125,7 +125,7 @@ struct CallbackBatchTests {
 
     @Test("a batch the database refuses (one receipt on two payments) is applied one by one; the rest still lands")
     func refusedBatchFallsBack() async throws {
-        try await Stack.with { stack in
+        try await DatabaseStack.with { stack in
             let first = try await stack.seedPending(checkoutID: "ws_CO_f1")
             let second = try await stack.seedPending(checkoutID: "ws_CO_f2")
             let third = try await stack.seedPending(checkoutID: "ws_CO_f3")
@@ -154,7 +154,7 @@ struct CallbackBatchTests {
         "a payment locked elsewhere ends the pass after the lock timeout, leaving its callbacks to retry, not conflicts"
     )
     func lockedPaymentIsRetriedNotRefused() async throws {
-        try await Stack.with { stack in
+        try await DatabaseStack.with { stack in
             let id = try await stack.seedPending(checkoutID: "ws_CO_lock")
             let arrival = InboxArrival(
                 kind: .stk, receivedAt: Date(), remoteAddress: nil, headersJSON: "{}",

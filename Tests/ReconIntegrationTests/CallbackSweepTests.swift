@@ -8,7 +8,7 @@ import Testing
 @Suite("Callback sweep: bounded batches, a back-off per unmatched callback")
 struct CallbackSweepTests {
     /// `count` stored STK successes that no payment claims, marked unmatched as the endpoint leaves them.
-    static func seedUnmatched(_ stack: Stack, count: Int, prefix: String) async throws {
+    static func seedUnmatched(_ stack: some DatabaseFixture, count: Int, prefix: String) async throws {
         for index in 0..<count {
             let body = Array(Bodies.success("\(prefix)\(index)", receipt: "RUNM\(index)").utf8)
             let headers = JSONText.object([:])
@@ -21,7 +21,7 @@ struct CallbackSweepTests {
         }
     }
 
-    static func attempts(_ stack: Stack) async throws -> [Int: Int] {
+    static func attempts(_ stack: some DatabaseFixture) async throws -> [Int: Int] {
         var histogram: [Int: Int] = [:]
         for row in try await stack.db.query(
             "SELECT sweep_attempts AS a, count(*) AS n FROM callback_inbox GROUP BY sweep_attempts")
@@ -33,7 +33,7 @@ struct CallbackSweepTests {
 
     @Test("each pass retries at most the batch size, oldest due first; a retried one waits out its back-off")
     func boundedAndBackedOff() async throws {
-        try await Stack.with { stack in
+        try await DatabaseStack.with { stack in
             try await Self.seedUnmatched(stack, count: 25, prefix: "ws_CO_nobody")
             let policy = InboxSweepPolicy(batchSize: 10, firstDelaySeconds: 5, maxDelaySeconds: 3600)
             let start = Date()
@@ -77,7 +77,7 @@ struct CallbackSweepTests {
 
     @Test("a backed-off callback whose payment appears is applied once its retry is due")
     func appliedWhenDue() async throws {
-        try await Stack.with { stack in
+        try await DatabaseStack.with { stack in
             try await Self.seedUnmatched(stack, count: 1, prefix: "ws_CO_late")
             let policy = InboxSweepPolicy(batchSize: 10, firstDelaySeconds: 5, maxDelaySeconds: 3600)
             let start = Date()
@@ -97,7 +97,7 @@ struct CallbackSweepTests {
 
     @Test("a callback past the retry window is not swept again")
     func windowEnds() async throws {
-        try await Stack.with { stack in
+        try await DatabaseStack.with { stack in
             try await Self.seedUnmatched(stack, count: 1, prefix: "ws_CO_old")
             let policy = InboxSweepPolicy(
                 batchSize: 10, firstDelaySeconds: 5, maxDelaySeconds: 3600, window: .init(seconds: 60))

@@ -93,7 +93,7 @@ struct ConfirmedMoneyTests {
 
     @Test("a callback-only overpayment on a completed payment is a finding for a person, never a refund proposal")
     func callbackOnlyOverpaymentProposesNothing() async throws {
-        try await Stack.with { stack in
+        try await DatabaseStack.with { stack in
             // As a completed row recorded a callback's 9 000 before this rule: only the request's 5 000 is money.
             let (user, course) = try await stack.learnerAndCourse(price: 5000)
             let payment = try await stack.seedPayment(user: user, course: course, amount: 5000, paid: 9000)
@@ -107,7 +107,7 @@ struct ConfirmedMoneyTests {
 
     @Test("an overpayment the imported statement confirms proposes the confirmed excess, to the number pushed to")
     func statementConfirmedOverpaymentIsProposed() async throws {
-        try await Stack.with { stack in
+        try await DatabaseStack.with { stack in
             let (user, course) = try await stack.learnerAndCourse(price: 5000)
             let payment = try await stack.seedPayment(
                 user: user, course: course, amount: 5000, paid: 9000, receipt: "QKH94M1Z22")

@@ -62,7 +62,8 @@ struct ConsoleRouterTests {
                     port: 0, callbackToken: "console-router-token-0123456789", spoolDirectory: spool,
                     sweepIntervalSeconds: 3600, routes: [.console],
                     console: ConsoleConfiguration(
-                        reportsDirectory: spool.appendingPathComponent("reports").path, approvals: Stack.approvals)),
+                        reportsDirectory: spool.appendingPathComponent("reports").path, approvals: Stack.approvals,
+                        throttle: Stack.quickLogins)),
                 pool: pool, logger: logger)
             // The application owns the pool: it closes it when the test's services stop.
             try await app.test(.router) { client in try await requests(client, seeded) }

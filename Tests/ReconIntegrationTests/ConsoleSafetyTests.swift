@@ -25,14 +25,16 @@ struct ConsoleSafetyTests {
     }
 
     static func withConsole(
-        _ stack: Stack, roles: [Role], configuration: ConsoleConfiguration? = nil,
+        _ stack: some DatabaseFixture, roles: [Role], configuration: ConsoleConfiguration? = nil,
         _ body: (Console) async throws -> Void
     ) async throws {
         var logger = Logger(label: "console-safety")
         logger.logLevel = .critical
+        let spool = FileManager.default.temporaryDirectory.appendingPathComponent("console-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: spool) }
         let server = try await ReconApplication(
             ServerConfiguration(
-                port: 0, callbackToken: Stack.token, spoolDirectory: stack.spool, sweepIntervalSeconds: 3600,
+                port: 0, callbackToken: Stack.token, spoolDirectory: spool, sweepIntervalSeconds: 3600,
                 routes: [.callbacks, .console],
                 console: configuration
                     ?? ConsoleConfiguration(reportsDirectory: NSTemporaryDirectory(), approvals: Stack.approvals)),
@@ -59,7 +61,7 @@ struct ConsoleSafetyTests {
     }
 
     @Test func aLinksNoticeOrErrorNeverBecomesTheConsolesBanner() async throws {
-        try await Stack.with { stack in
+        try await DatabaseStack.with { stack in
             try await Self.withConsole(stack, roles: [.finance]) { console in
                 let login = try await console.http.send(
                     .get(console.base + "/console/login?error=Call%20EVIL-SUPPORT%20now&notice=EVIL-NOTICE"))
@@ -80,7 +82,7 @@ struct ConsoleSafetyTests {
     }
 
     @Test func cookiesAreSecureEvenFromLoopbackUnlessTheDevelopmentFlagIsOn() async throws {
-        try await Stack.with { stack in
+        try await DatabaseStack.with { stack in
             try await Self.withConsole(stack, roles: [.finance]) { console in
                 let login = try await console.http.send(.get(console.base + "/console/login"))
                 let cookie = try #require(login.header("Set-Cookie"))

@@ -11,7 +11,7 @@ import Testing
 struct DecisionCLITests {
     @Test("exceptions list fits 80 columns, show tells the finding, resolve records who and why once")
     func exceptions() async throws {
-        try await Stack.with { stack in
+        try await DatabaseStack.with { stack in
             let (user, course) = try await stack.learnerAndCourse(price: 3000, active: false)
             _ = try await stack.seedPayment(user: user, course: course, amount: 3000)
             let cli = try RefundCLI.make(stack)
@@ -53,7 +53,7 @@ struct DecisionCLITests {
     @Test(
         "payments decide: one admin proposes, the same admin cannot confirm, a second applies it via the state machine")
     func decideUnknown() async throws {
-        try await Stack.with { stack in
+        try await DatabaseStack.with { stack in
             let (user, course) = try await stack.learnerAndCourse(price: 12500)
             let payment = try await stack.seedPayment(user: user, course: course, amount: 12500, status: "unknown")
             let cli = try RefundCLI.make(stack)

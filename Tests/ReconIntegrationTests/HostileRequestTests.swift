@@ -92,7 +92,7 @@ struct HostileRequestTests {
     }
 
     @Test func aRefundIsCappedByConfirmedMoneyNotByWhatACallbackReported() async throws {
-        try await Stack.with { stack in
+        try await DatabaseStack.with { stack in
             // A payment recorded before callbacks stopped counting as money: KES 5 000 pushed, 9 000 "reported".
             let id = try await stack.seedPending(checkoutID: Self.checkoutID)
             try await stack.db.query(

@@ -211,7 +211,7 @@ struct IdentityPasswordTests {
 
     @Test("a legacy hash is re-hashed at the current count on a successful login, and its tokens stay valid")
     func legacyHashUpgradedOnLogin() async throws {
-        try await Stack.with(api: true) { stack in
+        try await Stack.with(api: true, throttle: LoginThrottle()) { stack in
             let id = try await stack.account("old@example.com", iterations: 260_000)
             let (access, _) = try await stack.tokenPair("old@example.com")
             let stored = try await stack.db.query("SELECT password FROM users WHERE id = \(id)").first?
@@ -225,7 +225,7 @@ struct IdentityPasswordTests {
 
     @Test("a console password shorter than 12 characters is refused")
     func passwordsNeedTwelveCharacters() async throws {
-        try await Stack.with { stack in
+        try await DatabaseStack.with { stack in
             _ = try await Accounts.add(stack.database.settings, email: "short@example.com", fullName: "S", roles: [])
             await #expect(throws: AccountRefusal.self) {
                 try await Accounts.setPassword(
@@ -371,7 +371,7 @@ struct IdentityAdminTests {
         #expect(throws: ConfigurationError.self) {
             try DatabaseSettings.load(from: Environment(url.merging(["RECON_STAFF_IS_ADMIN": "maybe"]) { $1 }))
         }
-        try await Stack.with { stack in
+        try await DatabaseStack.with { stack in
             let staff = try await stack.db.run { db throws(PostgresError) in
                 try UserStore.insert(db, email: "staff@example.com", fullName: "Staff", isStaff: true)
             }

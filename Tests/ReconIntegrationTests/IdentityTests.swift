@@ -9,13 +9,13 @@ import Testing
 /// Accounts and maker-checker bound to them, through the built binary and plain SQL.
 @Suite("Accounts: users CLI, Django hashes, approvals bound to accounts")
 struct IdentityTests {
-    func userID(_ stack: Stack, _ email: String) async throws -> Int64 {
+    func userID(_ stack: some DatabaseFixture, _ email: String) async throws -> Int64 {
         try await stack.db.query("SELECT id FROM users WHERE email = \(email)").first?.decode(Int64.self, "id") ?? -1
     }
 
     @Test("users add / set-password (stdin, never argv) / list / roles / disable")
     func usersCLI() async throws {
-        try await Stack.with { stack in
+        try await DatabaseStack.with { stack in
             let cli = try RefundCLI.make(stack)
             defer { cli.cleanUp() }
             let add = try await cli.run(["users", "add", "dora@example.com", "--name", "Dora", "--role", "finance"])
@@ -58,7 +58,7 @@ struct IdentityTests {
 
     @Test("--by names an active admin account: unknown, non-admin, disabled and look-alike names are refused")
     func onlyAdminAccounts() async throws {
-        try await Stack.with { stack in
+        try await DatabaseStack.with { stack in
             let (user, course) = try await stack.learnerAndCourse()
             let payment = try await stack.seedPayment(user: user, course: course)
             let cli = try RefundCLI.make(stack)
@@ -83,7 +83,7 @@ struct IdentityTests {
 
     @Test("the proposer cannot approve through the CLI; an approval records the account, the channel and the OS user")
     func proposerThroughCLI() async throws {
-        try await Stack.with { stack in
+        try await DatabaseStack.with { stack in
             let (user, course) = try await stack.learnerAndCourse()
             let payment = try await stack.seedPayment(user: user, course: course)
             let cli = try RefundCLI.make(stack)
@@ -130,7 +130,7 @@ struct IdentityTests {
 
     @Test("the database refuses: the proposer approving, the first approver approving twice, non-admins, bare names")
     func databaseRefuses() async throws {
-        try await Stack.with { stack in
+        try await DatabaseStack.with { stack in
             let (user, course) = try await stack.learnerAndCourse(price: 20_000)
             let payment = try await stack.seedPayment(user: user, course: course, amount: 20_000)
             let refund = try await stack.desk.propose(

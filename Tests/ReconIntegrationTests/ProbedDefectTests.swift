@@ -36,7 +36,7 @@ struct ProbedDefectTests {
 
     @Test("the database wrapper refuses text with a NUL instead of cutting it short")
     func wrapperRefusesNUL() async throws {
-        try await Stack.with { stack in
+        try await DatabaseStack.with { stack in
             let id = try await stack.seedPending(checkoutID: "ws_CO_N")
             let cut = "ws_CO_N\u{0}evil"
             await #expect(throws: PostgresError.self) {

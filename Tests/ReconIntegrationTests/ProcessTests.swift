@@ -53,7 +53,8 @@ struct ProcessTests {
 
     @Test("settle killed with SIGKILL mid-run leaves nothing half-written, and the next run finishes the work")
     func killedMidRun() async throws {
-        try await Stack.with { stack in
+        let clock = TestClock(.runningWithWallClock)
+        try await Stack.with(clock: clock) { stack in
             let count = 40
             await stack.simulator.enqueue(
                 Array(repeating: StkPlan(outcome: .paid, delivery: .lost, processingMs: 0), count: count))
@@ -91,9 +92,9 @@ struct ProcessTests {
                 }
             }
             #expect(settled > 0 && settled < count)
-            // The dead run's claims expire after the lease; the next run picks up the rest.
+            // The dead run's claims expire after the lease (1 s); the next run, 1.2 s later, picks up the rest.
             await stack.simulator.setFaults(Faults())
-            try await Task.sleep(for: .milliseconds(1200))
+            clock.advance(by: .milliseconds(1_200))
             let summary = try await stack.settle()
             #expect(summary.claimed == count - settled)
             #expect(try await stack.count("SELECT count(*) FROM payments WHERE status = 'completed'") == count)

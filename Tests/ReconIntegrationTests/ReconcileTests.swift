@@ -11,7 +11,7 @@ import Testing
 @Suite("Reconcile: one finding per fact, stable keys, fixes recorded, re-running changes nothing")
 struct ReconcileTests {
     /// Runs reconcile twice and checks that the second run changed nothing.
-    func reconcileTwice(_ stack: Stack, grace: Int = 900) async throws -> ReconcileSummary {
+    func reconcileTwice(_ stack: some DatabaseFixture, grace: Int = 900) async throws -> ReconcileSummary {
         let first = try await stack.reconcile(grace: grace)
         let before = try await stack.reconcileState()
         let second = try await stack.reconcile(grace: grace)
@@ -23,7 +23,7 @@ struct ReconcileTests {
 
     @Test("paid_not_enrolled on an active course: the learner is enrolled and the fix recorded")
     func paidNotEnrolled() async throws {
-        try await Stack.with { stack in
+        try await DatabaseStack.with { stack in
             let (user, course) = try await stack.learnerAndCourse()
             let payment = try await stack.seedPayment(user: user, course: course)
             let summary = try await reconcileTwice(stack)
@@ -41,7 +41,7 @@ struct ReconcileTests {
 
     @Test("paid_not_enrolled on an inactive course: a full refund is proposed by the system, once")
     func paidInactiveCourse() async throws {
-        try await Stack.with { stack in
+        try await DatabaseStack.with { stack in
             let (user, course) = try await stack.learnerAndCourse(price: 3000, active: false)
             let payment = try await stack.seedPayment(user: user, course: course, amount: 3000)
             let summary = try await reconcileTwice(stack)
@@ -57,7 +57,7 @@ struct ReconcileTests {
 
     @Test("enrolled_not_paid is recorded, and resolved with a time once a completed payment appears")
     func enrolledNotPaid() async throws {
-        try await Stack.with { stack in
+        try await DatabaseStack.with { stack in
             let (user, course) = try await stack.learnerAndCourse()
             let enrollment = try await stack.seedEnrollment(user: user, course: course, payment: nil)
             _ = try await reconcileTwice(stack)
@@ -74,7 +74,7 @@ struct ReconcileTests {
 
     @Test("duplicate_payment: the second payment is refunded in full; the finding resolves once the refund succeeds")
     func duplicatePayment() async throws {
-        try await Stack.with { stack in
+        try await DatabaseStack.with { stack in
             let (user, course) = try await stack.learnerAndCourse()
             let first = try await stack.seedPayment(user: user, course: course, minutesAgo: 90)
             let second = try await stack.seedPayment(user: user, course: course, minutesAgo: 60)
@@ -100,7 +100,7 @@ struct ReconcileTests {
 
     @Test("overpaid proposes the excess; underpaid is held for a decision with no refund")
     func overAndUnderpaid() async throws {
-        try await Stack.with { stack in
+        try await DatabaseStack.with { stack in
             let (user, course) = try await stack.learnerAndCourse(price: 5000)
             let over = try await stack.seedPayment(user: user, course: course, amount: 6500)
             try await stack.seedEnrollment(user: user, course: course, payment: over)
@@ -166,7 +166,7 @@ struct ReconcileTests {
 
     @Test("unresolved: an unknown payment stays open until it gets a verdict, then resolves")
     func unresolved() async throws {
-        try await Stack.with { stack in
+        try await DatabaseStack.with { stack in
             let (user, course) = try await stack.learnerAndCourse()
             let payment = try await stack.seedPayment(user: user, course: course, status: "unknown")
             _ = try await reconcileTwice(stack)
@@ -202,7 +202,7 @@ struct ReconcileTests {
 
     @Test("a refund rejected by an admin closes its finding for good; reconcile neither reopens nor re-proposes")
     func rejectedStaysClosed() async throws {
-        try await Stack.with { stack in
+        try await DatabaseStack.with { stack in
             let (user, course) = try await stack.learnerAndCourse()
             let over = try await stack.seedPayment(user: user, course: course, amount: 7000)
             try await stack.seedEnrollment(user: user, course: course, payment: over)

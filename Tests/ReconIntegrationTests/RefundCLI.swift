@@ -49,14 +49,11 @@ struct RefundCLI {
     /// Settings that point the binary at the stack's database, simulator and callback endpoint.
     static func make(_ stack: Stack) throws -> RefundCLI {
         let config = SimulatorConfiguration()
-        let work = FileManager.default.temporaryDirectory.appendingPathComponent("cli-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
-        let certificate = work.appendingPathComponent("cert.pem")
+        let cli = try make(database: stack.database)
+        let certificate = cli.workDirectory.appendingPathComponent("cert.pem")
         try Data(SimulatorKeys.certificatePEM.utf8).write(to: certificate)
         let base = stack.callbackServer.baseURL
-        let environment = [
-            "PATH": "/usr/bin:/bin",
-            "DATABASE_URL": stack.database.runtimeSettings.connectionString,
+        let daraja = [
             "MPESA_ENVIRONMENT": "simulator",
             "MPESA_BASE_URL": stack.simulatorServer.baseURL,
             "MPESA_CONSUMER_KEY": config.consumerKey,
@@ -71,6 +68,22 @@ struct RefundCLI {
             "MPESA_CERT_PATH": certificate.path,
             "MPESA_B2C_RESULT_URL": "\(base)/api/payments/b2c/result/?token=\(Stack.token)",
             "MPESA_B2C_TIMEOUT_URL": "\(base)/api/payments/b2c/timeout/?token=\(Stack.token)",
+        ]
+        return RefundCLI(environment: cli.environment.merging(daraja) { $1 }, workDirectory: cli.workDirectory)
+    }
+
+    /// Settings with the database only, for the commands that never call Daraja (users, refund decisions,
+    /// exceptions, payments): one that needs it fails for want of `MPESA_*` settings.
+    static func make(_ stack: DatabaseStack) throws -> RefundCLI {
+        try make(database: stack.database)
+    }
+
+    private static func make(database: TestDatabase) throws -> RefundCLI {
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent("cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+        let environment = [
+            "PATH": "/usr/bin:/bin",
+            "DATABASE_URL": database.runtimeSettings.connectionString,
             "RECON_LOG_LEVEL": "warning",
         ]
         return RefundCLI(environment: environment, workDirectory: work)

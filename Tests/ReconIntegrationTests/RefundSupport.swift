@@ -9,11 +9,24 @@ import ReconServer
 import ReconTestSupport
 import Testing
 
-/// Seeding, reading and running helpers for the reconcile and refund tests (kept out of Stack.swift).
 extension Stack {
     static let approvals = ApprovalSettings(dualApprovalAbove: Money(minorUnits: 1_000_000))
+}
 
-    var desk: RefundDesk { RefundDesk(pool: pool, settings: Self.approvals) }
+/// A reconciliation exception as the tests read it.
+struct ExceptionRow: Sendable {
+    var id: Int64
+    var kind: String
+    var status: String
+    var resolution: String?
+    var resolvedAt: Date?
+    var paymentID: Int64?
+    var callbackID: Int64?
+}
+
+/// Seeding, reading and running helpers for the reconcile and refund tests (kept out of Stack.swift).
+extension DatabaseFixture {
+    var desk: RefundDesk { RefundDesk(pool: pool, settings: Stack.approvals, clock: clock) }
 
     /// A learner and a course with a fixed id-free title; returns (user id, course id).
     func learnerAndCourse(price: Int64 = 5000, active: Bool = true) async throws -> (Int64, Int64) {
@@ -32,7 +45,7 @@ extension Stack {
         user: Int64, course: Int64, amount: Int64 = 5000, paid: Int64? = nil, status: String = "completed",
         receipt: String? = nil, minutesAgo: Int = 60
     ) async throws -> Int64 {
-        let created = Date().addingTimeInterval(TimeInterval(-60 * minutesAgo))
+        let created = clock.now.addingTimeInterval(TimeInterval(-60 * minutesAgo))
         let settled: String? = status == "completed" ? "callback" : nil
         let paidAmount: Int64? = status == "completed" ? (paid ?? amount) : nil
         return try await db.query(
@@ -58,7 +71,7 @@ extension Stack {
 
     func reconcile(grace: Int = 900) async throws -> ReconcileSummary {
         try await ReconcileJob(
-            pool: pool, options: ReconcileOptions(callbackGraceSeconds: grace), logger: Logger(label: "t")
+            pool: pool, options: ReconcileOptions(callbackGraceSeconds: grace), logger: Logger(label: "t"), clock: clock
         ).run()
     }
 
@@ -85,16 +98,6 @@ extension Stack {
         let events = try await count("SELECT count(*) FROM payment_events")
         lines.append("events \(events)")
         return lines
-    }
-
-    struct ExceptionRow: Sendable {
-        var id: Int64
-        var kind: String
-        var status: String
-        var resolution: String?
-        var resolvedAt: Date?
-        var paymentID: Int64?
-        var callbackID: Int64?
     }
 
     func exception(_ key: String) async throws -> ExceptionRow? {
@@ -127,12 +130,15 @@ extension Stack {
         _ = try await desk.approve(refund.id, by: "bob@example.com")
         return refund.id
     }
+}
 
+/// Refund helpers that reach the simulator.
+extension Stack {
     func dispatcher(stuckAfter: Int = 900) -> RefundDispatcher {
         RefundDispatcher(
             pool: pool, gateway: client,
             options: RefundDispatchOptions(stuckAfterSeconds: stuckAfter, recheckAfterSeconds: 0),
-            logger: Logger(label: "t"))
+            logger: Logger(label: "t"), clock: clock)
     }
 
     /// The simulator's payouts for one OriginatorConversationID.

@@ -20,7 +20,7 @@ struct RefundWorkflowTests {
 
     @Test("self-approval is refused and changes nothing")
     func selfApproval() async throws {
-        try await Stack.with { stack in
+        try await DatabaseStack.with { stack in
             let (user, course) = try await stack.learnerAndCourse()
             let payment = try await stack.seedPayment(user: user, course: course)
             let refund = try await stack.desk.propose(
@@ -65,7 +65,7 @@ struct RefundWorkflowTests {
 
     @Test("an unknown admin is refused with exit 2 and a clear message, through the command line")
     func unknownAdmin() async throws {
-        try await Stack.with { stack in
+        try await DatabaseStack.with { stack in
             let (user, course) = try await stack.learnerAndCourse()
             let payment = try await stack.seedPayment(user: user, course: course)
             let refund = try await stack.desk.propose(
@@ -87,7 +87,7 @@ struct RefundWorkflowTests {
 
     @Test("over-refund is refused by the database: through the desk with a clear message, and by plain SQL")
     func overRefund() async throws {
-        try await Stack.with { stack in
+        try await DatabaseStack.with { stack in
             let (user, course) = try await stack.learnerAndCourse()
             let payment = try await stack.seedPayment(user: user, course: course, amount: 5000)
             _ = try await stack.desk.propose(
@@ -120,7 +120,7 @@ struct RefundWorkflowTests {
 
     @Test("only completed payments are refunded, in whole shillings; unknown ids are refused")
     func proposalRules() async throws {
-        try await Stack.with { stack in
+        try await DatabaseStack.with { stack in
             let (user, course) = try await stack.learnerAndCourse()
             let pending = try await stack.seedPayment(user: user, course: course, status: "pending")
             #expect(

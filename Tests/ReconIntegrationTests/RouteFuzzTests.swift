@@ -117,7 +117,7 @@ struct RouteFuzzTests {
     }
 
     @Test func everyConsoleRouteSurvivesHostileParameters() async throws {
-        try await Stack.with { stack in
+        try await DatabaseStack.with { stack in
             try await ConsoleSafetyTests.withConsole(stack, roles: [.finance]) { console in
                 var failures: [String] = []
                 let paths = [

@@ -12,9 +12,72 @@ import ReconServer
 import ReconTestSupport
 import Synchronization
 
-/// The whole product on loopback for one test: a fresh database, the Daraja simulator, the callback
-/// endpoint, and a Daraja client whose callback URL points at the endpoint.
-struct Stack {
+/// What every fixture has: a fresh migrated database with the seeded admins, the application's pool (as the runtime
+/// role), the retry schedule and the clock the jobs read. The seeding and reading helpers are written once, here.
+protocol DatabaseFixture: Sendable {
+    var database: TestDatabase { get }
+    var db: PostgresConnection { get }
+    var pool: ConnectionPool { get }
+    var schedule: RetrySchedule { get }
+    /// The jobs' clock: the wall clock unless the test passed a ``TestClock`` to move by hand.
+    var clock: any ReconClock { get }
+    func stop() async
+}
+
+extension DatabaseFixture {
+    /// Runs `body` with the fixture and stops it afterwards, whatever happens.
+    static func using<T>(_ fixture: Self, _ body: (Self) async throws -> T) async throws -> T {
+        do {
+            let value = try await body(fixture)
+            await fixture.stop()
+            return value
+        } catch {
+            await fixture.stop()
+            throw error
+        }
+    }
+}
+
+/// A fresh database and the pool, and no server: for the tests of SQL, stores, desks and jobs that make no HTTP call
+/// (no simulator, no callback endpoint, no curl thread to start and stop).
+struct DatabaseStack: DatabaseFixture {
+    let database: TestDatabase
+    let db: PostgresConnection
+    let pool: ConnectionPool
+    let schedule: RetrySchedule
+    let clock: any ReconClock
+
+    static func start(schedule: RetrySchedule = .standard, clock: any ReconClock = .system) async throws -> Self {
+        let database = try await TestDatabase.create()
+        let db = try await PostgresConnection.connect(database.settings)
+        // The admin accounts the refund tests act as (maker-checker is bound to accounts).
+        try await db.withTransaction { db in
+            for name in Stack.admins {
+                let id = try UserStore.insert(db, email: "\(name)@example.com", fullName: name)
+                try UserStore.grant(db, id: id, role: .admin)
+            }
+        }
+        // The application runs as the runtime role `migrate` grants, as deployed: its grants must be enough.
+        let pool = ConnectionPool(settings: database.runtimeSettings, maxConnections: 12)
+        return DatabaseStack(database: database, db: db, pool: pool, schedule: schedule, clock: clock)
+    }
+
+    func stop() async {
+        await pool.close()
+        await db.close()
+        try? await database.drop()
+    }
+
+    static func with<T>(
+        schedule: RetrySchedule = .standard, clock: any ReconClock = .system, _ body: (DatabaseStack) async throws -> T
+    ) async throws -> T {
+        try await using(try await start(schedule: schedule, clock: clock), body)
+    }
+}
+
+/// The whole product on loopback for one test: a ``DatabaseStack``, the Daraja simulator, the callback endpoint,
+/// and a Daraja client whose callback URL points at the endpoint.
+struct Stack: DatabaseFixture {
     static let token = "test-callback-token-0123456789"
     /// The bearer token `/metrics` asks for on every stack.
     static let metricsToken = "test-metrics-token-0123456789"
@@ -22,10 +85,12 @@ struct Stack {
     static let metricsAuthorization = HTTPHeader(name: "Authorization", value: "Bearer \(metricsToken)")
     /// Admin accounts seeded in every stack's database, as `NAME@example.com`.
     static let admins = ["alice", "bob", "carol"]
+    /// The login throttle of every stack unless a test names another: production's, but each login costs 2 000
+    /// PBKDF2 iterations instead of 870 000. Hundreds of logins share two cores and one hashing gate in a test run;
+    /// at production cost they queue past the HTTP deadline. Tests of the cost itself pass ``LoginThrottle()``.
+    static let quickLogins = LoginThrottle(passwordIterations: 2_000)
 
-    let database: TestDatabase
-    let db: PostgresConnection
-    let pool: ConnectionPool
+    let base: DatabaseStack
     let simulator: DarajaSimulator
     let simulatorServer: RunningServer
     let endpoint: CallbackRoutes
@@ -33,9 +98,14 @@ struct Stack {
     let client: DarajaClient
     let http: HTTPClient
     let spool: URL
-    let schedule: RetrySchedule
     /// The `api` group's token service, when the stack serves it (`start(api: true)`).
     let tokens: TokenService?
+
+    var database: TestDatabase { base.database }
+    var db: PostgresConnection { base.db }
+    var pool: ConnectionPool { base.pool }
+    var schedule: RetrySchedule { base.schedule }
+    var clock: any ReconClock { base.clock }
 
     var callbackURL: String { "\(callbackServer.baseURL)/api/payments/callback/?token=\(Self.token)" }
 
@@ -44,19 +114,11 @@ struct Stack {
 
     static func start(
         schedule: RetrySchedule = .standard, scenario: Scenario? = nil, api: Bool = false, console: Bool = false,
-        addressPolicy: AddressPolicy = AddressPolicy(), throttle: LoginThrottle = LoginThrottle()
+        addressPolicy: AddressPolicy = AddressPolicy(), throttle: LoginThrottle = Stack.quickLogins,
+        clock: any ReconClock = .system
     ) async throws -> Stack {
-        let database = try await TestDatabase.create()
-        let db = try await PostgresConnection.connect(database.settings)
-        // The admin accounts the refund tests act as (maker-checker is bound to accounts).
-        try await db.withTransaction { db in
-            for name in Self.admins {
-                let id = try UserStore.insert(db, email: "\(name)@example.com", fullName: name)
-                try UserStore.grant(db, id: id, role: .admin)
-            }
-        }
-        // The application runs as the runtime role `migrate` grants, as deployed: its grants must be enough.
-        let pool = ConnectionPool(settings: database.runtimeSettings, maxConnections: 12)
+        let base = try await DatabaseStack.start(schedule: schedule, clock: clock)
+        let pool = base.pool
         let key = SimulatorKeys.privateKeyPEM
         let simulator = DarajaSimulator(
             decryptCredential: { try? SecurityCredential.decrypt(base64: $0, privateKeyPEM: key.utf8) })
@@ -78,68 +140,62 @@ struct Stack {
                 api: tokens.map { tokens in
                     APIConfiguration(
                         tokens: tokens,
-                        initiator: PaymentInitiator(pool: pool, client: box, schedule: schedule, logger: logger),
+                        initiator: PaymentInitiator(
+                            pool: pool, client: box, schedule: schedule, logger: logger, clock: clock),
                         approvals: Stack.approvals, throttle: throttle, addressPolicy: addressPolicy)
                 },
                 console: ConsoleConfiguration(
                     reportsDirectory: spool.appendingPathComponent("reports").path, approvals: Stack.approvals,
                     throttle: throttle, addressPolicy: addressPolicy)),
-            pool: pool, logger: logger)
+            pool: pool, logger: logger, clock: clock)
         let endpoint = application.callbacks
         let callbackServer = try await application.start()
         let config = SimulatorConfiguration()
-        let base = callbackServer.baseURL
+        let callbackBase = callbackServer.baseURL
         let http = HTTPClient()
         let client = DarajaClient(
             configuration: DarajaClientConfiguration(
                 baseURL: simulatorServer.baseURL, consumerKey: config.consumerKey,
                 consumerSecret: config.consumerSecret,
                 shortcode: config.shortcode, passkey: config.passkey,
-                callbackURL: "\(base)/api/payments/callback/?token=\(token)",
+                callbackURL: "\(callbackBase)/api/payments/callback/?token=\(token)",
                 b2c: B2CConfiguration(
                     shortcode: config.b2cShortcode, initiatorName: config.initiatorName,
                     securityCredential: try SecurityCredential.encrypt(
                         password: config.initiatorPassword, certificatePEM: SimulatorKeys.certificatePEM.utf8),
-                    resultURL: "\(base)/api/payments/b2c/result/?token=\(token)",
-                    timeoutURL: "\(base)/api/payments/b2c/timeout/?token=\(token)"),
+                    resultURL: "\(callbackBase)/api/payments/b2c/result/?token=\(token)",
+                    timeoutURL: "\(callbackBase)/api/payments/b2c/timeout/?token=\(token)"),
                 requestTimeout: .seconds(5)),
             http: http, logger: logger)
         box.client.withLock { $0 = client }
         return Stack(
-            database: database, db: db, pool: pool, simulator: simulator, simulatorServer: simulatorServer,
-            endpoint: endpoint, callbackServer: callbackServer, client: client, http: http, spool: spool,
-            schedule: schedule, tokens: tokens)
+            base: base, simulator: simulator, simulatorServer: simulatorServer, endpoint: endpoint,
+            callbackServer: callbackServer, client: client, http: http, spool: spool, tokens: tokens)
     }
 
     func stop() async {
         await callbackServer.stop()
         await simulatorServer.stop()
-        await pool.close()
-        await db.close()
-        try? await database.drop()
+        await base.stop()
         try? FileManager.default.removeItem(at: spool)
     }
 
     static func with<T>(
         schedule: RetrySchedule = .standard, scenario: Scenario? = nil, api: Bool = false, console: Bool = false,
-        addressPolicy: AddressPolicy = AddressPolicy(), throttle: LoginThrottle = LoginThrottle(),
-        _ body: (Stack) async throws -> T
+        addressPolicy: AddressPolicy = AddressPolicy(), throttle: LoginThrottle = Stack.quickLogins,
+        clock: any ReconClock = .system, _ body: (Stack) async throws -> T
     ) async throws -> T {
-        let stack = try await start(
-            schedule: schedule, scenario: scenario, api: api, console: console, addressPolicy: addressPolicy,
-            throttle: throttle)
-        do {
-            let value = try await body(stack)
-            await stack.stop()
-            return value
-        } catch {
-            await stack.stop()
-            throw error
-        }
+        try await using(
+            try await start(
+                schedule: schedule, scenario: scenario, api: api, console: console, addressPolicy: addressPolicy,
+                throttle: throttle, clock: clock),
+            body)
     }
+}
 
-    // MARK: Seeding and reading
+// MARK: Seeding and reading
 
+extension DatabaseFixture {
     /// A learner and a course at `price` KES; returns (user id, course id).
     func seedLearner(price: Int64 = 5000, active: Bool = true) async throws -> (Int64, Int64) {
         let email = "learner-\(UUID().uuidString.prefix(8))@example.com"
@@ -175,11 +231,22 @@ struct Stack {
         try await db.query(sql).first?.decode(Int.self, at: 0) ?? -1
     }
 
+    /// Makes every pending payment due now (instead of waiting for the schedule).
+    func makeDue() async throws {
+        try await db.query("UPDATE payments SET next_check_at = now() - interval '1 second' WHERE status = 'pending'")
+    }
+}
+
+// MARK: Through the servers
+
+extension Stack {
     /// Starts a payment through `pay`'s own code path.
     func pay(price: Int64 = 5000) async throws -> StartedPayment {
         let (user, course) = try await seedLearner(price: price)
-        return try await PaymentInitiator(pool: pool, client: client, schedule: schedule, logger: Logger(label: "t"))
-            .start(userID: user, courseID: course, phone: try MSISDN(parsing: "0708374149"), amount: nil)
+        return try await PaymentInitiator(
+            pool: pool, client: client, schedule: schedule, logger: Logger(label: "t"), clock: clock
+        )
+        .start(userID: user, courseID: course, phone: try MSISDN(parsing: "0708374149"), amount: nil)
     }
 
     /// Posts a raw body to one of the endpoint's routes.
@@ -201,15 +268,10 @@ struct Stack {
         await endpoint.caughtUp()
     }
 
-    /// Makes every pending payment due now (instead of waiting for the schedule).
-    func makeDue() async throws {
-        try await db.query("UPDATE payments SET next_check_at = now() - interval '1 second' WHERE status = 'pending'")
-    }
-
     func settle(_ options: SettleOptions? = nil) async throws -> SettleSummary {
         try await SettleJob(
             pool: pool, client: client, options: options ?? SettleOptions(schedule: schedule),
-            logger: Logger(label: "t")
+            logger: Logger(label: "t"), clock: clock
         ).run()
     }
 }

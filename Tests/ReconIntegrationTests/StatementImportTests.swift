@@ -14,8 +14,8 @@ private func eatDate(_ day: Int64, _ hour: Int64, _ minute: Int64, _ second: Int
 @Suite("Statement import: stored once, matched line by line, each anomaly one finding, the balance proved")
 struct StatementImportTests {
     func payment(
-        _ stack: Stack, amount: Int64, phone: String = "254712345678", receipt: String?, settledVia: String,
-        created: Date, paidAt: Date?
+        _ stack: some DatabaseFixture, amount: Int64, phone: String = "254712345678", receipt: String?,
+        settledVia: String, created: Date, paidAt: Date?
     ) async throws -> (payment: Int64, course: Int64) {
         let (user, course) = try await stack.seedLearner(price: amount)
         let id =
@@ -39,7 +39,7 @@ struct StatementImportTests {
 
     @Test("import, re-import, reconcile: receipts filled, one finding per anomaly, balance ok")
     func importAndMatch() async throws {
-        try await Stack.with { stack in
+        try await DatabaseStack.with { stack in
             // Ours: matched by receipt; pending receipt (filled by the statement); a mismatch; one missing from the
             // statement; two pending payments one line fits equally (ambiguous).
             let matched = try await payment(

@@ -6,7 +6,7 @@ actor TokenCache {
     private var expiresAt = Date.distantPast
     private var renewal: Task<(String, Date), any Error>?
 
-    /// A valid token, fetching one with `fetch` when there is none or it is about to expire.
+    /// A valid token at `now`, fetching one with `fetch` when there is none or it is about to expire.
     func token(
         now: Date, margin: TimeInterval, fetch: @escaping @Sendable () async throws -> (String, Int)
     ) async throws -> String {
@@ -15,7 +15,8 @@ actor TokenCache {
         // Awaited below and by every caller that arrives during the renewal (one OAuth call for all of them).
         let task = Task { () async throws -> (String, Date) in
             let (value, lifetime) = try await fetch()
-            return (value, Date().addingTimeInterval(TimeInterval(lifetime)))
+            // Counted from when it was asked for, on the caller's clock: renewed a little early, never late.
+            return (value, now.addingTimeInterval(TimeInterval(lifetime)))
         }
         renewal = task
         defer { renewal = nil }

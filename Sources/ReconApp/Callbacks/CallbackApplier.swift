@@ -36,19 +36,21 @@ public final class CallbackApplier: Service, Sendable {
     private let schedule: RetrySchedule
     private let metrics: any CallbackApplyObserver
     private let logger: Logger
+    private let clock: any ReconClock
     private let state = Mutex(State())
     private let work = WorkSignal()
 
     /// An applier over `pool`, reporting to `metrics`.
     public init(
         pool: ConnectionPool, batchSize: Int, schedule: RetrySchedule, metrics: any CallbackApplyObserver,
-        logger: Logger
+        logger: Logger, clock: any ReconClock = SystemClock()
     ) {
         self.pool = pool
         self.batchSize = max(1, batchSize)
         self.schedule = schedule
         self.metrics = metrics
         self.logger = logger
+        self.clock = clock
     }
 
     /// Asks for a pass; the running pass, if any, is followed by another.
@@ -145,11 +147,11 @@ public final class CallbackApplier: Service, Sendable {
     }
 
     private func applyUntilEmpty() async {
-        let (limit, schedule) = (batchSize, schedule)
+        let (limit, schedule, clock) = (batchSize, schedule, clock)
         while true {
             do {
                 let report = try await pool.withConnection { db in
-                    try await CallbackProcessor.applyNext(db, limit: limit, now: Date(), schedule: schedule)
+                    try await CallbackProcessor.applyNext(db, limit: limit, now: clock.now, schedule: schedule)
                 }
                 if report.claimed > 0 { metrics.appliedBatch() }
                 for item in report.outcomes { metrics.processed(item.outcome?.rawValue ?? "missing", route: item.kind) }

@@ -176,7 +176,7 @@ public enum CallbackProcessor {
                 report.claimed += 1
                 do {
                     report.outcomes.append(
-                        (kind, try await processIsolated(db, inboxID: id, now: Date(), schedule: schedule)))
+                        (kind, try await processIsolated(db, inboxID: id, now: now, schedule: schedule)))
                 } catch let error as PostgresError where error.isConnectionLoss || error.isTransient {
                     throw error
                 } catch {

@@ -8,12 +8,17 @@ public struct DecisionDesk: Sendable {
     let pool: ConnectionPool
     let settings: ApprovalSettings
     let schedule: RetrySchedule
+    let clock: any ReconClock
 
-    /// A desk over a pool, with the configured admins.
-    public init(pool: ConnectionPool, settings: ApprovalSettings, schedule: RetrySchedule = .standard) {
+    /// A desk over a pool, with the configured admins; decisions are dated on `clock`.
+    public init(
+        pool: ConnectionPool, settings: ApprovalSettings, schedule: RetrySchedule = .standard,
+        clock: any ReconClock = .system
+    ) {
         self.pool = pool
         self.settings = settings
         self.schedule = schedule
+        self.clock = clock
     }
 
     // MARK: Exceptions
@@ -61,7 +66,7 @@ public struct DecisionDesk: Sendable {
                     throw RefundRefusal(
                         .wrongStatus, "exception \(id) is already resolved (\(record.resolution ?? "no note"))")
                 }
-                try DeskStore.resolveException(db, id: id, note: note, by: acting, now: Date())
+                try DeskStore.resolveException(db, id: id, note: note, by: acting, now: clock.now)
                 try UserStore.audit(
                     db, acting: acting, action: "exception.resolve", subject: "exception", subjectID: id,
                     detail: JSONText.object(["note": note]))
@@ -116,7 +121,7 @@ public struct DecisionDesk: Sendable {
         paymentID: Int64, verdict: PaymentVerdict, who: AccountRef, via channel: DecisionChannel = .cli,
         origin: String? = nil
     ) async throws -> Decided {
-        let schedule = self.schedule
+        let (schedule, clock) = (self.schedule, self.clock)
         return try await pool.withConnection { db in
             try await db.withTransaction { db in
                 let acting = try AccountRef.acting(db, who, via: channel, origin: origin)
@@ -125,7 +130,7 @@ public struct DecisionDesk: Sendable {
                     throw RefundRefusal(.notFound, "no payment with id \(paymentID)")
                 }
                 let open = try DeskStore.openDecision(db, paymentID: paymentID)
-                let now = Date()
+                let now = clock.now
                 switch try PaymentDecisionRules.step(
                     payment: paymentID, status: payment.state.status, verdict: verdict, by: who, open: open)
                 {

@@ -77,11 +77,14 @@ public struct RefundView: Sendable, Codable, Equatable {
 public struct RefundDesk: Sendable {
     let pool: ConnectionPool
     let settings: ApprovalSettings
+    let clock: any ReconClock
 
-    /// A desk over a pool, with the dual-approval threshold; who may act is decided by accounts.
-    public init(pool: ConnectionPool, settings: ApprovalSettings) {
+    /// A desk over a pool, with the dual-approval threshold; who may act is decided by accounts. Decisions are dated
+    /// on `clock`.
+    public init(pool: ConnectionPool, settings: ApprovalSettings, clock: any ReconClock = .system) {
         self.pool = pool
         self.settings = settings
+        self.clock = clock
     }
 
     /// Refunds, newest first.
@@ -140,7 +143,7 @@ public struct RefundDesk: Sendable {
                 do {
                     let id = try RefundStore.insertProposal(
                         db, paymentID: paymentID, exceptionID: exceptionID, state: state,
-                        reason: reason.trimmingSpaces(), now: Date(), proposer: acting)
+                        reason: reason.trimmingSpaces(), now: clock.now, proposer: acting)
                     try UserStore.audit(db, acting: acting, action: "refund.propose", subject: "refund", subjectID: id)
                     return id
                 } catch let error as PostgresError where error.constraint == "refunds_within_payment_amount" {
@@ -210,7 +213,7 @@ public struct RefundDesk: Sendable {
         _ id: Int64, who: Who, via channel: DecisionChannel, origin: String?,
         _ rule: @escaping @Sendable (RefundState, String, ApprovalSettings) throws(RefundRefusal) -> RefundState
     ) async throws -> RefundView {
-        let settings = self.settings
+        let (settings, clock) = (self.settings, self.clock)
         try await pool.withConnection { db in
             try await db.withTransaction { db in
                 let acting = try AccountRef.acting(db, who, via: channel, origin: origin)
@@ -219,7 +222,7 @@ public struct RefundDesk: Sendable {
                 }
                 let next = try rule(refund.state, acting.account.email, settings)
                 do {
-                    try RefundStore.writeDecision(db, refund: refund, next: next, now: Date(), acting: acting)
+                    try RefundStore.writeDecision(db, refund: refund, next: next, now: clock.now, acting: acting)
                 } catch let error as PostgresError where error.isIntegrityViolation {
                     throw RefundRefusal(
                         .ownRefund, "the database refused the decision on refund \(id): \(error.constraint ?? "a rule")"

@@ -119,11 +119,12 @@ public struct PaymentInitiator: Sendable {
     let configurationID: Int64?
     /// The limits on pushes per learner and per phone (applied to a ``Requester/learner``).
     let limits: InitiationLimits
+    let clock: any ReconClock
 
-    /// An initiator.
+    /// An initiator; the payment's creation, its first check and the initiation window are read on `clock`.
     public init(
         pool: ConnectionPool, client: any StkPushing, schedule: RetrySchedule, logger: Logger,
-        configurationID: Int64? = nil, limits: InitiationLimits = InitiationLimits()
+        configurationID: Int64? = nil, limits: InitiationLimits = InitiationLimits(), clock: any ReconClock = .system
     ) {
         self.pool = pool
         self.client = client
@@ -131,6 +132,7 @@ public struct PaymentInitiator: Sendable {
         self.logger = logger
         self.configurationID = configurationID
         self.limits = limits
+        self.clock = clock
     }
 
     /// Whose request a start is: the rules it is held to differ.
@@ -162,7 +164,8 @@ public struct PaymentInitiator: Sendable {
             "the account reference must be 1 to 12 characters")
         let pushDescription = try Self.pushText(
             description, limit: 13, code: .invalidDescription, "the description must be 1 to 13 characters")
-        let created = Date()
+        let clock = self.clock
+        let created = clock.now
         let configurationID = self.configurationID
         let limits = self.limits
         let (paymentID, price) = try await pool.withConnection { db in
@@ -214,7 +217,7 @@ public struct PaymentInitiator: Sendable {
         let schedule = self.schedule
         let recorded = try await pool.withConnection { db in
             try await db.withTransaction { db -> PaymentTransition? in
-                let now = Date()
+                let now = clock.now
                 switch outcome {
                 case .accepted(let checkoutID, let merchantID):
                     return try PaymentStore.recordPush(
@@ -246,7 +249,7 @@ public struct PaymentInitiator: Sendable {
         if case .accepted(let checkoutID, _) = outcome {
             // A callback that raced ahead of this update waits in the inbox as unmatched: apply it now.
             _ = try await pool.withConnection { db in
-                try await CallbackProcessor.sweep(db, now: Date(), schedule: schedule, reference: checkoutID)
+                try await CallbackProcessor.sweep(db, now: clock.now, schedule: schedule, reference: checkoutID)
             }
         }
         let loaded = try await pool.withConnection { db in

@@ -1,7 +1,7 @@
 import Daraja
 public import Foundation
 public import Logging
-import ReconCore
+public import ReconCore
 public import ReconPostgres
 
 /// How a reconcile run behaves.
@@ -54,17 +54,23 @@ public struct ReconcileJob: Sendable {
     let pool: ConnectionPool
     let options: ReconcileOptions
     let logger: Logger
+    let clock: any ReconClock
 
-    /// A job over a connection pool.
-    public init(pool: ConnectionPool, options: ReconcileOptions = ReconcileOptions(), logger: Logger) {
+    /// A job over a connection pool; its findings are dated on `clock`.
+    public init(
+        pool: ConnectionPool, options: ReconcileOptions = ReconcileOptions(), logger: Logger,
+        clock: any ReconClock = .system
+    ) {
         self.pool = pool
         self.options = options
         self.logger = logger
+        self.clock = clock
     }
 
-    /// Runs once.
-    public func run(now: Date = Date()) async throws -> ReconcileSummary {
-        let started = Date()
+    /// Runs once, as of `now` (the clock's time when `nil`).
+    public func run(now: Date? = nil) async throws -> ReconcileSummary {
+        let started = clock.now
+        let now = now ?? started
         let options = self.options
         let (recorded, proposals) = try await pool.withConnection { db in
             try await db.withTransaction { db in try Self.judgeAndRecord(db, now: now, options: options) }
@@ -84,7 +90,7 @@ public struct ReconcileJob: Sendable {
                 for proposal in batch { try await proposeOne(proposal, now: now, summary: &summary) }
             }
         }
-        summary.elapsedMilliseconds = Int(Date().timeIntervalSince(started) * 1000)
+        summary.elapsedMilliseconds = Int(clock.now.timeIntervalSince(started) * 1000)
         return summary
     }
 

@@ -91,37 +91,42 @@ public struct RefundDispatcher: Sendable {
     let options: RefundDispatchOptions
     let logger: Logger
     let afterStep: (@Sendable (RefundDispatchStep, Int64) -> Void)?
+    let clock: any ReconClock
 
     /// A dispatcher; `afterStep` is called at the crash-relevant points of each send (tests stop the process there).
+    /// When a refund is stuck and when it is asked about again are read on `clock`.
     public init(
         pool: ConnectionPool, gateway: any RefundGateway, options: RefundDispatchOptions = RefundDispatchOptions(),
-        logger: Logger, afterStep: (@Sendable (RefundDispatchStep, Int64) -> Void)? = nil
+        logger: Logger, afterStep: (@Sendable (RefundDispatchStep, Int64) -> Void)? = nil,
+        clock: any ReconClock = .system
     ) {
         self.pool = pool
         self.gateway = gateway
         self.options = options
         self.logger = logger
         self.afterStep = afterStep
+        self.clock = clock
     }
 
     /// Sends what is due, then asks Transaction Status about stuck refunds.
     public func run() async throws -> RefundDispatchSummary {
-        let started = Date()
+        let started = clock.now
         var summary = RefundDispatchSummary()
         try await send(into: &summary)
         try await resolveStuck(into: &summary)
-        summary.elapsedMilliseconds = Int(Date().timeIntervalSince(started) * 1000)
+        summary.elapsedMilliseconds = Int(clock.now.timeIntervalSince(started) * 1000)
         return summary
     }
 
     /// Sends approved refunds and due resends, one at a time, each claimed and committed before its B2C call.
     public func send(into summary: inout RefundDispatchSummary) async throws {
         var remaining = options.sendLimit
+        let clock = self.clock
         while remaining > 0 {
             let fresh = UUID().uuidString.lowercased()
             let claim = try await pool.withConnection { db in
                 try await db.withTransaction { db in
-                    try RefundStore.claimForSending(db, freshID: fresh, now: Date())
+                    try RefundStore.claimForSending(db, freshID: fresh, now: clock.now)
                 }
             }
             guard let claim else { break }
@@ -140,7 +145,7 @@ public struct RefundDispatcher: Sendable {
             afterStep?(.b2cAnswered, claim.id)
             _ = try await pool.withConnection { db in
                 try await db.withTransaction { db in
-                    try RefundStore.apply(db, refundID: claim.id, event: .sendAnswered(verdict), now: Date())
+                    try RefundStore.apply(db, refundID: claim.id, event: .sendAnswered(verdict), now: clock.now)
                 }
             }
             var metadata: Logger.Metadata = [
@@ -165,11 +170,11 @@ public struct RefundDispatcher: Sendable {
     /// Asks Transaction Status about refunds stuck in `sending`/`sent`/`unknown` past their due time (or hit by a
     /// queue timeout). The answers arrive on the result URL and are applied by the callback processor.
     public func resolveStuck(into summary: inout RefundDispatchSummary) async throws {
-        let options = self.options
+        let (options, clock) = (self.options, self.clock)
         let due = try await pool.withConnection { db in
             try await db.withTransaction { db in
                 try RefundStore.claimForStatusCheck(
-                    db, now: Date(), limit: options.checkLimit, stuckAfter: TimeInterval(options.stuckAfterSeconds),
+                    db, now: clock.now, limit: options.checkLimit, stuckAfter: TimeInterval(options.stuckAfterSeconds),
                     recheckAfter: TimeInterval(options.recheckAfterSeconds), maxChecks: options.maxStatusChecks)
             }
         }
@@ -190,12 +195,12 @@ public struct RefundDispatcher: Sendable {
                     try await db.withTransaction { db in
                         try RefundStore.recordStatusCheck(
                             db, refundID: refund.id, originatorConversationID: queryID, conversationID: conversationID,
-                            now: Date())
+                            now: clock.now)
                     }
                     // An answer that raced ahead of this record waits as unmatched: apply it now.
                     for reference in [queryID, conversationID].compactMap(\.self) {
                         _ = try await CallbackProcessor.sweep(
-                            db, now: Date(), schedule: .standard, reference: reference)
+                            db, now: clock.now, schedule: .standard, reference: reference)
                     }
                 }
             case .failed(let reason):

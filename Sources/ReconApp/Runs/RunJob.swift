@@ -1,6 +1,6 @@
 import Foundation
 public import Logging
-import ReconCore
+public import ReconCore
 public import ReconPostgres
 public import ReconReports
 
@@ -47,12 +47,13 @@ public struct RunJob: Sendable {
     let gateway: (any RefundGateway)?
     let options: Options
     let logger: Logger
+    let clock: any ReconClock
 
-    /// A run over a pool, under a lock the caller took.
+    /// A run over a pool, under a lock the caller took; every step reads the time on `clock`.
     public init(
         pool: ConnectionPool, lock: RunLock, queries: any StkQuerying,
         configuredQueries: [Int64: any StkQuerying] = [:], gateway: (any RefundGateway)?, options: Options,
-        logger: Logger
+        logger: Logger, clock: any ReconClock = .system
     ) {
         self.pool = pool
         self.lock = lock
@@ -61,26 +62,30 @@ public struct RunJob: Sendable {
         self.gateway = gateway
         self.options = options
         self.logger = logger
+        self.clock = clock
     }
 
     /// Runs every step; `progress` gets settlement progress.
     public func run(progress: (@Sendable (Int, Int) -> Void)? = nil) async throws -> Summary {
         var summary = Summary()
-        let schedule = options.settle.schedule
+        let (schedule, clock) = (options.settle.schedule, clock)
         summary.callbacksApplied = try await pool.withConnection { db in
-            try await CallbackProcessor.sweep(db, now: Date(), schedule: schedule)
+            try await CallbackProcessor.sweep(db, now: clock.now, schedule: schedule)
         }
         try await lock.verify()
         summary.settle = try await SettleJob(
-            pool: pool, client: queries, configured: configuredQueries, options: options.settle, logger: logger
+            pool: pool, client: queries, configured: configuredQueries, options: options.settle, logger: logger,
+            clock: clock
         ).run(progress: progress)
         if let problem = RunProblem.settle(summary.settle) { summary.problems.append(problem) }
         try await lock.verify()
-        summary.reconcile = try await ReconcileJob(pool: pool, options: options.reconcile, logger: logger).run()
+        summary.reconcile = try await ReconcileJob(
+            pool: pool, options: options.reconcile, logger: logger, clock: clock
+        ).run()
         if let dispatch = options.dispatch, let gateway {
             try await lock.verify()
             summary.refunds = try await RefundDispatcher(
-                pool: pool, gateway: gateway, options: dispatch, logger: logger
+                pool: pool, gateway: gateway, options: dispatch, logger: logger, clock: clock
             ).run()
         } else {
             summary.refundsSkipped = "B2C is not configured (no MPESA_B2C_* settings)"
@@ -95,8 +100,11 @@ public struct RunJob: Sendable {
                             + "(no MPESA_B2C_* settings)"))
             }
         }
-        if let reports = options.reports {
+        if var settings = options.reports {
             try await lock.verify()
+            // Payments are reported as they stand at this moment of the run's clock.
+            settings.asOf = settings.asOf ?? clock.now
+            let reports = settings
             do {
                 let outcome = try await pool.withConnection { db in
                     try await ReportJob.write(reports, on: db, logger: logger)

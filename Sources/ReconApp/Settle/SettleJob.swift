@@ -79,18 +79,21 @@ public struct SettleJob: Sendable {
     let configured: [Int64: any StkQuerying]
     let options: SettleOptions
     let logger: Logger
+    let clock: any ReconClock
 
     /// A job over a connection pool and a Daraja client; a payment pushed with a stored `mpesa_configurations` row
-    /// is asked about with that configuration's client in `configured` (never with another shortcode's).
+    /// is asked about with that configuration's client in `configured` (never with another shortcode's). What is due,
+    /// the leases and the rate budget are read on `clock`.
     public init(
         pool: ConnectionPool, client: any StkQuerying, configured: [Int64: any StkQuerying] = [:],
-        options: SettleOptions, logger: Logger
+        options: SettleOptions, logger: Logger, clock: any ReconClock = .system
     ) {
         self.pool = pool
         self.client = client
         self.configured = configured
         self.options = options
         self.logger = logger
+        self.clock = clock
     }
 
     /// STK Query with the client of the configuration the payment was pushed with. A configuration that is not
@@ -110,15 +113,15 @@ public struct SettleJob: Sendable {
 
     /// Runs until nothing is due (or `limit` is reached); `progress` gets (done, claimed so far).
     public func run(progress: (@Sendable (Int, Int) -> Void)? = nil) async throws -> SettleSummary {
-        let started = Date()
-        let limiter = RateLimiter(perSecond: options.ratePerSecond)
+        let started = clock.now
+        let limiter = RateLimiter(perSecond: options.ratePerSecond, clock: clock)
         var summary = SettleSummary()
         summary.orphaned = try await pool.withConnection { db in
             try await db.withTransaction { db in try PaymentStore.markOrphans(db, now: started) }
         }
         try await settleAll(dueBy: started, limiter: limiter, summary: &summary, progress: progress)
         summary.backoffs = await limiter.backoffs
-        summary.elapsedMilliseconds = Int(Date().timeIntervalSince(started) * 1000)
+        summary.elapsedMilliseconds = Int(clock.now.timeIntervalSince(started) * 1000)
         return summary
     }
 
@@ -126,11 +129,10 @@ public struct SettleJob: Sendable {
 
     /// Claims pending payments due by `dueBy`, pushing their next check past the lease.
     func claim(limit: Int, dueBy: Date) async throws -> [Claim] {
-        let lease = options.leaseSeconds
+        let leaseEnd = clock.now.addingTimeInterval(TimeInterval(options.leaseSeconds))
         return try await pool.withConnection { db in
             try await db.withTransaction { db in
-                try PaymentStore.claimDue(
-                    db, limit: limit, dueBy: dueBy, leaseEnd: Date().addingTimeInterval(TimeInterval(lease)))
+                try PaymentStore.claimDue(db, limit: limit, dueBy: dueBy, leaseEnd: leaseEnd)
             }
         }
     }
@@ -197,7 +199,7 @@ public struct SettleJob: Sendable {
 
     /// Applies an answer unless another worker re-claimed the payment after this run's lease ran out.
     private func apply(_ answer: StkAnswer, claim: Claim) async throws -> Applied {
-        let schedule = options.schedule
+        let (schedule, clock) = (options.schedule, clock)
         return try await pool.withConnection { db in
             try await db.withTransaction { db in
                 guard let payment = try PaymentStore.load(db, id: claim.paymentID, forUpdate: true) else {
@@ -210,7 +212,8 @@ public struct SettleJob: Sendable {
                 }
                 return .status(
                     try PaymentStore.apply(
-                        db, paymentID: claim.paymentID, answer: answer, source: .query, now: Date(), schedule: schedule)?
+                        db, paymentID: claim.paymentID, answer: answer, source: .query, now: clock.now,
+                        schedule: schedule)?
                         .transition.next.status)
             }
         }

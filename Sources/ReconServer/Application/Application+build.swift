@@ -3,6 +3,7 @@ public import HTTPServerKit
 public import Hummingbird
 public import Logging
 public import NIOCore
+public import ReconCore
 public import ReconPostgres
 import ServiceLifecycle
 
@@ -65,12 +66,13 @@ public struct ReconApplication: Sendable {
     let ownsPool: Bool
     let logger: Logger
 
-    /// Builds the parts. With `ownsPool`, the pool is a service: it closes after every other service stopped.
+    /// Builds the parts; the callbacks' times and the sweeper's waits are read on `clock`. With `ownsPool`, the pool
+    /// is a service: it closes after every other service stopped.
     /// Throws when `routes` names a group whose configuration is missing, or when the console's templates cannot
     /// be loaded.
     public init(
         _ configuration: ServerConfiguration, pool: ConnectionPool, ownsPool: Bool = false,
-        logger: Logger = Logger(label: "mpesa-recon.serve")
+        logger: Logger = Logger(label: "mpesa-recon.serve"), clock: any ReconClock = .system
     ) throws {
         let routes = Set(configuration.routes)
         if routes.contains(.api), configuration.api == nil {
@@ -85,7 +87,7 @@ public struct ReconApplication: Sendable {
         self.ownsPool = ownsPool
         self.logger = logger
         self.callbacks = CallbackRoutes(
-            configuration: configuration.callbacks, pool: pool, metrics: metrics, logger: logger)
+            configuration: configuration.callbacks, pool: pool, metrics: metrics, logger: logger, clock: clock)
         self.operations = OperationsRoutes(
             configuration: configuration.operations, pool: pool, metrics: metrics,
             spoolDirectory: configuration.callbacks.spoolDirectory, logger: logger)

@@ -84,21 +84,23 @@ public final class CallbackRoutes: Sendable {
     let logger: Logger
     let writer: InboxWriter
     let applier: CallbackApplier
+    /// When callbacks arrive, are applied and are swept, and how long the sweeper sleeps between passes.
+    let clock: any ReconClock
 
     /// The routes over a connection pool.
     public init(
         configuration: Configuration, pool: ConnectionPool, metrics: CallbackMetrics = CallbackMetrics(),
-        logger: Logger = Logger(label: "mpesa-recon.serve")
+        logger: Logger = Logger(label: "mpesa-recon.serve"), clock: any ReconClock = .system
     ) {
         self.configuration = configuration
         self.pool = pool
         self.spool = CallbackSpool(directory: configuration.spoolDirectory)
         self.metrics = metrics
         self.logger = logger
+        self.clock = clock
         let applier = CallbackApplier(
             pool: pool, batchSize: configuration.batching.applyBatchSize, schedule: configuration.schedule,
-            metrics: metrics,
-            logger: logger)
+            metrics: metrics, logger: logger, clock: clock)
         self.applier = applier
         self.writer = InboxWriter(
             pool: pool, maxBatch: configuration.batching.storeBatchSize,
@@ -178,7 +180,7 @@ public final class CallbackRoutes: Sendable {
         }
         var headers: [String: String] = [:]
         for field in request.headers { headers[field.name.canonicalName] = field.value }
-        let receivedAt = Date()
+        let receivedAt = clock.now
         do {
             try await writer.store(
                 InboxArrival(
@@ -228,10 +230,10 @@ public final class CallbackRoutes: Sendable {
         // applier's: it takes them in batches. The sweep itself retries the unmatched ones that are due.
         applier.wake()
         await applier.caughtUp(within: .seconds(30))
-        let schedule = configuration.schedule
-        let policy = configuration.sweepPolicy
+        let (schedule, policy, clock) = (configuration.schedule, configuration.sweepPolicy, clock)
         _ = try await pool.withConnection { db in
-            try await CallbackProcessor.sweep(db, now: Date(), schedule: schedule, policy: policy, unprocessed: false)
+            try await CallbackProcessor.sweep(
+                db, now: clock.now, schedule: schedule, policy: policy, unprocessed: false)
         }
         return replayed
     }

@@ -1,4 +1,5 @@
 import Logging
+import ReconCore
 import ServiceLifecycle
 
 /// Retries what the endpoint could not finish, as a service: replays the spool and processes stored callbacks
@@ -13,7 +14,7 @@ struct CallbackSweeper: Service {
         let interval = Duration.seconds(max(1, endpoint.configuration.sweepIntervalSeconds))
         while true {
             // Sleeps until the next pass, or until shutdown begins.
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+            try? await cancelWhenGracefulShutdown { try await endpoint.clock.sleep(for: interval) }
             guard !Task.isShuttingDownGracefully && !Task.isCancelled else { return }
             do {
                 try await endpoint.sweep()
