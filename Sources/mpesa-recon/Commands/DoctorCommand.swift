@@ -3,6 +3,7 @@ import Foundation
 import ReconApp
 import ReconCore
 import ReconPresentation
+import ReconServer
 
 struct DoctorCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -28,7 +29,17 @@ struct DoctorCommand: AsyncParsableCommand {
 
     func run() async throws {
         let env = try Context.environment(common)
-        let report = await Doctor.run(env, migrationsFolder: MigrationsSource.folder(flag: sqlDir, env: env))
+        var report = await Doctor.run(env, migrationsFolder: MigrationsSource.folder(flag: sqlDir, env: env))
+        // The console's templates are read from the binary's own folder (a release installs them there).
+        if let bundle = ConsoleResources.besideExecutable() {
+            report.checks.append(.init(area: "console-templates", status: .pass, detail: "found in \(bundle.path)"))
+        } else {
+            report.checks.append(
+                .init(
+                    area: "console-templates", status: .fail,
+                    detail: "\(ConsoleResources.bundleName) is not beside this binary: copy it from the release "
+                        + "into the binary's folder, or `serve --routes console` cannot start"))
+        }
         try Context.show(DoctorView(report: report), json: common.json)
         if report.configurationFailed { throw ExitCode(ExitCodes.usage) }
         if !report.passed { throw ExitCode(ExitCodes.failure) }
