@@ -5,7 +5,8 @@ export PATH := /opt/swift/usr/bin:$(PATH)
 PG_PORT ?= 54329
 export RECON_TEST_ADMIN_URL ?= postgresql://postgres@127.0.0.1:$(PG_PORT)/postgres
 
-.PHONY: setup pg pg-stop build lint format check e2e test demo console-demo chaos asan bench check-deploy backup-drill
+.PHONY: setup pg pg-stop build lint format check e2e test demo console-demo chaos asan bench check-deploy backup-drill \
+	migrations release install release-check
 
 setup:
 	@scripts/setup.sh
@@ -78,3 +79,23 @@ check-deploy:
 backup-drill:
 	@[ -n "$$RECON_BIN" ] || $(MAKE) --no-print-directory build
 	scripts/backup-drill.sh
+
+# The migrations of sql/ built into the binary (Sources/ReconPostgres/Migrations/EmbeddedMigrations.swift, written by
+# scripts/embed-migrations.sh): run after adding a migration; SchemaVersionTests fails until then.
+migrations:
+	scripts/embed-migrations.sh
+
+# The release: dist/mpesa-recon-VERSION-linux-ARCH.tar.gz (scripts/release.sh): the binary with the Swift runtime and
+# the migrations inside, the console's templates beside it, deploy/, docs/, .env.example, install.sh.
+release: setup
+	scripts/release.sh
+
+# `make install PREFIX=/opt/mpesa-recon`: the release above installed under PREFIX (bin/, share/mpesa-recon/).
+PREFIX ?= /usr/local
+install: setup
+	scripts/release.sh --install "$(PREFIX)"
+
+# The newest tarball of dist/ unpacked and installed into empty folders, then migrate, serve, the console and doctor
+# run from the installed binary only (scripts/release-check.sh). Needs daraja-sim built (`make build`).
+release-check: pg
+	scripts/release-check.sh "$$(ls -t dist/mpesa-recon-*.tar.gz | head -1)"

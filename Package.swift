@@ -246,7 +246,7 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
-            exclude: ["Scripts", "check_openapi.py"],
+            exclude: ["Scripts", "Fixtures", "check_openapi.py"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

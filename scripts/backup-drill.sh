@@ -226,23 +226,7 @@ fi
 
 # Restores ------------------------------------------------------------------------------------------------------
 failures=0
-ledger_sql=$(cat <<'SQL'
-SELECT 'completed payments without their completed event', count(*) FROM payments p
-  WHERE p.status = 'completed'
-    AND NOT EXISTS (SELECT 1 FROM payment_events e WHERE e.payment_id = p.id AND e.to_status = 'completed')
-UNION ALL
-SELECT 'B2C transactions on two refunds (paid twice)', count(*) FROM (
-  SELECT transaction_id FROM refunds WHERE transaction_id IS NOT NULL GROUP BY 1 HAVING count(*) > 1) d
-UNION ALL
-SELECT 'payments refunded beyond what they paid', count(*) FROM (
-  SELECT r.payment_id FROM refunds r JOIN payments p ON p.id = r.payment_id
-  WHERE r.status IN ('sending', 'sent', 'succeeded', 'unknown')
-  GROUP BY r.payment_id, p.amount, p.paid_amount HAVING sum(r.amount) > coalesce(p.paid_amount, p.amount)) o
-UNION ALL
-SELECT 'refunds past proposed without an approver', count(*) FROM refunds
-  WHERE status NOT IN ('proposed', 'rejected') AND approved_by IS NULL
-SQL
-)
+ledger_sql=$(grep -v '^--' "$repo/scripts/lib/ledger-check.sql")
 
 restore() { # restore NAME [pgbackrest restore options…]
     local name=$1 t0 port data log out label

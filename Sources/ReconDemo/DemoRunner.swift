@@ -16,14 +16,15 @@ public struct DemoOptions: Sendable {
     public var adminURL: String
     /// The demo's own database, dropped and made anew on every run.
     public var database: String
-    /// The `sql/` folder.
-    public var migrationsDirectory: URL
+    /// A migrations folder; nil: the migrations built into the program.
+    public var migrationsDirectory: URL?
     /// Where the reports go.
     public var reportsDirectory: String
 
     /// Options.
     public init(
-        adminURL: String, database: String = "mpesa_recon_demo", migrationsDirectory: URL, reportsDirectory: String
+        adminURL: String, database: String = "mpesa_recon_demo", migrationsDirectory: URL? = nil,
+        reportsDirectory: String
     ) {
         self.adminURL = adminURL
         self.database = database
@@ -152,7 +153,7 @@ public enum DemoRunner {
             }
         }
         let settings = try databaseSettings(options)
-        let migrations = try Migration.load(from: options.migrationsDirectory)
+        let migrations = try options.migrationsDirectory.map(Migration.load(from:)) ?? Migration.embedded
         _ = try await withConnectionPool(settings) { pool in
             try await pool.withConnection { db in try await Migrator(migrations: migrations).migrate(db) }
         }

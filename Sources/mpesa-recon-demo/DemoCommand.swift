@@ -26,7 +26,8 @@ struct DemoCommand: AsyncParsableCommand {
     var adminURL = "postgresql://postgres@127.0.0.1:54329/postgres"
     @Option(help: "The demo's database (dropped and made anew).") var database = "mpesa_recon_demo"
     @Option(help: "Where the reports go.") var reportsDir = "reports"
-    @Option(help: "The migrations folder (default: ./sql, or the one beside the build).") var sqlDir: String?
+    @Option(help: "A migrations folder to apply instead of the ones built in (also RECON_SQL_DIR).")
+    var sqlDir: String?
     @Flag(
         inversion: .prefixedNo,
         help: "Afterwards serve the console with two demo logins until Ctrl-C (default: only on a terminal).")
@@ -41,12 +42,7 @@ struct DemoCommand: AsyncParsableCommand {
     func run() async throws {
         LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
         let env = Environment(dotEnv: nil, process: ProcessInfo.processInfo.environment)
-        let migrations: URL
-        do {
-            migrations = try MigrationsLocator.directory(flag: sqlDir, env: env, executable: CommandLine.arguments[0])
-        } catch {
-            throw ValidationError("\(error)")
-        }
+        let migrations = MigrationsSource.folder(flag: sqlDir, env: env)
         let options = DemoOptions(
             adminURL: adminURL, database: database, migrationsDirectory: migrations, reportsDirectory: reportsDir)
         Self.say("mpesa-recon demo: a day of course payments through M-Pesa, on this machine only.")

@@ -1,5 +1,6 @@
 import ArgumentParser
 import ReconCore
+import ReconPostgres
 
 /// The command line: parses arguments and hands each command to the libraries. Nothing else lives here.
 @main
@@ -13,13 +14,21 @@ struct MpesaRecon: AsyncParsableCommand {
             configuration, 75 another run holds the lock, 1 anything else (for `run`: a step could not do its \
             work). `mpesa-recon doctor` checks a configuration.
             """,
-        version: ReconVersion.current,
+        version: versionText,
         subcommands: [
             MigrateCommand.self, ServeCommand.self, PayCommand.self, SettleCommand.self, ReconcileCommand.self,
             RefundsCommand.self, RunCommand.self, ReportCommand.self, StatementCommand.self, DoctorCommand.self,
             ExceptionsCommand.self, PaymentsCommand.self, UsersCommand.self, ConfigCommand.self,
         ]
     )
+
+    /// What `--version` prints: the program's version, then the schema it expects (its newest built-in migration;
+    /// `migrate` brings a database there and refuses one that is newer).
+    static var versionText: String {
+        let schema = SchemaVersion.embedded
+        return "mpesa-recon \(ReconVersion.current)\nschema \(schema.number) (\(schema.newest), "
+            + "\(schema.migrations) migrations built in)"
+    }
 
     static func main() async {
         await CommandRunner.run(Self.self)

@@ -40,7 +40,7 @@ struct OperationsTests {
         try await TestDatabase.with { database, db in
             try await db.query("INSERT INTO courses (title, price) VALUES ('German A1', 5000)")
             let migrated = try await Operations.migrate(
-                database.settings, migrations: TestDatabase.migrationsDirectory)
+                database.settings, migrations: try Migration.load(from: TestDatabase.migrationsDirectory))
             #expect(migrated.report.applied.isEmpty && !migrated.report.alreadyApplied.isEmpty)
             let names = migrated.tables.map(\.name)
             #expect(names == names.sorted() && names.contains("payments") && names.contains("refunds"))
@@ -55,7 +55,8 @@ struct OperationsTests {
         try await TestDatabase.with { database, db in
             let configured = ApprovalSettings(dualApprovalAbove: Money(minorUnits: 2_000_000))
             let migrated = try await Operations.migrate(
-                database.settings, migrations: TestDatabase.migrationsDirectory, approvals: configured,
+                database.settings, migrations: try Migration.load(from: TestDatabase.migrationsDirectory),
+                approvals: configured,
                 appRole: TestDatabase.runtimeRole, readOnlyRole: "mpesa_recon_readonly")
             #expect(migrated.dualApprovalAbove == configured.dualApprovalAbove)
             #expect(migrated.readOnlyRole == "mpesa_recon_readonly")

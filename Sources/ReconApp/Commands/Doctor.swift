@@ -6,11 +6,18 @@ import ReconPostgres
 
 /// `doctor`: checks the whole configuration at once, then the database, Daraja's OAuth and the callback URL.
 public enum Doctor {
-    /// Runs every check; never throws: each failure is a line of the report.
-    public static func run(_ env: Environment, migrations directory: URL?) async -> DoctorReport {
+    /// Alerts' thresholds (deploy/prometheus/alerts.yml): a good backup within 26 hours, a full one within 8 days,
+    /// a WAL segment archived within 15 minutes.
+    public static let backupMaxAge: TimeInterval = 26 * 3600
+    public static let fullBackupMaxAge: TimeInterval = 8 * 86400
+    public static let walArchiveMaxAge: TimeInterval = 15 * 60
+
+    /// Runs every check; never throws: each failure is a line of the report. The migrations compared with the
+    /// database are the embedded ones, or `migrationsFolder`'s when given.
+    public static func run(_ env: Environment, migrationsFolder: URL? = nil, now: Date = Date()) async -> DoctorReport {
         var report = DoctorReport()
         let b2c = DarajaWiring.b2cConfigured(env)
-        var needs: Set<SettingsNeed> = [.logging, .database, .daraja, .callback, .schedule, .approvals]
+        var needs: Set<SettingsNeed> = [.logging, .database, .daraja, .callback, .schedule, .approvals, .monitoring]
         if b2c { needs.insert(.b2c) }
         let problems = ConfigurationCheck.problems(env, needs: needs)
         for problem in problems {
@@ -24,7 +31,11 @@ public enum Doctor {
         }
         let bad = Set(problems.map(\.variable))
 
-        await database(env, migrations: directory, blocked: bad.contains("DATABASE_URL"), into: &report)
+        await database(
+            env, migrationsFolder: migrationsFolder, now: now, blocked: bad.contains("DATABASE_URL"), into: &report)
+        let monitoring = try? MonitoringSettings.load(from: env)
+        await backups(monitoring, now: now, into: &report)
+        if let standby = monitoring?.readDatabase { await standbyCheck(standby, into: &report) }
         let darajaVariables = [
             "MPESA_ENVIRONMENT", "MPESA_BASE_URL", "MPESA_CONSUMER_KEY", "MPESA_CONSUMER_SECRET", "MPESA_SHORTCODE",
             "MPESA_PASSKEY", "MPESA_CALLBACK_URL",
@@ -63,7 +74,7 @@ public enum Doctor {
     }
 
     private static func database(
-        _ env: Environment, migrations directory: URL?, blocked: Bool, into report: inout DoctorReport
+        _ env: Environment, migrationsFolder: URL?, now: Date, blocked: Bool, into report: inout DoctorReport
     ) async {
         guard !blocked, let settings = try? DatabaseSettings.load(from: env) else {
             report.add("database", .skipped, "its setting has a problem")
@@ -77,24 +88,9 @@ public enum Doctor {
             return
         }
         report.add("database", .pass, "reachable")
-        guard let directory else {
-            report.add("migrations", .skipped, "no sql/ folder found here")
-            await connection.close()
-            return
-        }
-        do {
-            let files = try Migration.load(from: directory).map(\.name)
-            let applied = Set((try? await Migrator.status(connection))?.map(\.0) ?? [])
-            let missing = files.filter { !applied.contains($0) }
-            if missing.isEmpty {
-                report.add("migrations", .pass, "current (\(files.count) applied)")
-            } else {
-                report.add(
-                    "migrations", .fail, "not applied: \(missing.joined(separator: ", ")) (run `mpesa-recon migrate`)")
-            }
-        } catch {
-            report.add("migrations", .fail, "\(error)")
-        }
+        await migrations(connection, folder: migrationsFolder, into: &report)
+        await login(connection, into: &report)
+        await walArchive(connection, now: now, into: &report)
         // Maker-checker needs two people: at least two active admin accounts (accounts exist from sql/007).
         if let admins = try? await connection.run({ db throws(PostgresError) in try UserStore.activeAdminCount(db) }) {
             report.checks.append(
@@ -107,6 +103,155 @@ public enum Doctor {
                             + "(mpesa-recon users add EMAIL --name NAME --role admin)"))
         }
         await connection.close()
+    }
+
+    /// The database's migrations against this binary's: current, behind (run migrate) or ahead (a newer binary
+    /// migrated it: this one must not run against it).
+    private static func migrations(
+        _ connection: PostgresConnection, folder: URL?, into report: inout DoctorReport
+    ) async {
+        do {
+            let migrations = try MigrationsSource.migrations(folder: folder)
+            let files = migrations.map(\.name)
+            let applied = Set((try? await Migrator.status(connection))?.map(\.0) ?? [])
+            let missing = files.filter { !applied.contains($0) }
+            let expected = SchemaVersion(migrations)?.description ?? "none"
+            if let newest = applied.max(), let known = files.max(), newest > known {
+                report.add(
+                    "migrations", .fail,
+                    "the database's schema is newer than this program's: its newest applied migration is \(newest), "
+                        + "this program knows up to \(known); use the newer mpesa-recon")
+            } else if missing.isEmpty {
+                report.add("migrations", .pass, "current: schema \(expected), \(files.count) migrations applied")
+            } else {
+                report.add(
+                    "migrations", .fail, "not applied: \(missing.joined(separator: ", ")) (run `mpesa-recon migrate`)")
+            }
+        } catch {
+            report.add("migrations", .fail, "\(error)")
+        }
+    }
+
+    /// Whether the application's login is limited by grants: not a superuser, not the schema's owner.
+    private static func login(_ connection: PostgresConnection, into report: inout DoctorReport) async {
+        let login: ServerStatusStore.Login
+        do {
+            login = try await connection.run { db throws(PostgresError) in try ServerStatusStore.login(db) }
+        } catch {
+            report.add("database-role", .fail, "cannot read the login's role: \(error)")
+            return
+        }
+        let advice =
+            "connect serve, run and the CLI as the role `migrate` grants (\(EnforcementStore.defaultAppRole)); keep "
+            + "the owner's login for migrate"
+        if login.superuser {
+            report.add(
+                "database-role", .warn,
+                "DATABASE_URL logs in as \(login.name), a superuser: no grant limits it (it may ALTER, TRUNCATE and "
+                    + "disable triggers); \(advice)", variable: "DATABASE_URL")
+        } else if login.ownsSchema {
+            report.add(
+                "database-role", .warn,
+                "DATABASE_URL logs in as \(login.name), which owns the schema's tables: it may ALTER and TRUNCATE "
+                    + "them and disable their triggers; \(advice)", variable: "DATABASE_URL")
+        } else {
+            report.add("database-role", .pass, "logs in as \(login.name): rows only, no ownership, not a superuser")
+        }
+    }
+
+    /// The last archived WAL segment: the newest point a restore can reach.
+    private static func walArchive(_ connection: PostgresConnection, now: Date, into report: inout DoctorReport) async {
+        let archiver: ServerStatusStore.Archiver
+        do {
+            archiver = try await connection.run { db throws(PostgresError) in try ServerStatusStore.archiver(db) }
+        } catch {
+            report.add("wal-archive", .fail, "cannot read pg_stat_archiver: \(error)")
+            return
+        }
+        guard archiver.isOn else {
+            report.add(
+                "wal-archive", .note,
+                "archive_mode is off: no WAL is archived, so no restore to a point in time (docs/OPERATIONS.md, Backups)"
+            )
+            return
+        }
+        var failing = ""
+        if let failed = archiver.lastFailedAt, failed > (archiver.lastArchivedAt ?? .distantPast) {
+            failing =
+                "; archiving fails since \(Self.age(now.timeIntervalSince(failed))) ago (segment "
+                + "\(archiver.lastFailedWAL ?? "?"))"
+        }
+        guard let archived = archiver.lastArchivedAt else {
+            report.add("wal-archive", .warn, "archive_mode is on but no WAL segment has been archived\(failing)")
+            return
+        }
+        let age = now.timeIntervalSince(archived)
+        let detail = "last WAL segment archived \(Self.age(age)) ago\(failing)"
+        report.add("wal-archive", age > walArchiveMaxAge || !failing.isEmpty ? .warn : .pass, detail)
+    }
+
+    /// The newest good pgBackRest backups of the stanza `RECON_PGBACKREST_STANZA` names.
+    private static func backups(_ monitoring: MonitoringSettings?, now: Date, into report: inout DoctorReport) async {
+        guard let monitoring, let stanza = monitoring.backupStanza else {
+            report.add("backups", .note, "RECON_PGBACKREST_STANZA is not set: backups are not checked")
+            return
+        }
+        let status: BackupStatus
+        do {
+            status = try await PgBackRest.info(stanza: stanza, searchPath: monitoring.searchPath)
+        } catch {
+            report.add("backups", .warn, "cannot read stanza \(stanza)'s backups: \(error)")
+            return
+        }
+        guard let newest = status.newest else {
+            report.add("backups", .warn, "stanza \(stanza) has no good backup")
+            return
+        }
+        let types = status.lastGood.sorted { $0.value > $1.value }
+            .map { "\($0.key) \(Self.age(now.timeIntervalSince($0.value))) ago" }.joined(separator: ", ")
+        let newestAge = now.timeIntervalSince(newest)
+        let fullAge = status.lastGood["full"].map { now.timeIntervalSince($0) }
+        if newestAge > backupMaxAge {
+            report.add("backups", .warn, "stanza \(stanza): no good backup for \(Self.age(newestAge)) (\(types))")
+        } else if fullAge.map({ $0 > fullBackupMaxAge }) ?? true {
+            report.add("backups", .warn, "stanza \(stanza): no good full backup for 8 days (\(types))")
+        } else {
+            report.add("backups", .pass, "stanza \(stanza): newest good backups \(types)")
+        }
+    }
+
+    /// The standby `RECON_READ_DATABASE_URL` names: reachable, replaying, and how far behind.
+    private static func standbyCheck(_ settings: DatabaseSettings, into report: inout DoctorReport) async {
+        let recovery: ServerStatusStore.Recovery
+        do {
+            let connection = try await PostgresConnection.connect(settings.withConnectTimeout(seconds: 5))
+            do {
+                recovery = try await connection.run { db throws(PostgresError) in try ServerStatusStore.recovery(db) }
+                await connection.close()
+            } catch {
+                await connection.close()
+                throw error
+            }
+        } catch {
+            report.add("standby", .warn, "RECON_READ_DATABASE_URL is not reachable: \(error)")
+            return
+        }
+        guard recovery.inRecovery else {
+            report.add(
+                "standby", .warn, "RECON_READ_DATABASE_URL is not in recovery: it is a primary, not a standby")
+            return
+        }
+        let lag = recovery.replayLagSeconds.map { Self.age($0) } ?? "unknown"
+        report.add("standby", .pass, "RECON_READ_DATABASE_URL is a standby, replay lag \(lag)")
+    }
+
+    /// `45 s`, `12 min`, `5.2 h`, `3.1 days`.
+    static func age(_ seconds: TimeInterval) -> String {
+        let seconds = max(0, seconds)
+        if seconds < 120 { return "\(Int(seconds)) s" }
+        if seconds < 7200 { return "\(Int(seconds / 60)) min" }
+        if seconds < 172_800 { return String(format: "%.1f h", seconds / 3600) }
+        return String(format: "%.1f days", seconds / 86400)
     }
 
     private static func oauth(_ env: Environment, blocked: Bool, into report: inout DoctorReport) async {

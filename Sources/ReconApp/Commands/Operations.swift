@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 public import Logging
 public import ReconCore
 public import ReconPostgres
@@ -22,13 +22,20 @@ public enum Operations {
     /// Applies the missing migrations, then, as the schema's owner, writes the dual-approval threshold the triggers
     /// read and grants the runtime role (both idempotent, so tables added by later migrations get their grants);
     /// counts every table's rows.
+    ///
+    /// A role to grant that does not exist and that this login may not create stops it before any change (the
+    /// migrations would otherwise be applied and the grants fail after them).
     public static func migrate(
-        _ settings: DatabaseSettings, migrations directory: URL, approvals: ApprovalSettings? = nil,
+        _ settings: DatabaseSettings, migrations: [Migration], approvals: ApprovalSettings? = nil,
         appRole: String? = nil, readOnlyRole: String? = nil
     ) async throws -> Migrated {
-        let migrations = try Migration.load(from: directory)
-        return try await withConnectionPool(settings) { pool in
+        try await withConnectionPool(settings) { pool in
             try await pool.withConnection { db in
+                try await db.run { db throws(PostgresError) in
+                    for role in [appRole, readOnlyRole].compactMap(\.self) {
+                        try EnforcementStore.checkRoleCanBeGranted(db, role: role)
+                    }
+                }
                 let report = try await Migrator(migrations: migrations).migrate(db)
                 try await db.run { db throws(PostgresError) in
                     if let approvals { try EnforcementStore.setDualApprovalAbove(db, approvals.dualApprovalAbove) }

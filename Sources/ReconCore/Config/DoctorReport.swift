@@ -10,9 +10,12 @@ public struct DoctorReport: Sendable, Codable, Equatable {
             case skipped
             /// Worth knowing, not a failure.
             case note
+            /// Worth acting on (a superuser login, an old backup), not a failure of the configuration.
+            case warn
         }
 
-        /// `configuration`, `database`, `migrations`, `daraja-oauth`, `callback-url`, `callback-reachable`.
+        /// `configuration`, `database`, `migrations`, `database-role`, `wal-archive`, `accounts`, `backups`,
+        /// `standby`, `daraja-oauth`, `callback-url`, `callback-reachable`.
         public var area: String
         public var status: Status
         /// What was found, safe to print (no secret, token or phone number).
@@ -35,7 +38,7 @@ public struct DoctorReport: Sendable, Codable, Equatable {
     /// An empty report.
     public init() {}
 
-    /// Whether every check passed (notes and skips do not fail; a skip always follows a failure).
+    /// Whether every check passed (notes, warnings and skips do not fail; a skip always follows a failure).
     public var passed: Bool { !checks.contains { $0.status == .fail } }
 
     /// Whether any configuration variable is at fault (exit code 2 rather than 1).

@@ -27,7 +27,7 @@ public struct DatabaseSettings: Sendable, Equatable {
 
     static func connection(from env: Environment) throws(ConfigurationError) -> DatabaseSettings {
         if let url = env.optional("DATABASE_URL") {
-            guard url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") || url.contains("=") else {
+            guard isConnectionString(url) else {
                 throw ConfigurationError(
                     variable: "DATABASE_URL",
                     problem: "must be a postgresql:// URI or a libpq key=value string")
@@ -48,6 +48,24 @@ public struct DatabaseSettings: Sendable, Equatable {
         return DatabaseSettings(connectionString: parts.joined(separator: " "))
     }
 
+    /// Whether `text` is a `postgresql://` URI or a libpq `key=value` string.
+    static func isConnectionString(_ text: String) -> Bool {
+        text.hasPrefix("postgres://") || text.hasPrefix("postgresql://") || text.contains("=")
+    }
+
+    /// The same settings with libpq's `connect_timeout` (seconds) added when the string names none, for a watcher
+    /// that must not wait minutes on an unreachable host.
+    public func withConnectTimeout(seconds: Int) -> DatabaseSettings {
+        guard !connectionString.contains("connect_timeout") else { return self }
+        var copy = self
+        if connectionString.hasPrefix("postgres://") || connectionString.hasPrefix("postgresql://") {
+            copy.connectionString += (connectionString.contains("?") ? "&" : "?") + "connect_timeout=\(seconds)"
+        } else {
+            copy.connectionString += " connect_timeout=\(seconds)"
+        }
+        return copy
+    }
+
     /// Quotes a value for a libpq `key=value` string.
     static func quoteLibpq(_ value: String) -> String {
         var out = "'"
@@ -56,6 +74,50 @@ public struct DatabaseSettings: Sendable, Equatable {
             out.append(ch)
         }
         return out + "'"
+    }
+}
+
+/// What `serve`'s `/metrics` and `doctor` watch besides the database itself: the backups and a standby
+/// (docs/OPERATIONS.md, deploy/prometheus/alerts.yml).
+public struct MonitoringSettings: Sendable, Equatable {
+    /// `RECON_PGBACKREST_STANZA`: the pgBackRest stanza whose backups `pgbackrest info` reports; nil: not watched.
+    public var backupStanza: String?
+    /// `RECON_READ_DATABASE_URL`: a hot standby to watch (is it in recovery, how far behind); nil: none.
+    public var readDatabase: DatabaseSettings?
+    /// The folders `pgbackrest` is looked for in (`PATH` of the environment).
+    public var searchPath: String
+
+    /// Settings; the defaults watch neither.
+    public init(
+        backupStanza: String? = nil, readDatabase: DatabaseSettings? = nil, searchPath: String = "/usr/bin:/bin"
+    ) {
+        self.backupStanza = backupStanza
+        self.readDatabase = readDatabase
+        self.searchPath = searchPath
+    }
+
+    /// `RECON_PGBACKREST_STANZA` (letters, digits, `-`, `_`, `.`), `RECON_READ_DATABASE_URL` (as `DATABASE_URL`) and
+    /// `PATH`.
+    public static func load(from env: Environment) throws(ConfigurationError) -> MonitoringSettings {
+        var settings = MonitoringSettings()
+        if let path = env.optional("PATH") { settings.searchPath = path }
+        if let stanza = env.optional("RECON_PGBACKREST_STANZA") {
+            guard stanza.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) }) else {
+                throw ConfigurationError(
+                    variable: "RECON_PGBACKREST_STANZA",
+                    problem: "must be a pgBackRest stanza name (letters, digits, -_.)")
+            }
+            settings.backupStanza = stanza
+        }
+        if let url = env.optional("RECON_READ_DATABASE_URL") {
+            guard DatabaseSettings.isConnectionString(url) else {
+                throw ConfigurationError(
+                    variable: "RECON_READ_DATABASE_URL",
+                    problem: "must be a postgresql:// URI or a libpq key=value string")
+            }
+            settings.readDatabase = DatabaseSettings(connectionString: url)
+        }
+        return settings
     }
 }
 

@@ -27,6 +27,8 @@ public enum SettingsNeed: String, Sendable, CaseIterable, Codable {
     case approvals
     /// `RECON_RETRY_SCHEDULE`.
     case schedule
+    /// `RECON_PGBACKREST_STANZA`, `RECON_READ_DATABASE_URL` (what `/metrics` and `doctor` watch).
+    case monitoring
 }
 
 /// Pure checks of every setting a command needs: each variable is checked on its own, so one run lists them all.
@@ -52,6 +54,8 @@ public enum SettingsCheck {
             case .approvals:
                 found.load { () throws(ConfigurationError) in _ = try ApprovalSettings.load(from: env) }
             case .schedule: found.load { () throws(ConfigurationError) in _ = try RetrySchedule.load(from: env) }
+            case .monitoring:
+                found.load { () throws(ConfigurationError) in _ = try MonitoringSettings.load(from: env) }
             }
         }
         return found.problems

@@ -20,6 +20,8 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible, CustomDeb
         public static let invalidText = Code(raw: "invalid text")
         /// A migration is missing, edited after it was applied, or failed.
         public static let migration = Code(raw: "migration error")
+        /// The database was migrated by a newer program: its newest applied migration is unknown here.
+        public static let schemaTooNew = Code(raw: "schema newer than this program")
         public var description: String { raw }
     }
 

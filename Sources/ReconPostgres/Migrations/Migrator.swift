@@ -39,6 +39,37 @@ public struct Migration: Sendable, Equatable {
     }
 }
 
+/// The schema a set of migrations brings a database to: its newest migration (names sort in applying order).
+public struct SchemaVersion: Sendable, Equatable, Codable, CustomStringConvertible {
+    /// The newest migration's file name, e.g. `015_confirmed_refund_cap.sql`.
+    public var newest: String
+    /// How many migrations lead to it.
+    public var migrations: Int
+
+    /// The version of `migrations` (any order); nil when there are none.
+    public init?(_ migrations: [Migration]) {
+        guard let newest = migrations.map(\.name).max() else { return nil }
+        self.init(newest: newest, migrations: migrations.count)
+    }
+
+    /// A version from its newest migration's name.
+    public init(newest: String, migrations: Int) {
+        self.newest = newest
+        self.migrations = migrations
+    }
+
+    /// The newest migration's number (`015`), the digits its name starts with.
+    public var number: String { String(newest.prefix(while: \.isNumber)) }
+
+    /// `015 (015_confirmed_refund_cap.sql)`.
+    public var description: String { "\(number) (\(newest))" }
+
+    /// The schema of the migrations built into this binary (`sql/` when it was built).
+    public static var embedded: SchemaVersion {
+        SchemaVersion(Migration.embedded) ?? SchemaVersion(newest: "none", migrations: 0)
+    }
+}
+
 /// What `migrate` did.
 public struct MigrationReport: Sendable, Equatable, Codable {
     /// Files applied by this run, in order.
@@ -80,6 +111,15 @@ public struct Migrator: Sendable {
                 applied[try row.decode(String.self, "name")] = try row.decode(String.self, "checksum")
             }
             let known = Set(migrations.map(\.name))
+            // A database migrated by a newer binary: this one would run code against a schema it does not know.
+            if let newestApplied = applied.keys.max(), let newestKnown = known.max(), newestApplied > newestKnown {
+                throw PostgresError(
+                    code: .schemaTooNew,
+                    message: "the database's schema is newer than this program: its newest applied migration is "
+                        + "\(newestApplied), this program knows migrations up to \(newestKnown); migrate and run it "
+                        + "with the newer mpesa-recon that applied them (`mpesa-recon --version` names the schema a "
+                        + "binary expects)")
+            }
             if let missing = applied.keys.sorted().first(where: { !known.contains($0) }) {
                 throw PostgresError(
                     code: .migration,

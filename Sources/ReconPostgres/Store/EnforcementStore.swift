@@ -35,6 +35,30 @@ public enum EnforcementStore {
         ).first != nil
     }
 
+    /// Throws when `role` does not exist and this login may not create it (neither superuser nor CREATEROLE): what
+    /// `migrate` checks before changing anything. The usual production owner is such a login.
+    public static func checkRoleCanBeGranted(_ db: isolated PostgresConnection, role: String) throws(PostgresError) {
+        let row = try db.query(
+            """
+            SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = \(role)) AS present,
+                   coalesce((SELECT rolsuper OR rolcreaterole FROM pg_roles WHERE rolname = current_user), false)
+                       AS may_create,
+                   current_user::text AS login
+            """
+        ).first
+        guard let row else { return }
+        let present = try row.decode(Bool.self, "present")
+        let mayCreate = try row.decode(Bool.self, "may_create")
+        guard !present, !mayCreate else { return }
+        let login = try row.decode(String.self, "login")
+        throw PostgresError(
+            code: .migration,
+            message: "role \(role) does not exist and \(login) may not create it; nothing was migrated. Create it "
+                + "first as a superuser (CREATE ROLE \(role) LOGIN PASSWORD '…'), or name another role "
+                + "(--app-role, --readonly-role) or none (--no-app-role)",
+            sqlState: "42501")
+    }
+
     /// Creates the runtime role when missing (NOLOGIN) and grants it rows, never ownership; run by the owner.
     public static func grantAppRole(_ db: isolated PostgresConnection, role: String) throws(PostgresError) {
         try db.query("SELECT recon_grant_app_role(\(role))::text AS done")

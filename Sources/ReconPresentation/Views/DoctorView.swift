@@ -19,6 +19,7 @@ public struct DoctorView: Presentable {
                 case .fail: "FAIL"
                 case .skipped: "SKIP"
                 case .note: "NOTE"
+                case .warn: "WARN"
                 }
             return "\(mark)  \(check.area): \(check.detail)"
         }

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 import Mustache
 import NIOCore
 
@@ -61,4 +61,19 @@ public struct ConsoleResourceError: Error, Sendable, CustomStringConvertible {
     /// What is missing or broken, with the file's path.
     public var message: String
     public var description: String { message }
+}
+
+/// Where an installed binary finds the console's templates: SwiftPM's resource bundle of this module, which must sit
+/// in the executable's own folder (a release installs it there; `doctor` checks it).
+public enum ConsoleResources {
+    /// The bundle's folder name (SwiftPM names it `PACKAGE_TARGET.resources`).
+    public static let bundleName = "mpesa-recon_ReconServer.resources"
+
+    /// The bundle beside the running executable, when it holds the console's templates; nil when it is missing (the
+    /// console would then fail to start).
+    public static func besideExecutable() -> URL? {
+        let bundle = Bundle.main.bundleURL.appendingPathComponent(bundleName)
+        let layout = bundle.appendingPathComponent("console/\(ConsolePages.Template.layout.rawValue).mustache")
+        return FileManager.default.isReadableFile(atPath: layout.path) ? bundle : nil
+    }
 }

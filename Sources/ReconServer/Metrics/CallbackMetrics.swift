@@ -149,8 +149,10 @@ public final class CallbackMetrics: CallbackApplyObserver {
         databaseUp.set(Int64(1))
     }
 
-    /// Reads the database and the spool, then renders every series.
-    func scrape(pool: ConnectionPool, spoolDirectory: URL, logger: Logger) async -> String {
+    /// Reads the database, the spool and (when given) the deployment around it, then renders every series.
+    func scrape(
+        pool: ConnectionPool, spoolDirectory: URL, deployment: DeploymentGauges? = nil, logger: Logger
+    ) async -> String {
         do {
             let snapshot = try await pool.withConnection { db in
                 try await db.run { db throws(PostgresError) in try OpsStore.snapshot(db) }
@@ -163,6 +165,7 @@ public final class CallbackMetrics: CallbackApplyObserver {
         let path = spoolDirectory.path
         let bytes = (try? await NIOThreadPool.singleton.runIfActive { Self.folderBytes(path) }) ?? 0
         spoolBytes.set(bytes)
+        await deployment?.refresh(pool: pool, logger: logger)
         return registry.emitToString()
     }
 

@@ -2,6 +2,7 @@ public import Foundation
 public import Hummingbird
 public import Logging
 import NIOCore
+public import ReconCore
 import ReconIdentity
 public import ReconPostgres
 
@@ -13,16 +14,20 @@ public struct OperationsRoutes: Sendable {
         /// The bearer token `/metrics` asks for (`RECON_METRICS_TOKEN`); without one, `/metrics` is not served: its
         /// business figures never reach whoever can reach the public callbacks instance.
         public var metricsToken: String?
+        /// The backups and the standby whose gauges `/metrics` adds (none by default).
+        public var monitoring: MonitoringSettings
 
         /// The settings; an empty token is none.
-        public init(metricsToken: String? = nil) {
+        public init(metricsToken: String? = nil, monitoring: MonitoringSettings = MonitoringSettings()) {
             self.metricsToken = metricsToken.flatMap { $0.isEmpty ? nil : $0 }
+            self.monitoring = monitoring
         }
     }
 
     let configuration: Configuration
     let pool: ConnectionPool
     let metrics: CallbackMetrics
+    let deployment: DeploymentGauges
     /// The spool whose size `/metrics` reports.
     let spoolDirectory: URL
     let logger: Logger
@@ -35,6 +40,7 @@ public struct OperationsRoutes: Sendable {
         self.configuration = configuration
         self.pool = pool
         self.metrics = metrics
+        deployment = DeploymentGauges(registry: metrics.registry, settings: configuration.monitoring)
         self.spoolDirectory = spoolDirectory
         self.logger = logger
     }
@@ -58,7 +64,8 @@ public struct OperationsRoutes: Sendable {
                 response.headers[.wwwAuthenticate] = #"Bearer realm="metrics""#
                 return response
             }
-            let text = await metrics.scrape(pool: pool, spoolDirectory: spoolDirectory, logger: logger)
+            let text = await metrics.scrape(
+                pool: pool, spoolDirectory: spoolDirectory, deployment: deployment, logger: logger)
             return Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                 body: .init(byteBuffer: ByteBuffer(string: text)))

@@ -9,7 +9,9 @@ struct MigrateCommand: AsyncParsableCommand {
         commandName: "migrate",
         abstract: "Apply the sql/ migrations that are missing, in order, each in its own transaction.",
         discussion: """
-            Applied files are recorded with a checksum in schema_migrations. Running it again changes nothing. \
+            The migrations are built into the binary (`mpesa-recon --version` names the newest); --sql-dir or \
+            RECON_SQL_DIR applies a folder's instead. It refuses a database whose newest applied migration this \
+            binary does not know (a newer mpesa-recon migrated it): run the newer one. Applied files are recorded with a checksum in schema_migrations. Running it again changes nothing. \
             It refuses to run when an applied file has been edited or removed: add a new numbered file instead. \
             Run it as the role that owns the schema. It then writes RECON_DUAL_APPROVAL_ABOVE (default KES 10,000) \
             where the database's triggers read it (only the owner may change it), and grants the runtime role \
@@ -24,7 +26,11 @@ struct MigrateCommand: AsyncParsableCommand {
 
     @OptionGroup var common: CommonOptions
 
-    @Option(name: .long, help: "The migrations folder (default: ./sql, or the one beside the build).")
+    @Option(
+        name: .long,
+        help:
+            "Apply the migrations of this folder instead of the ones built in (default: RECON_SQL_DIR, else built in)."
+    )
     var sqlDir: String?
 
     @Option(
@@ -43,10 +49,10 @@ struct MigrateCommand: AsyncParsableCommand {
 
     func run() async throws {
         let env = try Context.environment(common, needs: [.database, .approvals])
-        let directory = try Context.migrationsDirectory(flag: sqlDir, env: env)
+        let migrations = try Context.migrations(flag: sqlDir, env: env)
         let role = noAppRole ? nil : (appRole ?? env.optional("RECON_APP_ROLE") ?? EnforcementStore.defaultAppRole)
         let migrated = try await Operations.migrate(
-            try Context.database(env), migrations: directory, approvals: try ApprovalSettings.load(from: env),
+            try Context.database(env), migrations: migrations, approvals: try ApprovalSettings.load(from: env),
             appRole: role, readOnlyRole: readonlyRole ?? env.optional("RECON_READONLY_ROLE"))
         try Context.show(
             MigrationView(

@@ -20,7 +20,9 @@ struct ServeCommand: AsyncParsableCommand {
             /api/payments/b2c/<id>/approve/ and /reject/ (SimpleJWT bearer tokens: LMS_JWT_SIGNING_KEY or \
             LMS_JWT_VERIFYING_KEY; see openapi.yaml); console = the admin and finance pages under /console/ (LMS \
             accounts with the admin or finance role; `mpesa-recon users`). Always: GET /healthz; GET /metrics only with \
-            RECON_METRICS_TOKEN set, to a scraper sending it as a bearer token. Every \
+            RECON_METRICS_TOKEN set, to a scraper sending it as a bearer token; it adds the newest good pgBackRest \
+            backup with RECON_PGBACKREST_STANZA, the last archived WAL segment when archive_mode is on, and the \
+            standby's state and lag with RECON_READ_DATABASE_URL. Every \
             callback URL must carry ?token=MPESA_CALLBACK_TOKEN. While PostgreSQL is down, bodies are appended to RECON_SPOOL_DIR (fsync'd) and replayed when it is back. \
             RECON_CALLBACK_ALLOWLIST=safaricom (or a list of CIDRs) turns on the source-address allow-list, and \
             =off turns it off; unset, it is on (safaricom) when MPESA_ENVIRONMENT=production and off otherwise; \
@@ -84,7 +86,7 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let env = try Context.environment(common, needs: [.database, .callback, .schedule])
+        let env = try Context.environment(common, needs: [.database, .callback, .schedule, .monitoring])
         let settings = try CallbackSettings.load(from: env)
         var configuration = ServerConfiguration(
             host: host, port: port, callbackToken: settings.token,
@@ -96,6 +98,7 @@ struct ServeCommand: AsyncParsableCommand {
                 storeBatchSize: storeBatch, storeWriters: storeWriters, applyBatchSize: applyBatch),
             metricsToken: try Self.metricsToken(env),
             connectionLimits: ConnectionLimits(perAddress: maxConnectionsPerAddress, total: maxConnections))
+        configuration.operations.monitoring = try MonitoringSettings.load(from: env)
         let routes = Set(configuration.routes)
         if routes.contains(.console), !Self.isLoopback(host) {
             Diagnostics.warning(

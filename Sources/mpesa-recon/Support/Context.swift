@@ -3,6 +3,7 @@ import ArgumentParser
 import Foundation
 import ReconApp
 import ReconCore
+import ReconPostgres
 import ReconPresentation
 
 struct CommonOptions: ParsableArguments {
@@ -72,12 +73,12 @@ enum Context {
         try database(environment(options))
     }
 
-    /// Finds `sql/`: the flag, `RECON_SQL_DIR`, `./sql`, or the checkout the executable was built in.
-    static func migrationsDirectory(flag: String?, env: Environment) throws -> URL {
+    /// The migrations: the folder named by the flag or `RECON_SQL_DIR`, else the ones built into the binary.
+    static func migrations(flag: String?, env: Environment) throws -> [Migration] {
         do {
-            return try MigrationsLocator.directory(flag: flag, env: env, executable: CommandLine.arguments[0])
-        } catch let error as MigrationsLocator.NotFound {
-            throw CLIError(message: error.description, exitCode: ExitCodes.usage)
+            return try MigrationsSource.migrations(flag: flag, env: env)
+        } catch {
+            throw CLIError(message: error.message, exitCode: ExitCodes.usage)
         }
     }
 
