@@ -27,6 +27,8 @@ public enum SettingsNeed: String, Sendable, CaseIterable, Codable {
     case approvals
     /// `RECON_RETRY_SCHEDULE`.
     case schedule
+    /// The `MPESA_C2B_*` and `MPESA_PULL_*` settings of C2B registration and Pull Transactions.
+    case c2b
 }
 
 /// Pure checks of every setting a command needs: each variable is checked on its own, so one run lists them all.
@@ -52,6 +54,7 @@ public enum SettingsCheck {
             case .approvals:
                 found.load { () throws(ConfigurationError) in _ = try ApprovalSettings.load(from: env) }
             case .schedule: found.load { () throws(ConfigurationError) in _ = try RetrySchedule.load(from: env) }
+            case .c2b: found.load { () throws(ConfigurationError) in _ = try C2BSettings.load(from: env) }
             }
         }
         return found.problems
