@@ -170,6 +170,20 @@ struct C2BRulesTests {
         #expect(EastAfricaTime.date(pull: "yesterday") == nil)
     }
 
+    @Test("statement lines of C2B money are payments: paybill, and till lines as C2B-PULL.md §8 shows them")
+    func statementClasses() {
+        let paid = Money(minorUnits: 100)
+        for reason in ["Pay Bill", "Customer Merchant Payment", "Online Merchant Payment", "Buy Goods"] {
+            #expect(
+                StatementClassifier.classify(reasonType: reason, details: "", paidIn: paid, withdrawn: .zero)
+                    == .payment,
+                "\(reason)")
+        }
+        #expect(
+            StatementClassifier.classify(reasonType: "Pay merchant Charge", details: "", paidIn: .zero, withdrawn: paid)
+                == .charge)
+    }
+
     @Test("C2B URLs derive from the STK callback URL, keeping its token")
     func derivedURLs() throws {
         #expect(

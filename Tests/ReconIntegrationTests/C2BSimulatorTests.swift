@@ -125,6 +125,47 @@ struct C2BSimulatorTests {
         }
     }
 
+    @Test("a C2B day's statement: allocated lines match, unallocated money is explained, nothing is statement-only")
+    func statementDay() async throws {
+        try await Stack.with { stack in
+            _ = try await Self.register(stack)
+            let past = Date().addingTimeInterval(-900)
+            for index in 0..<6 {
+                let learner = try await Self.reference(stack, price: 800)
+                _ = await stack.simulator.c2bPay(
+                    C2BPaymentRequest(
+                        phone: Self.phone(index), amount: 800, billRef: learner.code,
+                        delivery: index < 2 ? .lost : .once, at: past.addingTimeInterval(TimeInterval(index))))
+            }
+            _ = await stack.simulator.c2bPay(
+                C2BPaymentRequest(
+                    phone: Self.phone(7), amount: 321, billRef: "WALK IN", at: past.addingTimeInterval(10)))
+            _ = await stack.simulator.c2bPay(
+                C2BPaymentRequest(
+                    phone: Self.phone(8), amount: 99, billRef: "", kind: .till, msisdnForm: .hashed, delivery: .lost,
+                    at: past.addingTimeInterval(11)))
+            await stack.waitForCallbacks()
+            _ = try await PullJob(pool: stack.pool, clients: ["default": stack.client], logger: Logger(label: "t"))
+                .run()
+            let csv = try await SimulatorStatementTests.fetch(stack, format: "csv")
+            defer { try? FileManager.default.removeItem(atPath: csv.path) }
+            #expect(csv.lines.filter { $0.lineClass == .payment }.count == 8)
+            var logger = Logger(label: "test")
+            logger.logLevel = .critical
+            let imported = try await StatementImportJob(pool: stack.pool, logger: logger).run(paths: [csv.path])
+            #expect(imported.balanceCheck == "ok" && imported.matched == 6)
+            #expect(imported.statementOnly == 0 && imported.missingFromStatement == 0 && imported.customerLinesTieOut)
+            #expect(
+                try await stack.count(
+                    "SELECT count(*) FROM reconciliation_exceptions WHERE kind = 'unallocated_payment' AND status = 'open'"
+                )
+                    == 2)
+            #expect(
+                try await stack.count(
+                    "SELECT count(*) FROM statement_lines WHERE line_class = 'payment' AND payment_id IS NULL") == 2)
+        }
+    }
+
     /// Seeds a covered window (as an earlier run would have) ending `hours` ago, and pays three times since with
     /// every confirmation lost.
     static func outage(_ stack: Stack, hours: Double) async throws {

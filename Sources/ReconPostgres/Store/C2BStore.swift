@@ -103,6 +103,20 @@ public enum C2BStore {
         ).map(record)
     }
 
+    /// Which of `receipts` are C2B money we hold without a payment (unallocated, or held for an STK receipt).
+    public static func unplacedReceipts(
+        _ db: isolated PostgresConnection, among receipts: [String]
+    ) throws(PostgresError) -> Set<String> {
+        guard !receipts.isEmpty else { return [] }
+        return Set(
+            try db.query(
+                """
+                SELECT receipt FROM c2b_transactions
+                WHERE receipt = ANY(\(SQLArray(receipts))::text[]) AND status IN ('unallocated', 'held')
+                """
+            ).map { row throws(PostgresError) in try row.decode(String.self, "receipt") })
+    }
+
     /// Records that `receipt` reached us by `route` (once per route; a repeat counts up).
     public static func sighting(
         _ db: isolated PostgresConnection, receipt: String, route: String, paymentID: Int64?, inboxID: Int64?,
