@@ -196,3 +196,75 @@ ALTER TABLE reconciliation_exceptions ADD CONSTRAINT reconciliation_exceptions_k
     'late_success', 'unresolved', 'unmatched_callback', 'callback_conflict',
     'statement_only', 'missing_from_statement', 'statement_amount_mismatch', 'refund_missing_from_statement',
     'ambiguous_statement_line', 'amount_mismatch', 'unallocated_payment', 'coverage_gap'));
+
+-- Unallocated money placed by people (maker-checker, like refunds): one admin proposes a learner and course, a
+-- second, different admin confirms the same; only then does the money become that learner's payment. At most one
+-- open proposal and one confirmation per transaction.
+CREATE TABLE c2b_allocations (
+    id                    bigserial PRIMARY KEY,
+    c2b_transaction_id    bigint NOT NULL REFERENCES c2b_transactions(id),
+    user_id               bigint NOT NULL REFERENCES users(id),
+    course_id             bigint NOT NULL REFERENCES courses(id),
+    note                  text NOT NULL DEFAULT '',
+    status                text NOT NULL DEFAULT 'proposed' CHECK (status IN ('proposed', 'confirmed', 'superseded')),
+    proposed_by           text NOT NULL,
+    proposed_by_user_id   bigint NOT NULL REFERENCES users(id),
+    proposed_at           timestamptz NOT NULL DEFAULT now(),
+    confirmed_by          text,
+    confirmed_by_user_id  bigint REFERENCES users(id),
+    closed_at             timestamptz,
+    CONSTRAINT c2b_allocations_checker_not_maker CHECK (
+        confirmed_by_user_id IS NULL OR confirmed_by_user_id <> proposed_by_user_id),
+    CONSTRAINT c2b_allocations_confirmed_by_someone CHECK ((status = 'confirmed') = (confirmed_by_user_id IS NOT NULL))
+);
+CREATE UNIQUE INDEX c2b_allocations_one_open ON c2b_allocations (c2b_transaction_id) WHERE status = 'proposed';
+CREATE UNIQUE INDEX c2b_allocations_one_confirmed ON c2b_allocations (c2b_transaction_id) WHERE status = 'confirmed';
+
+CREATE FUNCTION recon_c2b_allocations_need_admins() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = public, pg_temp AS $$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        IF NEW.status <> 'proposed' OR NOT recon_holds_admin_role(NEW.proposed_by_user_id) THEN
+            RAISE EXCEPTION 'an allocation is proposed by an active admin account'
+                USING ERRCODE = 'check_violation', CONSTRAINT = 'c2b_allocations_need_admins';
+        END IF;
+        RETURN NEW;
+    END IF;
+    IF OLD.status <> 'proposed' AND OLD IS DISTINCT FROM NEW THEN
+        RAISE EXCEPTION 'allocation % is % and no longer changes', OLD.id, OLD.status
+            USING ERRCODE = 'check_violation', CONSTRAINT = 'c2b_allocations_need_admins';
+    END IF;
+    IF OLD.c2b_transaction_id IS DISTINCT FROM NEW.c2b_transaction_id OR OLD.user_id IS DISTINCT FROM NEW.user_id
+            OR OLD.course_id IS DISTINCT FROM NEW.course_id
+            OR OLD.proposed_by_user_id IS DISTINCT FROM NEW.proposed_by_user_id THEN
+        RAISE EXCEPTION 'an allocation''s proposal does not change: propose again'
+            USING ERRCODE = 'check_violation', CONSTRAINT = 'c2b_allocations_need_admins';
+    END IF;
+    IF NEW.status = 'confirmed' AND NOT recon_holds_admin_role(NEW.confirmed_by_user_id) THEN
+        RAISE EXCEPTION 'an allocation is confirmed by an active admin account'
+            USING ERRCODE = 'check_violation', CONSTRAINT = 'c2b_allocations_need_admins';
+    END IF;
+    RETURN NEW;
+END
+$$;
+CREATE TRIGGER c2b_allocations_need_admins BEFORE INSERT OR UPDATE ON c2b_allocations
+    FOR EACH ROW EXECUTE FUNCTION recon_c2b_allocations_need_admins();
+
+-- Money placed by people only through a confirmed allocation naming that learner and course, whoever writes the row.
+CREATE FUNCTION recon_c2b_admin_allocation_confirmed() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = public, pg_temp AS $$
+BEGIN
+    IF NEW.allocation = 'admin' AND OLD.allocation IS DISTINCT FROM 'admin' AND NOT EXISTS (
+            SELECT 1 FROM c2b_allocations a JOIN payments p ON p.id = NEW.payment_id
+            WHERE a.c2b_transaction_id = NEW.id AND a.status = 'confirmed' AND a.user_id = p.user_id
+              AND a.course_id = p.course_id) THEN
+        RAISE EXCEPTION 'C2B transaction % is allocated by people only through a confirmed allocation', NEW.id
+            USING ERRCODE = 'check_violation', CONSTRAINT = 'c2b_admin_allocation_confirmed';
+    END IF;
+    RETURN NEW;
+END
+$$;
+CREATE TRIGGER c2b_admin_allocation_confirmed BEFORE UPDATE ON c2b_transactions
+    FOR EACH ROW EXECUTE FUNCTION recon_c2b_admin_allocation_confirmed();

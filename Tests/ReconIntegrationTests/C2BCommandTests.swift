@@ -3,6 +3,7 @@ import Foundation
 import ReconApp
 import ReconCore
 import ReconPostgres
+import ReconServer
 import ReconTestSupport
 import Testing
 
@@ -66,6 +67,54 @@ struct C2BCommandTests {
             #expect(status("c2b-registration") == ["pass"], "\(doctor.stdout)")
             #expect(status("pull-registration") == ["pass"], "\(doctor.stdout)")
             #expect(status("pull-coverage") == ["pass"], "\(doctor.stdout)")
+        }
+    }
+
+    @Test("unallocated money placed by two admins: proposed, refused to its proposer, confirmed, the learner enrolled")
+    func allocation() async throws {
+        try await Stack.with { stack in
+            let cli = try RefundCLI.make(stack)
+            defer { cli.cleanUp() }
+            // Payload 6: a masked number and an account that names nobody here.
+            _ = try await stack.post(C2BSettings.confirmationPath, body: C2BPayloads.body(6))
+            let (user, course) = try await stack.seedLearner(price: 10)
+            let list = try await cli.run(["c2b", "unallocated", "--json"])
+            let lines = try #require(try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [[String: Any]])
+            #expect(lines.count == 1 && lines.first?["receipt"] as? String == "QER3OM0QN3", "\(list.stdout)")
+            #expect(!list.stdout.contains("2547 ***** 738"), "the payer is shown in the product's own mask")
+            // People cannot skip the confirmation, whatever writes the row.
+            await #expect(throws: PostgresError.self) {
+                try await stack.db.query(
+                    "UPDATE c2b_transactions SET allocation = 'admin' WHERE receipt = 'QER3OM0QN3'")
+            }
+            let arguments = ["c2b", "allocate", "QER3OM0QN3", "--user", "\(user)", "--course", "\(course)"]
+            let proposed = try await cli.run(arguments + ["--by", "alice@example.com", "--note", "parent paid"])
+            #expect(proposed.status == 0 && proposed.stdout.contains("proposed"), "\(proposed.stderr)")
+            let own = try await cli.run(arguments + ["--by", "alice@example.com"])
+            #expect(own.status == 2 && own.stderr.contains("a different admin must confirm"), "\(own.stderr)")
+            let confirmed = try await cli.run(arguments + ["--by", "bob@example.com", "--json"])
+            #expect(confirmed.status == 0, "\(confirmed.stderr)")
+            let decided = try #require(
+                try JSONSerialization.jsonObject(with: Data(confirmed.stdout.utf8)) as? [String: Any])
+            #expect(decided["outcome"] as? String == "applied" && decided["enrolled"] as? Bool == true)
+            #expect(
+                try await stack.count(
+                    """
+                    SELECT count(*) FROM payments WHERE user_id = \(user) AND course_id = \(course)
+                      AND mpesa_receipt = 'QER3OM0QN3' AND source = 'c2b'
+                    """) == 1)
+            #expect(try await stack.count("SELECT count(*) FROM enrollments WHERE user_id = \(user)") == 1)
+            #expect(
+                try await stack.count(
+                    "SELECT count(*) FROM reconciliation_exceptions WHERE kind = 'unallocated_payment' AND status = 'open'"
+                )
+                    == 0)
+            #expect(
+                try await stack.count(
+                    "SELECT count(*) FROM audit_log WHERE action LIKE 'c2b.allocate_%' AND subject = 'c2b_transaction'")
+                    == 2)
+            let after = try await cli.run(arguments + ["--by", "carol@example.com"])
+            #expect(after.status == 2 && after.stderr.contains("is allocated"), "\(after.stderr)")
         }
     }
 }

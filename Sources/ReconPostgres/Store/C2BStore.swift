@@ -464,3 +464,69 @@ public enum C2BStore {
             """)
     }
 }
+
+/// A proposal (or decision) to place unallocated C2B money with a learner and course.
+public struct C2BAllocationRecord: Sendable, Equatable, Codable {
+    public var id: Int64
+    public var transactionID: Int64
+    public var userID: Int64
+    public var courseID: Int64
+    public var note: String
+    public var status: String
+    public var proposedBy: String
+    public var proposedByUserID: Int64
+    public var proposedAt: Date
+}
+
+extension C2BStore {
+    /// The open proposal for a transaction, locked.
+    public static func openAllocation(
+        _ db: isolated PostgresConnection, transactionID: Int64
+    ) throws(PostgresError) -> C2BAllocationRecord? {
+        try db.query(
+            """
+            SELECT id, c2b_transaction_id, user_id, course_id, note, status, proposed_by, proposed_by_user_id,
+                   proposed_at
+            FROM c2b_allocations WHERE c2b_transaction_id = \(transactionID) AND status = 'proposed' FOR UPDATE
+            """
+        ).first.map { row throws(PostgresError) in
+            C2BAllocationRecord(
+                id: try row.decode(Int64.self, "id"), transactionID: try row.decode(Int64.self, "c2b_transaction_id"),
+                userID: try row.decode(Int64.self, "user_id"), courseID: try row.decode(Int64.self, "course_id"),
+                note: try row.decode(String.self, "note"), status: try row.decode(String.self, "status"),
+                proposedBy: try row.decode(String.self, "proposed_by"),
+                proposedByUserID: try row.decode(Int64.self, "proposed_by_user_id"),
+                proposedAt: try row.decode(Date.self, "proposed_at"))
+        }
+    }
+
+    /// Proposes placing a transaction with a learner and course; returns the proposal's id.
+    public static func proposeAllocation(
+        _ db: isolated PostgresConnection, transactionID: Int64, userID: Int64, courseID: Int64, note: String,
+        by account: Account, now: Date
+    ) throws(PostgresError) -> Int64 {
+        guard
+            let id = try db.query(
+                """
+                INSERT INTO c2b_allocations (c2b_transaction_id, user_id, course_id, note, proposed_by,
+                                             proposed_by_user_id, proposed_at)
+                VALUES (\(transactionID), \(userID), \(courseID), \(note), \(account.email), \(account.id), \(now))
+                RETURNING id
+                """
+            ).first?.decode(Int64.self, "id")
+        else { throw PostgresError(code: .misuse, message: "INSERT … RETURNING gave no allocation id") }
+        return id
+    }
+
+    /// Closes a proposal: confirmed by `account`, or superseded when `account` is nil.
+    public static func closeAllocation(
+        _ db: isolated PostgresConnection, id: Int64, confirmedBy account: Account?, now: Date
+    ) throws(PostgresError) {
+        try db.query(
+            """
+            UPDATE c2b_allocations SET status = \(account == nil ? "superseded" : "confirmed"),
+                confirmed_by = \(account?.email), confirmed_by_user_id = \(account?.id), closed_at = \(now)
+            WHERE id = \(id)
+            """)
+    }
+}

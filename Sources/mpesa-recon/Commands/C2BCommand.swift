@@ -9,7 +9,9 @@ struct C2BCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "c2b",
         abstract: "Paybill and till payments made from the SIM menu: register the URLs, issue references.",
-        subcommands: [C2BRegisterCommand.self, C2BReferenceCommand.self]
+        subcommands: [
+            C2BRegisterCommand.self, C2BReferenceCommand.self, C2BUnallocatedCommand.self, C2BAllocateCommand.self,
+        ]
     )
 }
 
@@ -82,6 +84,94 @@ struct C2BReferenceCommand: AsyncParsableCommand {
                 print("enrollment reference (course \(course ?? 0)): \(enrollment)")
             }
             print("learner reference: \(codes.learner)")
+        }
+    }
+}
+
+struct C2BUnallocatedCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "unallocated", abstract: "C2B money no reference or number placed, oldest first.")
+
+    @OptionGroup var common: CommonOptions
+    @Option(help: "At most this many.") var limit = 200
+
+    func run() async throws {
+        let env = try Context.environment(common, needs: [.database])
+        let records = try await withConnectionPool(try Context.database(env)) { pool in
+            try await C2BDesk(pool: pool).unallocated(limit: limit)
+        }
+        if common.json {
+            try Context.printJSON(records.map(UnallocatedLine.init))
+            return
+        }
+        if records.isEmpty { print("No unallocated C2B money.") }
+        for line in records.map(UnallocatedLine.init) {
+            print(
+                "\(line.receipt)  KES \(line.amount)  shortcode \(line.shortcode)  account '\(line.account)'  "
+                    + "payer \(line.payer)\(line.learner.map { "  learner \($0)" } ?? "")  \(line.source)")
+        }
+    }
+}
+
+/// One unallocated transaction as the CLI shows it: the payer's number masked, the account as safe text.
+struct UnallocatedLine: Codable {
+    var receipt: String
+    var amount: String
+    var shortcode: String
+    var account: String
+    var payer: String
+    var learner: Int64?
+    var source: String
+
+    init(_ record: C2BRecord) {
+        receipt = record.receipt
+        amount = record.amount.decimalString
+        shortcode = record.shortcode
+        account = C2BReference.display(record.billRef)
+        payer = PayerMSISDN(record.msisdn).display
+        learner = record.userID
+        source = record.firstSource == .pull ? "pull" : "c2b"
+    }
+}
+
+struct C2BAllocateCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "allocate",
+        abstract: "Place unallocated C2B money with a learner and course: one admin proposes, another confirms.",
+        discussion: """
+            The first admin's call proposes; a second, different admin giving the same learner and course confirms \
+            it, and the money becomes the learner's payment (enrolling them when the course price is reached). A \
+            different learner or course replaces the open proposal. --by EMAIL is an active account with the admin \
+            role.
+            """
+    )
+
+    @OptionGroup var common: CommonOptions
+    @Argument(help: "The M-Pesa receipt (TransID).") var receipt: String
+    @Option(help: "The learner's users.id.") var user: Int64
+    @Option(help: "The course's courses.id.") var course: Int64
+    @Option(help: "Why (kept with the proposal).") var note = ""
+    @Option(help: "Your email: an active account with the admin role.") var by: String
+
+    func run() async throws {
+        let env = try Context.environment(common, needs: [.database])
+        let (receipt, user, course, note, by) = (self.receipt, self.user, self.course, self.note, self.by)
+        let decided = try await withConnectionPool(try Context.database(env)) { pool in
+            try await refusing {
+                try await C2BDesk(pool: pool).allocate(
+                    receipt: receipt, userID: user, courseID: course, note: note, who: .email(by), via: .cli,
+                    origin: osUser())
+            }
+        }
+        if common.json {
+            try Context.printJSON(decided)
+        } else {
+            var line =
+                "\(decided.receipt): \(decided.outcome) for learner \(decided.userID), course \(decided.courseID)"
+            if let payment = decided.paymentID { line += "; payment \(payment)" }
+            if decided.enrolled { line += "; enrolled" }
+            if decided.outcome != "applied" { line += " (a second admin confirms with the same learner and course)" }
+            print(line)
         }
     }
 }
