@@ -7,6 +7,7 @@ import ReconApp
 import ReconCore
 import ReconHTTP
 import ReconPostgres
+import ReconReports
 import ReconServer
 import ReconTestSupport
 import Testing
@@ -163,6 +164,17 @@ struct C2BSimulatorTests {
             #expect(
                 try await stack.count(
                     "SELECT count(*) FROM statement_lines WHERE line_class = 'payment' AND payment_id IS NULL") == 2)
+            // The Settled sheet says where each payment came from.
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
+                "c2b-report-\(UUID().uuidString)")
+            defer { try? FileManager.default.removeItem(at: folder) }
+            let report = try await ReportJob.write(
+                ReportOptions(period: try .today(), formats: [.csv], outputDirectory: folder.path), on: stack.db)
+            let settled = try String(contentsOfFile: "\(report.directory)/settled.csv", encoding: .utf8)
+            let sources = settled.split(separator: "\r\n").dropFirst().map {
+                $0.split(separator: ",", omittingEmptySubsequences: false)[11]
+            }
+            #expect(sources.sorted() == ["c2b", "c2b", "c2b", "c2b", "pull", "pull"])
         }
     }
 
