@@ -117,9 +117,14 @@ public struct PullJob: Sendable {
                 pages += 1
                 code = answer.code
                 let fresh = answer.transactions.filter { seen.insert($0.receipt).inserted }
-                recovered += try await apply(fresh, shortcode: shortcode, now: now)
-                if answer.unreadable > 0 {
-                    detail = "\(answer.unreadable) transaction(s) of page \(page) could not be read"
+                let applied = try await apply(fresh, shortcode: shortcode, now: now)
+                recovered += applied.recovered
+                if answer.unreadable > 0 || applied.refused > 0 {
+                    // Not vouched for: what could not be read or recorded is asked for again next run.
+                    detail =
+                        answer.unreadable > 0
+                        ? "\(answer.unreadable) transaction(s) of page \(page) could not be read"
+                        : "\(applied.refused) transaction(s) of page \(page) could not be recorded"
                     break pages
                 }
                 // The last page: empty, nothing new (an offset read as rows, or ignored), or the announced count.
@@ -173,9 +178,33 @@ public struct PullJob: Sendable {
     }
 
     /// Applies a page's new receipts, one transaction for the page; returns how many were new to us.
-    private func apply(_ transactions: [PullTransaction], shortcode: String, now: Date) async throws -> Int {
-        guard !transactions.isEmpty else { return 0 }
-        return try await pool.withConnection { db in
+    /// Applies a page's new receipts in one transaction; if the database refuses it (a receipt an STK payment took
+    /// meanwhile), each in its own, so only the refused ones are lost to this window. Returns how many receipts were
+    /// new to us and how many could not be recorded.
+    private func apply(
+        _ transactions: [PullTransaction], shortcode: String, now: Date
+    ) async throws -> (recovered: Int, refused: Int) {
+        guard !transactions.isEmpty else { return (0, 0) }
+        do {
+            return (try await applyTogether(transactions, shortcode: shortcode, now: now), 0)
+        } catch let error as PostgresError where error.isRefusal {
+            var (recovered, refused) = (0, 0)
+            for item in transactions {
+                do {
+                    recovered += try await applyTogether([item], shortcode: shortcode, now: now)
+                } catch let error as PostgresError where error.isRefusal {
+                    refused += 1
+                    logger.error(
+                        "a pulled transaction could not be recorded",
+                        metadata: ["daraja.receipt": "\(item.receipt)", "db.error": "\(error)"])
+                }
+            }
+            return (recovered, refused)
+        }
+    }
+
+    private func applyTogether(_ transactions: [PullTransaction], shortcode: String, now: Date) async throws -> Int {
+        try await pool.withConnection { db in
             try await db.withTransaction { db in
                 var recovered = 0
                 for item in transactions {
