@@ -114,6 +114,8 @@ validation=$result
 measure /api/payments/callback/ "$out/callback.bodies" - callback
 callback=$result
 
+# Peak resident memory of serve so far (it runs until the end of the script).
+rss=$(awk '/VmHWM/ { printf "%.1f MiB", $2 / 1024 }' "/proc/$server_pid/status" 2>/dev/null || echo "n/a")
 decided=$(psql -qtAX "$url" -c "SELECT count(*) FROM c2b_validations")
 stored=$(psql -qtAX "$url" -c "SELECT count(*) FROM callback_inbox WHERE kind = 'c2b_validation'")
 [ "$decided" = "$stored" ] || problems+=("$stored validation requests stored but $decided decisions recorded")
@@ -127,8 +129,11 @@ table="| measurement | ours: C2B validation | baseline: STK callback route (stor
 | p99 latency at $rate requests/s | $v99 ms | $c99 ms | $ratio |
 | answers checked | $(field ok "$validation") of $(field sent "$validation") as expected (0 / C2B00012 / C2B00013), $decided decisions recorded | $(field ok "$callback") of $(field sent "$callback") answered 200 | |"
 echo "$table"
-printf 'c2b\tvalidation p99 latency at %s requests/s\t%s ms\tSTK callback route (store only)\t%s ms\t%s\n' \
-    "$rate" "$v99" "$c99" "$ratio" >"$summary"
+{
+    printf 'benchmark\tmeasure\tours\tbaseline\tbaseline_figure\tratio\tpeak_memory\tcommand\n'
+    printf 'c2b\tC2B validation: p99 latency at %s requests/s (open loop)\t%s ms\tSTK callback route (store only), same server\t%s ms\t%s\t%s\tBENCH_C2B_DURATION=%s Benchmarks/c2b/run.sh\n' \
+        "$rate" "$v99" "$c99" "$ratio" "$rss" "$duration"
+} >"$summary"
 if [ "${BENCH_NO_README:-0}" != 1 ]; then
     write_readme_section "$root" c2b "## C2B validation
 
