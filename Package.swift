@@ -157,6 +157,8 @@ let package = Package(
                 "ReconCore", "ReconHTTP",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
+                // C2B v1's hashed MSISDN (SHA-256 of 2547XXXXXXXX).
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -244,6 +246,8 @@ let package = Package(
                 "ReconReports", "ReconIdentity",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                // A stand-in Daraja that answers Pull with C2B-PULL.md §9's bodies, independent of the simulator.
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             exclude: ["Scripts", "Fixtures", "check_openapi.py"],

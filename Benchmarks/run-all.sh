@@ -14,6 +14,7 @@
 #   BENCH_DURATION=20             seconds of callbacks from 32 connections (callbacks/run.sh)
 #   BENCH_API_DURATION=15         seconds per endpoint and stack at 32 connections (api/run.sh)
 #   BENCH_STATEMENT_LINES=500000  lines of the imported statement (statement/run.sh)
+#   BENCH_C2B_DURATION=20         seconds of C2B validation requests at 200 per second (c2b/run.sh)
 # BENCHES="settle reports" runs a subset; the summary then holds only those.
 # Each run.sh writes its own section of Benchmarks/README.md and Benchmarks/out/<name>.summary.tsv, which this
 # script gathers; each one's output is also kept in Benchmarks/out/run-all/<name>.log.
@@ -30,7 +31,7 @@ export BENCH_SETTLE_PAYMENTS=${BENCH_SETTLE_PAYMENTS:-5000}
 export BENCH_DURATION=${BENCH_DURATION:-20}
 export BENCH_API_DURATION=${BENCH_API_DURATION:-15}
 export BENCH_STATEMENT_LINES=${BENCH_STATEMENT_LINES:-500000}
-read -r -a benches <<<"${BENCHES:-callbacks api settle reconcile reports statement}"
+read -r -a benches <<<"${BENCHES:-callbacks api settle reconcile reports statement c2b}"
 
 out=$root/Benchmarks/out
 logs=$out/run-all

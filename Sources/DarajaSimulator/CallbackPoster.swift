@@ -28,12 +28,21 @@ final class CallbackPoster: Sendable {
                 do {
                     _ = try await client.send(request)
                     if let id = delivery.checkoutRequestID { await state.recordDelivery(checkoutRequestID: id) }
+                    if let receipt = delivery.c2bReceipt { await state.recordC2BDelivery(receipt: receipt) }
                 } catch {
                     // Daraja does not retry a failed delivery either.
                     logger.debug("callback delivery failed", metadata: ["sim.error": "\(error)"])
                 }
             }
         }
+    }
+
+    /// Posts `body` now and returns the answer (C2B validation waits for it), or `nil` without one within `timeout`.
+    func exchange(url: String, body: [UInt8], shortcode: String, timeout: Duration) async -> HTTPResponse? {
+        var request = HTTPRequest.postJSON(
+            url, body: body, headers: [HTTPHeader(name: "Businessshortcode", value: shortcode)])
+        request.totalTimeout = timeout
+        return try? await client.send(request)
     }
 
     /// Returns once no callback is scheduled or in flight.

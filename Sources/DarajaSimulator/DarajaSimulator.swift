@@ -66,6 +66,7 @@ public final class DarajaSimulator: Sendable {
         }
         addControlRoutes(router)
         addStatementRoutes(router)
+        addC2BRoutes(router)
         return router
     }
 
@@ -140,7 +141,7 @@ public final class DarajaSimulator: Sendable {
         return decoder
     }()
 
-    private func handle(
+    func handle(
         _ request: Request, _ body: @Sendable (Fields, Date) async -> SimAnswer
     ) async throws -> Response {
         let now = Date()

@@ -193,4 +193,6 @@ public struct Ledger: Sendable, Codable, Equatable {
     public var payouts: [LedgerPayout]
     public var faults: FaultCounts
     public var tokensIssued: Int
+    /// C2B payments made from the SIM menu (paid, rejected by validation, or cancelled).
+    public var c2b: [LedgerC2BPayment] = []
 }

@@ -28,6 +28,8 @@ struct Delivery: Sendable {
     var delayMs: Int
     /// Which ledger entry counts the delivery.
     var checkoutRequestID: String?
+    /// The C2B payment whose confirmation this is, for the ledger's count.
+    var c2bReceipt: String? = nil
 }
 
 /// Everything the simulator knows: tokens, transactions, payouts, scenario, faults and the ledger.
@@ -37,7 +39,7 @@ actor SimulatorState {
     var faults = Faults()
     var stkPlans: [StkPlan] = []
     var b2cPlans: [B2COutcome] = []
-    private var random: SeededGenerator
+    var random: SeededGenerator
     private var tokens: [String: Date] = [:]
     private var tokensIssued = 0
     private var stk: [String: LedgerStkTransaction] = [:]
@@ -45,7 +47,12 @@ actor SimulatorState {
     private var payouts: [String: LedgerPayout] = [:]
     private var payoutOrder: [String] = []
     private var statusQueries: [String: String] = [:]
-    private var receipts: Set<String> = []
+    var receipts: Set<String> = []
+    /// C2B: settings, URL registrations, Pull registrations and every SIM-menu payment.
+    var c2bSettings = C2BSimSettings()
+    var c2bRegistrations: [String: C2BRegistration] = [:]
+    var pullRegistered: Set<String> = []
+    var c2bPayments: [LedgerC2BPayment] = []
     private var faultCounts = FaultCounts()
     /// What the next statement exports get wrong on purpose.
     var statementAnomalies = StatementAnomalies()
@@ -74,6 +81,10 @@ actor SimulatorState {
         payoutOrder = []
         statusQueries = [:]
         receipts = []
+        c2bSettings = C2BSimSettings()
+        c2bRegistrations = [:]
+        pullRegistered = []
+        c2bPayments = []
         faultCounts = FaultCounts()
         statementAnomalies = StatementAnomalies()
         allowance = 0
@@ -90,7 +101,7 @@ actor SimulatorState {
     func ledger() -> Ledger {
         Ledger(
             stk: stkOrder.compactMap { stk[$0] }, payouts: payoutOrder.compactMap { payouts[$0] },
-            faults: faultCounts, tokensIssued: tokensIssued)
+            faults: faultCounts, tokensIssued: tokensIssued, c2b: c2bPayments)
     }
 
     func recordDelivery(checkoutRequestID: String) {
@@ -275,6 +286,7 @@ actor SimulatorState {
             case .lost:
                 deliveries = []
             }
+            if let echo = stkEcho(transaction, delayMs: first) { deliveries.append(echo) }
         }
         let answer = SimAnswer.json(
             200,
@@ -505,13 +517,13 @@ actor SimulatorState {
 
     // MARK: Helpers
 
-    private let hex = "0123456789abcdef"
+    let hex = "0123456789abcdef"
 
-    private func invalid(_ field: String) -> SimAnswer {
+    func invalid(_ field: String) -> SimAnswer {
         .envelope(400, code: "400.002.02", message: "Bad Request - Invalid \(field)", requestID: requestID())
     }
 
-    private func requestID() -> String {
+    func requestID() -> String {
         "\(randomString(4, alphabet: hex))-\(randomString(4, alphabet: hex))-\(randomString(4, alphabet: hex))-\(randomString(18, alphabet: hex))"
     }
 
@@ -532,12 +544,12 @@ actor SimulatorState {
         return fallback
     }
 
-    private func randomString(_ count: Int, alphabet: String) -> String {
+    func randomString(_ count: Int, alphabet: String) -> String {
         let characters = Array(alphabet)
         return String((0..<count).map { _ in characters[Int.random(in: 0..<characters.count, using: &random)] })
     }
 
-    private func newReceipt() -> String {
+    func newReceipt() -> String {
         while true {
             let receipt = "T" + randomString(9, alphabet: "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
             if receipts.insert(receipt).inserted { return receipt }

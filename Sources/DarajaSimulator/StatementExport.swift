@@ -81,6 +81,20 @@ struct SimStatement: Sendable, Equatable {
                     linked: "", account: transaction.accountReference))
             lastCredit = max(lastCredit ?? transaction.resolvesAt, transaction.resolvesAt)
         }
+        // SIM-menu payments (C2B): paybill lines name the account typed; till lines have none.
+        for payment in ledger.c2b where payment.outcome == "paid" && !omitted.contains(payment.receipt) {
+            let shillings = anomalies.amendedAmounts[payment.receipt] ?? payment.amount
+            let party = "\(maskedPhone(payment.phone)) - \(payment.firstName)"
+            let till = payment.kind == .till
+            events.append(
+                SimStatementLine(
+                    receipt: payment.receipt, completedAt: payment.completedAt, initiatedAt: payment.completedAt,
+                    details: till ? "Merchant Payment from \(party)" : "Pay Bill from \(party) Acc. \(payment.billRef)",
+                    paidIn: Int64(shillings) * 100, withdrawn: 0,
+                    reasonType: till ? "Customer Merchant Payment" : "Pay Bill", party: party, linked: "",
+                    account: payment.billRef))
+            lastCredit = max(lastCredit ?? payment.completedAt, payment.completedAt)
+        }
         for payout in ledger.payouts where payout.paid {
             guard let receipt = payout.transactionID, let at = payout.createdAt else { continue }
             let party = "\(maskedPhone(payout.partyB)) - NG'ANG'A LEARNER"

@@ -18,7 +18,8 @@ struct MpesaRecon: AsyncParsableCommand {
         subcommands: [
             MigrateCommand.self, ServeCommand.self, PayCommand.self, SettleCommand.self, ReconcileCommand.self,
             RefundsCommand.self, RunCommand.self, ReportCommand.self, StatementCommand.self, DoctorCommand.self,
-            ExceptionsCommand.self, PaymentsCommand.self, UsersCommand.self, ConfigCommand.self,
+            ExceptionsCommand.self, PaymentsCommand.self, UsersCommand.self, ConfigCommand.self, C2BCommand.self,
+            PullCommand.self,
         ]
     )
 

@@ -193,7 +193,8 @@ struct OpsTests {
             let received = Self.samples(families, "mpesa_recon_callbacks_received")
             #expect(families["mpesa_recon_callbacks_received"]?["type"] as? String == "counter")
             let routes = Set(received.compactMap { ($0["labels"] as? [String: String])?["route"] })
-            #expect(routes == ["stk", "b2c_result", "b2c_timeout"])
+            #expect(routes == Set(CallbackKind.allCases.map(\.rawValue)))
+            #expect(routes.isSuperset(of: ["stk", "b2c_result", "b2c_timeout", "c2b_confirmation", "c2b_validation"]))
             #expect(received.allSatisfy { ($0["value"] as? Double) == 0 })
             #expect(!Self.samples(families, "mpesa_recon_callbacks_processed").isEmpty)
 

@@ -34,9 +34,10 @@ struct MigrationTests {
             ).first?.decode(Int.self, "n")
             // The 9 tables of sql/001_init.sql, refund_status_checks (002), statement_imports and
             // statement_lines (004), payment_decisions (006), user_roles, login_failures, audit_log, api_idempotency_keys and
-            // mpesa_configurations (007), console_sessions and report_requests (008), recon_settings (011), auth_token_blacklist (012), and
-            // schema_migrations.
-            #expect(tables == 23)
+            // mpesa_configurations (007), console_sessions and report_requests (008), recon_settings (011), auth_token_blacklist (012),
+            // enrollment_references, learner_references, learner_phones, c2b_transactions, receipt_sightings,
+            // c2b_validations, daraja_registrations, pull_windows and c2b_allocations (016), and schema_migrations.
+            #expect(tables == 32)
         }
     }
 

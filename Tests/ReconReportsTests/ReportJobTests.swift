@@ -258,7 +258,7 @@ enum Golden {
 
             let workbook = try #require(outcome.files.first { $0.format == .xlsx })
             let sheet = try WorkbookFacts.read(workbook.path).sheet("Settled")
-            #expect(sheet.autoFilter == "A1:M1")
+            #expect(sheet.autoFilter == "A1:N1")
             #expect(sheet.cells["A2"]?.value == "Total")
             #expect(sheet.cells["H2"]?.value == "0" && sheet.cells["H2"]?.numberFormat == "#,##0.00")
         }

@@ -63,7 +63,7 @@ public final class DarajaClient: Sendable {
     }
 
     /// Sends an authorised POST; on an invalid-token answer renews the token once and sends again.
-    private func post(_ path: String, body: [UInt8], api: DarajaAPI) async -> Result<HTTPResponse, DarajaCallFailure> {
+    func post(_ path: String, body: [UInt8], api: DarajaAPI) async -> Result<HTTPResponse, DarajaCallFailure> {
         for attempt in 0..<2 {
             let token: String
             do {

@@ -82,6 +82,22 @@ public enum CallbackProcessor {
             // Not final: Transaction Status is asked at once (about the refund, or again about a status query).
             let effect = try RefundStore.noteTimeout(db, originatorConversationID: id, now: now)
             return (effect == .unmatched ? .unmatched : .ignored, id)
+
+        case .c2bConfirmation:
+            guard let notification = try? C2BNotification(json: entry.body),
+                let transaction = try? notification.transaction()
+            else { return (.malformed, nil) }
+            let result = try C2BApplier.apply(
+                db, transaction, route: .confirmation, inboxID: entry.id, now: now)
+            return (result.outcome, transaction.receipt)
+
+        case .c2bValidation:
+            // Answered when it arrived (the decision is in c2b_validations): nothing to apply.
+            return (.ignored, (try? C2BNotification(json: entry.body))?.receipt)
+
+        case .pullCallback:
+            // Nothing is documented to arrive here; kept for a person, never applied.
+            return (.ignored, nil)
         }
     }
 

@@ -19,6 +19,9 @@ public enum Doctor {
         let b2c = DarajaWiring.b2cConfigured(env)
         var needs: Set<SettingsNeed> = [.logging, .database, .daraja, .callback, .schedule, .approvals, .monitoring]
         if b2c { needs.insert(.b2c) }
+        if env.values.keys.contains(where: { $0.hasPrefix("MPESA_C2B_") || $0.hasPrefix("MPESA_PULL_") }) {
+            needs.insert(.c2b)
+        }
         let problems = ConfigurationCheck.problems(env, needs: needs)
         for problem in problems {
             report.add("configuration", .fail, "\(problem.variable) \(problem.problem)", variable: problem.variable)
@@ -102,6 +105,7 @@ public enum Doctor {
                             "\(admins) active admin account(s): refunds need a proposer and a different approver "
                             + "(mpesa-recon users add EMAIL --name NAME --role admin)"))
         }
+        await c2b(connection, into: &report)
         await connection.close()
     }
 
@@ -252,6 +256,50 @@ public enum Doctor {
         if seconds < 7200 { return "\(Int(seconds / 60)) min" }
         if seconds < 172_800 { return String(format: "%.1f h", seconds / 3600) }
         return String(format: "%.1f days", seconds / 86400)
+    }
+
+    /// The latest C2B and Pull registration of each configuration, and how much of the last 46 hours Pull covered.
+    private static func c2b(_ connection: PostgresConnection, into report: inout DoctorReport) async {
+        let now = Date()
+        guard
+            let (registrations, uncovered) = try? await connection.run({
+                db throws(PostgresError) -> ([RegistrationRecord], [String: Int]) in
+                (try PullStore.latestRegistrations(db), try PullStore.uncoveredSeconds(db, now: now))
+            })
+        else { return }
+        if !registrations.contains(where: { $0.api == "c2b" }) {
+            report.add(
+                "c2b-registration", .note,
+                "no C2B URLs registered (mpesa-recon c2b register): paybill and till payments reach us only by the "
+                    + "statement")
+        }
+        if !registrations.contains(where: { $0.api == "pull" }) {
+            report.add(
+                "pull-registration", .note,
+                "no shortcode registered for Pull Transactions (mpesa-recon pull register): lost confirmations are "
+                    + "not recovered")
+        }
+        for registration in registrations {
+            let version = registration.version.map { " \($0)" } ?? ""
+            var detail =
+                "\(registration.configuration) shortcode \(registration.shortcode)\(version): "
+                + registration.outcome.replacingOccurrences(of: "_", with: " ")
+            if registration.outcome == "wrong_version" { detail += " (wrong C2B version for this app)" }
+            if let code = registration.responseCode { detail += " [\(code)]" }
+            if !registration.detail.isEmpty { detail += " \(registration.detail)" }
+            detail += " at \(EastAfricaTime.pullText(registration.attemptedAt)) EAT"
+            report.add(
+                registration.api == "c2b" ? "c2b-registration" : "pull-registration",
+                registration.isRegistered ? .pass : .fail, detail)
+        }
+        for (shortcode, seconds) in uncovered.sorted(by: { $0.key < $1.key }) {
+            // `run` every few minutes leaves the time since the last run uncovered: half an hour is tolerated.
+            let hours = (Double(seconds) / 360).rounded() / 10
+            report.add(
+                "pull-coverage", seconds <= 1800 ? .pass : .fail,
+                "shortcode \(shortcode): \(hours) h of the last 46 h covered by no Pull"
+                    + (seconds <= 1800 ? "" : " (mpesa-recon run pulls it; past 48 h only the statement can)"))
+        }
     }
 
     private static func oauth(_ env: Environment, blocked: Bool, into report: inout DoctorReport) async {

@@ -129,7 +129,7 @@ public enum Operations {
     public static func run(
         _ settings: DatabaseSettings, queries: any StkQuerying, configuredQueries: [Int64: any StkQuerying] = [:],
         gateway: (any RefundGateway)?, options: RunJob.Options, logger: Logger,
-        progress: (@Sendable (Int, Int) -> Void)? = nil
+        pullClients: [String: any PullQuerying] = [:], progress: (@Sendable (Int, Int) -> Void)? = nil
     ) async throws -> RunJob.Summary {
         guard let lock = try await RunLock.acquire(settings) else {
             throw ReconAppError(.lockHeld, "another run holds the lock; nothing done")
@@ -141,7 +141,7 @@ public enum Operations {
                     try await RunJob(
                         pool: pool, lock: lock, queries: queries, configuredQueries: configuredQueries,
                         gateway: gateway,
-                        options: options, logger: logger
+                        options: options, logger: logger, pullClients: pullClients
                     ).run(progress: progress)
                 }
             }

@@ -125,20 +125,32 @@ public enum Configurations {
     public static func queryClients(
         _ settings: DatabaseSettings, secretsKey: String?, logger: Logger
     ) async throws -> [Int64: any StkQuerying] {
+        var clients: [Int64: any StkQuerying] = [:]
+        for (record, client) in try await openClients(settings, secretsKey: secretsKey, logger: logger) {
+            clients[record.id] = client
+        }
+        return clients
+    }
+
+    /// Every stored configuration (disabled ones too) with its client; without `RECON_SECRETS_KEY` none, and one
+    /// whose secrets do not open is left out and logged: its payments wait and its shortcode is not pulled.
+    static func openClients(
+        _ settings: DatabaseSettings, secretsKey: String?, logger: Logger
+    ) async throws -> [(record: MpesaConfigurationRecord, client: DarajaClient)] {
         let records = try await withConnectionPool(settings) { pool in
             try await pool.withConnection { db in
                 try await db.run { db throws(PostgresError) in try ConfigurationStore.list(db) }
             }
         }
-        guard !records.isEmpty else { return [:] }
+        guard !records.isEmpty else { return [] }
         guard let secretsKey else {
             logger.warning("RECON_SECRETS_KEY is not set: payments pushed with stored configurations wait")
-            return [:]
+            return []
         }
-        var clients: [Int64: any StkQuerying] = [:]
+        var clients: [(record: MpesaConfigurationRecord, client: DarajaClient)] = []
         for record in records {
             do {
-                clients[record.id] = try client(record, secretsKey: secretsKey, logger: logger)
+                clients.append((record, try client(record, secretsKey: secretsKey, logger: logger)))
             } catch {
                 logger.error(
                     "a stored M-Pesa configuration cannot be opened; its payments wait",

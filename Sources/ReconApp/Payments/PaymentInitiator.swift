@@ -207,7 +207,7 @@ public struct PaymentInitiator: Sendable {
                 }
                 let id = try PaymentStore.create(
                     db, userID: userID, courseID: courseID, amount: charge, phone: phone, now: created,
-                    configurationID: configurationID)
+                    configurationID: configurationID, accountReference: reference ?? "COURSE\(courseID)")
                 return (id, charge)
             }
         }

@@ -15,16 +15,19 @@ public struct RunJob: Sendable {
         public var dispatch: RefundDispatchOptions?
         /// `nil`: no reports.
         public var reports: ReportOptions?
+        /// Pull Transactions' windows; `nil`: no pull step (no configuration is registered for Pull here).
+        public var pull: PullPolicy?
 
         /// Options.
         public init(
             settle: SettleOptions, reconcile: ReconcileOptions, dispatch: RefundDispatchOptions?,
-            reports: ReportOptions?
+            reports: ReportOptions?, pull: PullPolicy? = nil
         ) {
             self.settle = settle
             self.reconcile = reconcile
             self.dispatch = dispatch
             self.reports = reports
+            self.pull = pull
         }
     }
 
@@ -32,6 +35,10 @@ public struct RunJob: Sendable {
     public struct Summary: Sendable, Codable {
         public var callbacksApplied = 0
         public var settle = SettleSummary()
+        /// C2B money held for an STK Push's receipt that this run linked or placed.
+        public var c2bReleased = 0
+        /// The Pull Transactions step, when it ran.
+        public var pull: PullSummary?
         public var reconcile = ReconcileSummary()
         public var refunds: RefundDispatchSummary?
         public var refundsSkipped: String?
@@ -48,12 +55,14 @@ public struct RunJob: Sendable {
     let options: Options
     let logger: Logger
     let clock: any ReconClock
+    let pullClients: [String: any PullQuerying]
 
-    /// A run over a pool, under a lock the caller took; every step reads the time on `clock`.
+    /// A run over a pool, under a lock the caller took; every step reads the time on `clock`; `pullClients` by
+    /// configuration name (`default`: MPESA_*).
     public init(
         pool: ConnectionPool, lock: RunLock, queries: any StkQuerying,
         configuredQueries: [Int64: any StkQuerying] = [:], gateway: (any RefundGateway)?, options: Options,
-        logger: Logger, clock: any ReconClock = .system
+        logger: Logger, clock: any ReconClock = .system, pullClients: [String: any PullQuerying] = [:]
     ) {
         self.pool = pool
         self.lock = lock
@@ -63,6 +72,7 @@ public struct RunJob: Sendable {
         self.options = options
         self.logger = logger
         self.clock = clock
+        self.pullClients = pullClients
     }
 
     /// Runs every step; `progress` gets settlement progress.
@@ -79,6 +89,23 @@ public struct RunJob: Sendable {
         ).run(progress: progress)
         if let problem = RunProblem.settle(summary.settle) { summary.problems.append(problem) }
         try await lock.verify()
+        summary.c2bReleased = try await pool.withConnection { db in
+            try await db.withTransaction { db in try C2BApplier.releaseHeld(db, now: clock.now) }
+        }
+        if let policy = options.pull {
+            // After settle (STK receipts known), before reconcile (pulled payments judged in the same run).
+            let pull = try await PullJob(pool: pool, clients: pullClients, policy: policy, logger: logger).run()
+            summary.pull = pull
+            for window in pull.windows where window.outcome == "failed" {
+                summary.problems.append(
+                    RunProblem(step: .pull, message: "shortcode \(window.shortcode): \(window.detail)"))
+            }
+            for name in pull.skipped {
+                summary.problems.append(
+                    RunProblem(step: .pull, message: "configuration \(name) is registered for Pull but has no client"))
+            }
+            try await lock.verify()
+        }
         summary.reconcile = try await ReconcileJob(
             pool: pool, options: options.reconcile, logger: logger, clock: clock
         ).run()
@@ -124,6 +151,7 @@ public struct RunProblem: Sendable, Codable, Equatable, CustomStringConvertible 
     /// The steps of a run.
     public enum Step: String, Sendable, Codable {
         case settle
+        case pull
         case refunds
         case reports
     }

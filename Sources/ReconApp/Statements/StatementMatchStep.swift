@@ -16,7 +16,10 @@ public struct StatementMatchSummary: Sendable, Codable, Equatable {
     public var totals = StatementTotals()
     /// Statement-only customer money (each unit a `statement_only` finding).
     public var statementOnlyAmount = Money.zero
-    /// Whether the statement's customer lines equal our matched payments plus statement-only money, mismatches counted.
+    /// C2B money on the statement that we hold unallocated (each an `unallocated_payment` finding).
+    public var unallocatedAmount = Money.zero
+    /// Whether the statement's customer lines equal our matched payments plus statement-only and unallocated money,
+    /// mismatches counted.
     public var customerLinesTieOut = true
 
     public init() {}
@@ -90,9 +93,14 @@ public enum StatementMatchStep {
         }
         summary.refundFees = try StatementStore.recordRefundFees(db, now: now)
 
+        // C2B money we hold as unallocated (or held for an STK receipt) is explained by its own finding.
+        let c2b = try C2BStore.unplacedReceipts(db, among: unmatched.map(\.receipt))
+        for line in unmatched where c2b.contains(line.receipt) && line.lineClass == .payment {
+            summary.unallocatedAmount = try sum(summary.unallocatedAmount, line.amount)
+        }
         // Money on the statement that no payment or refund of ours accounts for, except lines already in an
         // ambiguity finding (a person decides those).
-        for line in unmatched where !ambiguous.contains(line.receipt) {
+        for line in unmatched where !ambiguous.contains(line.receipt) && !c2b.contains(line.receipt) {
             if line.lineClass == .payment {
                 summary.statementOnlyAmount = try sum(summary.statementOnlyAmount, line.amount)
             }
@@ -127,7 +135,9 @@ public enum StatementMatchStep {
 
         summary.totals = try StatementStore.totals(db)
         // Statement customer money = what our matched payments say + each mismatch's difference + statement-only.
-        var explained = try sum(try sum(summary.totals.oursMatched, mismatchDelta), summary.statementOnlyAmount)
+        var explained = try sum(
+            try sum(try sum(summary.totals.oursMatched, mismatchDelta), summary.statementOnlyAmount),
+            summary.unallocatedAmount)
         for line in unmatched where ambiguous.contains(line.receipt) && line.lineClass == .payment {
             explained = try sum(explained, line.amount)
         }

@@ -29,6 +29,8 @@ public enum SettingsNeed: String, Sendable, CaseIterable, Codable {
     case schedule
     /// `RECON_PGBACKREST_STANZA`, `RECON_READ_DATABASE_URL` (what `/metrics` and `doctor` watch).
     case monitoring
+    /// The `MPESA_C2B_*` and `MPESA_PULL_*` settings of C2B registration and Pull Transactions.
+    case c2b
 }
 
 /// Pure checks of every setting a command needs: each variable is checked on its own, so one run lists them all.
@@ -56,6 +58,7 @@ public enum SettingsCheck {
             case .schedule: found.load { () throws(ConfigurationError) in _ = try RetrySchedule.load(from: env) }
             case .monitoring:
                 found.load { () throws(ConfigurationError) in _ = try MonitoringSettings.load(from: env) }
+            case .c2b: found.load { () throws(ConfigurationError) in _ = try C2BSettings.load(from: env) }
             }
         }
         return found.problems

@@ -10,6 +10,12 @@ public enum DarajaAPI: String, Sendable, Hashable, CaseIterable {
     case b2c
     /// `POST /mpesa/transactionstatus/v1/query`.
     case transactionStatus
+    /// `POST /mpesa/c2b/v1|v2/registerurl`.
+    case c2bRegister
+    /// `POST /pulltransactions/v1/register`.
+    case pullRegister
+    /// `POST /pulltransactions/v1/query`.
+    case pullQuery
 }
 
 /// An error body from a synchronous Daraja call: Daraja's own envelope or the Apigee gateway's fault object.

@@ -26,6 +26,11 @@ public enum ExceptionKind: String, Sendable, Codable, CaseIterable {
     case refundMissingFromStatement = "refund_missing_from_statement"
     /// Several payments fit one statement line (or several lines one payment): a person decides.
     case ambiguousStatementLine = "ambiguous_statement_line"
+    /// C2B money (a confirmation or Pull) that no reference or number places with a learner and course: an admin
+    /// allocates it or proposes its refund.
+    case unallocatedPayment = "unallocated_payment"
+    /// Time on a shortcode that no Pull vouched for, about to leave (or already out of) Daraja's 48 hours.
+    case coverageGap = "coverage_gap"
 
     /// Whether reconcile resolves the finding by itself once it no longer holds.
     ///
@@ -41,6 +46,9 @@ public enum ExceptionKind: String, Sendable, Codable, CaseIterable {
         // The statement step resolves its own findings (a later callback, a later statement can explain them).
         case .statementOnly, .missingFromStatement, .statementAmountMismatch, .refundMissingFromStatement,
             .ambiguousStatementLine:
+            false
+        // The C2B applier and the pull step own theirs (an allocation, a later pull resolve them).
+        case .unallocatedPayment, .coverageGap:
             false
         }
     }
@@ -63,6 +71,8 @@ public struct FindingKey: Sendable, Hashable, CustomStringConvertible {
         case receipt(String)
         /// A refund; `qualifier` tells two findings of one kind about the same refund apart.
         case refund(Int64, qualifier: String? = nil)
+        /// A shortcode's uncovered time starting at `since` (Unix seconds).
+        case shortcode(String, since: Int64)
 
         /// The subject's word in the key.
         public var name: String {
@@ -73,6 +83,7 @@ public struct FindingKey: Sendable, Hashable, CustomStringConvertible {
             case .inbox: "inbox"
             case .receipt: "receipt"
             case .refund: "refund"
+            case .shortcode: "shortcode"
             }
         }
 
@@ -81,6 +92,7 @@ public struct FindingKey: Sendable, Hashable, CustomStringConvertible {
             case .payment(let id), .enrollment(let id), .callback(let id), .inbox(let id): String(id)
             case .receipt(let receipt): receipt
             case .refund(let id, let qualifier): qualifier.map { "\(id):\($0)" } ?? String(id)
+            case .shortcode(let code, let since): "\(code)@\(since)"
             }
         }
     }

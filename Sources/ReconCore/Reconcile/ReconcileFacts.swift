@@ -17,12 +17,16 @@ public struct PaymentFacts: Sendable, Equatable {
     public var committed: Money
     /// The trail shows it became completed after it was failed or unknown.
     public var lateSuccess: Bool
+    /// An STK Push, or C2B money (instalments that add up).
+    public var source: PaymentSource
 
     /// Facts about one payment.
     public init(
         id: Int64, status: PaymentStatus, amount: Money, paidAmount: Money? = nil, confirmedAmount: Money? = nil,
-        createdAt: Date, refunded: Money = .zero, committed: Money = .zero, lateSuccess: Bool = false
+        createdAt: Date, refunded: Money = .zero, committed: Money = .zero, lateSuccess: Bool = false,
+        source: PaymentSource = .stk
     ) {
+        self.source = source
         self.id = id
         self.status = status
         self.amount = amount

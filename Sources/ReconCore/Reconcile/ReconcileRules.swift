@@ -57,6 +57,9 @@ public enum ReconcileRules {
 
         let completed = pair.payments.filter { $0.status == .completed }
             .sorted { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }
+        if completed.contains(where: \.source.isInstalment) {
+            return findings + judgeInstalments(pair, completed: completed)
+        }
         guard let earliest = completed.first else {
             if let enrollment = pair.enrollment, enrollment.active, pair.price > .zero {
                 findings.append(
@@ -70,19 +73,7 @@ public enum ReconcileRules {
         }
         let primary = completed.first { $0.id == pair.enrollment?.paymentID } ?? earliest
 
-        for duplicate in completed where duplicate.id != primary.id {
-            guard duplicate.refunded < duplicate.amount else { continue }
-            findings.append(
-                ReconcileFinding(
-                    key: .payment(.duplicatePayment, duplicate.id),
-                    paymentID: duplicate.id, expected: .zero, received: duplicate.received,
-                    detail: "payment \(duplicate.id) is a second completed payment for learner \(pair.userID) and "
-                        + "course \(pair.courseID) (first: payment \(primary.id)): refund it",
-                    action: proposal(
-                        duplicate, upTo: duplicate.received,
-                        reason: "duplicate payment: learner \(pair.userID) already paid for course \(pair.courseID) "
-                            + "with payment \(primary.id)")))
-        }
+        findings += duplicates(of: primary, among: completed, pair: pair)
 
         let enrolled = pair.enrollment?.active == true
         if !enrolled {
@@ -138,6 +129,75 @@ public enum ReconcileRules {
                         + "\(pair.price.decimalString): held for a decision"))
         }
         return findings
+    }
+
+    /// A pair paid (at least partly) by C2B money: the payments add up. Partial payments are a balance, not an
+    /// `underpaid` error; the learner is enrolled once the total reaches the price; what goes beyond it is refunded
+    /// from the payment that went beyond. Two STK Pushes completed for the pair are still a duplicate.
+    static func judgeInstalments(_ pair: PairFacts, completed: [PaymentFacts]) -> [ReconcileFinding] {
+        var findings: [ReconcileFinding] = []
+        let pushes = completed.filter { !$0.source.isInstalment }
+        let primaryPush = pushes.first { $0.id == pair.enrollment?.paymentID } ?? pushes.first
+        if let primaryPush { findings += duplicates(of: primaryPush, among: pushes, pair: pair) }
+        let counted = completed.filter { $0.source.isInstalment || $0.id == primaryPush?.id }
+        var total = Money.zero
+        var reachedBy: PaymentFacts?
+        for payment in counted {
+            let net = payment.received.subtracting(payment.refunded) ?? .zero
+            total = total.adding(max(net, .zero)) ?? total
+            if reachedBy == nil, total >= pair.price { reachedBy = payment }
+        }
+        guard let reachedBy, let last = counted.last else { return findings }
+        let enrolled = pair.enrollment?.active == true
+        if !enrolled {
+            let action: ReconcileAction =
+                pair.enrollment == nil && pair.courseActive ? .enroll(paymentID: reachedBy.id) : .none
+            let why =
+                pair.enrollment != nil
+                ? "the enrollment was revoked: a person decides"
+                : pair.courseActive
+                    ? "learner \(pair.userID) was not enrolled in course \(pair.courseID)"
+                    : "course \(pair.courseID) is inactive: a person decides about the payments"
+            findings.append(
+                ReconcileFinding(
+                    key: .payment(.paidNotEnrolled, reachedBy.id), paymentID: reachedBy.id,
+                    enrollmentID: pair.enrollment?.id, expected: pair.price, received: total,
+                    detail: "payments of learner \(pair.userID) for course \(pair.courseID) add up to "
+                        + "\(total.decimalString) of \(pair.price.decimalString) but \(why)",
+                    action: action))
+            if action == .none { return findings }
+        }
+        if total > pair.price, let excess = total.subtracting(pair.price) {
+            findings.append(
+                ReconcileFinding(
+                    key: .payment(.overpaid, last.id), paymentID: last.id, expected: pair.price, received: total,
+                    detail: "payments of learner \(pair.userID) for course \(pair.courseID) add up to "
+                        + "\(total.decimalString) for a course priced \(pair.price.decimalString): refund the excess "
+                        + "of \(excess.decimalString) from payment \(last.id)",
+                    action: proposal(
+                        last, upTo: min(excess, last.received),
+                        reason: "paid \(excess.decimalString) more than the course price in instalments")))
+        }
+        return findings
+    }
+
+    /// Every payment of `payments` other than `primary` not yet refunded in full: a `duplicate_payment` to refund.
+    static func duplicates(
+        of primary: PaymentFacts, among payments: [PaymentFacts], pair: PairFacts
+    )
+        -> [ReconcileFinding]
+    {
+        payments.filter { $0.id != primary.id && $0.refunded < $0.amount }.map { duplicate in
+            ReconcileFinding(
+                key: .payment(.duplicatePayment, duplicate.id),
+                paymentID: duplicate.id, expected: .zero, received: duplicate.received,
+                detail: "payment \(duplicate.id) is a second completed payment for learner \(pair.userID) and "
+                    + "course \(pair.courseID) (first: payment \(primary.id)): refund it",
+                action: proposal(
+                    duplicate, upTo: duplicate.received,
+                    reason: "duplicate payment: learner \(pair.userID) already paid for course \(pair.courseID) "
+                        + "with payment \(primary.id)"))
+        }
     }
 
     /// Judges a stored callback that was never applied within the grace period.

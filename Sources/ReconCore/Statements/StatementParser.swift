@@ -293,6 +293,8 @@ public enum StatementClassifier {
         }
         if text.contains("pay bill") || text.contains("pay utility") || text.contains("paybill")
             || text.contains("customer payment") || text.contains("buy goods") || text.contains("c2b")
+            // Till lines: `Customer Merchant Payment`, `Online Merchant Payment` (C2B-PULL.md §8).
+            || text.contains("merchant payment")
         {
             return paidIn > .zero && withdrawn == .zero ? .payment : .other
         }

@@ -5,6 +5,12 @@ public enum CallbackKind: String, Sendable, Codable, CaseIterable {
     case stk
     case b2cResult = "b2c_result"
     case b2cTimeout = "b2c_timeout"
+    /// A C2B validation request (answered at once from local data; stored for the record).
+    case c2bValidation = "c2b_validation"
+    /// A C2B confirmation: money that moved to the shortcode.
+    case c2bConfirmation = "c2b_confirmation"
+    /// Whatever Safaricom posts to the Pull registration's CallBackURL (undocumented): kept, never applied.
+    case pullCallback = "pull_callback"
 }
 
 /// What processing a stored callback led to.

@@ -279,18 +279,19 @@ public enum PaymentStore {
         }
     }
 
-    /// Creates a `pending` payment (and its first event) before its STK Push is sent; returns its id.
+    /// Creates a `pending` payment (and its first event) before its STK Push is sent; returns its id. The
+    /// `accountReference` the push shows the payer is kept: a C2B copy of the payment carries it as its BillRefNumber.
     public static func create(
         _ db: isolated PostgresConnection, userID: Int64, courseID: Int64, amount: Money, phone: MSISDN, now: Date,
-        configurationID: Int64? = nil
+        configurationID: Int64? = nil, accountReference: String? = nil
     ) throws(PostgresError) -> Int64 {
         guard
             let id = try db.query(
                 """
                 INSERT INTO payments (user_id, course_id, amount, phone, status, created_at, updated_at,
-                                      configuration_id)
+                                      configuration_id, account_reference)
                 VALUES (\(userID), \(courseID), \(amount), \(phone.digits), 'pending', \(now), \(now),
-                        \(configurationID))
+                        \(configurationID), \(accountReference))
                 RETURNING id
                 """
             ).first?.decode(Int64.self, "id")

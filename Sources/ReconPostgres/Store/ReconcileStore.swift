@@ -66,7 +66,7 @@ public enum ReconcileStore {
             SELECT pr.user_id, pr.course_id, c.price, c.is_active, e.id AS enrollment_id,
                    e.status AS enrollment_status, e.payment_id AS enrollment_payment_id, p.id AS payment_id,
                    p.status AS payment_status, p.amount, p.paid_amount, sl.paid_in AS confirmed_amount,
-                   p.created_at,
+                   p.created_at, p.source AS payment_source,
                    coalesce(rf.refunded, 0) AS refunded, coalesce(rf.committed, 0) AS committed,
                    EXISTS (SELECT 1 FROM payment_events ev WHERE ev.payment_id = p.id AND ev.to_status = 'completed'
                            AND ev.from_status IN ('failed', 'unknown')) AS late_success
@@ -110,7 +110,8 @@ public enum ReconcileStore {
                         createdAt: try row.decode(Date.self, "created_at"),
                         refunded: try row.decode(Money.self, "refunded"),
                         committed: try row.decode(Money.self, "committed"),
-                        lateSuccess: try row.decode(Bool.self, "late_success")))
+                        lateSuccess: try row.decode(Bool.self, "late_success"),
+                        source: PaymentSource(rawValue: try row.decode(String.self, "payment_source")) ?? .stk))
             }
         }
         if let pair = current { try body(pair) }

@@ -54,7 +54,7 @@ public enum ReportQueries {
         SELECT p.mpesa_receipt AS receipt, coalesce(p.paid_at, p.updated_at) AS paid_at, p.id AS payment_id,
                p.user_id AS learner_id, coalesce(nullif(u.full_name, ''), u.email) AS learner,
                p.course_id, c.title AS course, coalesce(p.paid_amount, p.amount) AS amount,
-               coalesce(p.paid_phone, p.phone) AS phone, p.checkout_request_id, p.settled_via,
+               coalesce(p.paid_phone, p.phone) AS phone, p.checkout_request_id, p.settled_via, p.source,
                e.id AS enrollment_id, e.status AS enrollment_status
         FROM payments p
         JOIN users u ON u.id = p.user_id
@@ -164,7 +164,8 @@ public enum ReportQueries {
                 WHERE x.status = 'open' AND sl.line_class IN ('payment', 'refund')
                     AND x.key IN ('statement_only:receipt:' || sl.receipt,
                                   'statement_amount_mismatch:receipt:' || sl.receipt,
-                                  'ambiguous_statement_line:receipt:' || sl.receipt)) AS finding,
+                                  'ambiguous_statement_line:receipt:' || sl.receipt,
+                                  'unallocated_payment:receipt:' || sl.receipt)) AS finding,
                sl.import_id, sl.row_number
         FROM statement_lines sl
         WHERE \(statementLineIn(start, end))

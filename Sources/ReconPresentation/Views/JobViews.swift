@@ -87,6 +87,15 @@ public struct RunView: JSONValueView {
                 + noAnswer(s),
             ReconcileView(summary: summary.reconcile).text,
         ]
+        if let pull = summary.pull {
+            let windows = pull.windows.map { window in
+                "\(window.shortcode) \(window.outcome) (\(window.transactions) listed, \(window.recovered) recovered)"
+            }
+            let uncovered = pull.uncoveredSeconds.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value) s" }
+            lines.append(
+                "pull: " + (windows.isEmpty ? "no shortcode registered for Pull" : windows.joined(separator: ", "))
+                    + (uncovered.isEmpty ? "" : "; uncovered in the last 46 h: " + uncovered.joined(separator: ", ")))
+        }
         if let refunds = summary.refunds {
             lines.append(RefundDispatchView(summary: refunds).text)
         } else {

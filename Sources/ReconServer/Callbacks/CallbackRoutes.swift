@@ -30,6 +30,9 @@ extension CallbackRoutes {
         public var sweepBatchSize: Int
         /// How callbacks are stored and applied in batches.
         public var batching: CallbackBatching
+        /// A C2B validation request is answered within this (3 s; M-Pesa waits about 8 s): from local data, else
+        /// with the fallback acceptance.
+        public var validationDeadline: Duration = .seconds(3)
 
         /// The settings, with the documented defaults.
         public init(
@@ -124,7 +127,8 @@ public final class CallbackRoutes: Sendable {
 
     static let accepted = #"{"ResultCode":0,"ResultDesc":"Accepted"}"#
 
-    /// The `callbacks` group: the STK callback (the LMS's existing path), B2C result and timeout.
+    /// The `callbacks` group: the STK callback (the LMS's existing path), B2C result and timeout, C2B validation and
+    /// confirmation, and the Pull registration's CallBackURL.
     public func addRoutes(to router: Router<ReconRequestContext>) {
         // Hummingbird matches these with or without the trailing slash the LMS's URL has.
         router.post("/api/payments/callback/") { request, context in await self.receive(request, context, kind: .stk) }
@@ -133,6 +137,15 @@ public final class CallbackRoutes: Sendable {
         }
         router.post("/api/payments/b2c/timeout/") { request, context in
             await self.receive(request, context, kind: .b2cTimeout)
+        }
+        router.post(RouterPath(C2BSettings.confirmationPath)) { request, context in
+            await self.receive(request, context, kind: .c2bConfirmation)
+        }
+        router.post(RouterPath(C2BSettings.validationPath)) { request, context in
+            await self.validate(request, context)
+        }
+        router.post(RouterPath(C2BSettings.pullCallbackPath)) { request, context in
+            await self.receive(request, context, kind: .pullCallback)
         }
     }
 
@@ -143,6 +156,24 @@ public final class CallbackRoutes: Sendable {
     }
 
     func receive(_ request: Request, _ context: ReconRequestContext, kind: CallbackKind) async -> Response {
+        switch await admit(request, context, kind: kind) {
+        case .failure(let refusal): return refusal.response
+        case .success(let arrival):
+            if let failed = await keep(arrival) { return failed }
+            return Self.json(.ok, Self.accepted)
+        }
+    }
+
+    /// A refused request's answer.
+    struct Refusal: Error {
+        var response: Response
+    }
+
+    /// Checks the token, the source address and the body's size; the body as received when all pass. Nothing of a
+    /// refused request is read further, stored or applied.
+    func admit(
+        _ request: Request, _ context: ReconRequestContext, kind: CallbackKind
+    ) async -> Result<InboxArrival, Refusal> {
         metrics.count("callbacks_received_total")
         let peer = context.remoteAddress?.ipAddress
         // Every X-Forwarded-For line counts (a proxy may add its own line after the client's).
@@ -154,14 +185,14 @@ public final class CallbackRoutes: Sendable {
             logger.warning(
                 "callback refused: missing or wrong token",
                 metadata: ["recon.callback_kind": "\(kind.rawValue)", "net.peer": "\(client ?? "?")"])
-            return Self.json(.unauthorized, #"{"ResultCode":1,"ResultDesc":"Rejected"}"#)
+            return .failure(Refusal(response: Self.json(.unauthorized, #"{"ResultCode":1,"ResultDesc":"Rejected"}"#)))
         }
         guard configuration.addressPolicy.allows(client) else {
             metrics.received(.refusedAddress, route: kind)
             logger.warning(
                 "callback refused: source address not allowed",
                 metadata: ["recon.callback_kind": "\(kind.rawValue)", "net.peer": "\(client ?? "?")"])
-            return Self.json(.forbidden, #"{"ResultCode":1,"ResultDesc":"Rejected"}"#)
+            return .failure(Refusal(response: Self.json(.forbidden, #"{"ResultCode":1,"ResultDesc":"Rejected"}"#)))
         }
         let body: [UInt8]
         do {
@@ -171,26 +202,37 @@ public final class CallbackRoutes: Sendable {
         } catch let error as any HTTPResponseError where error.status == .contentTooLarge {
             metrics.received(.refusedTooLarge, route: kind)
             logger.warning("callback refused: body too large", metadata: ["recon.callback_kind": "\(kind.rawValue)"])
-            return Self.json(.contentTooLarge, #"{"ResultCode":1,"ResultDesc":"Body too large"}"#)
+            return .failure(
+                Refusal(response: Self.json(.contentTooLarge, #"{"ResultCode":1,"ResultDesc":"Body too large"}"#)))
         } catch {
             // The client went away or its body stalled past the deadline: nothing was received, nothing stored.
             metrics.received(.incompleteBody, route: kind)
             logger.warning("callback body incomplete", metadata: ["recon.callback_kind": "\(kind.rawValue)"])
-            return Self.json(.badRequest, #"{"ResultCode":1,"ResultDesc":"Body incomplete"}"#)
+            return .failure(
+                Refusal(response: Self.json(.badRequest, #"{"ResultCode":1,"ResultDesc":"Body incomplete"}"#)))
         }
         var headers: [String: String] = [:]
         for field in request.headers { headers[field.name.canonicalName] = field.value }
-        let receivedAt = clock.now
+        return .success(
+            InboxArrival(
+                kind: kind, receivedAt: clock.now, remoteAddress: client, headersJSON: JSONText.object(headers),
+                body: body
+            ))
+    }
+
+    /// Stores an admitted body (spools it when PostgreSQL is away); `nil` once it is kept, else the 500 to answer.
+    func keep(_ arrival: InboxArrival) async -> Response? {
+        let kind = arrival.kind
         do {
-            try await writer.store(
-                InboxArrival(
-                    kind: kind, receivedAt: receivedAt, remoteAddress: client, headersJSON: JSONText.object(headers),
-                    body: body))
+            try await writer.store(arrival)
             metrics.received(.stored, route: kind)
         } catch {
             // PostgreSQL is unreachable: keep the body on disk; Daraja still gets its 200.
+            let headers =
+                (try? JSONDecoder().decode([String: String].self, from: Data(arrival.headersJSON.utf8))) ?? [:]
             let received = SpooledCallback(
-                kind: kind.rawValue, receivedAt: receivedAt, remoteAddress: client, headers: headers, body: Data(body))
+                kind: kind.rawValue, receivedAt: arrival.receivedAt, remoteAddress: arrival.remoteAddress,
+                headers: headers, body: Data(arrival.body))
             do {
                 try await spool.appendOffEventLoop(received)
                 metrics.received(.spooled, route: kind)
@@ -201,7 +243,57 @@ public final class CallbackRoutes: Sendable {
                 return Self.json(.internalServerError, #"{"ResultCode":1,"ResultDesc":"Not stored"}"#)
             }
         }
-        return Self.json(.ok, Self.accepted)
+        return nil
+    }
+
+    /// `POST /api/payments/c2b/validation/`: the request is stored first, then answered from local data only within
+    /// ``Configuration/validationDeadline`` (C2B-PULL.md §2): `0`, `C2B00012` (no such account) or `C2B00013`
+    /// (amount). When the database cannot answer in time the payment is accepted: money that arrives is then
+    /// allocated or kept as unallocated money, which is better than a payer refused because a lookup was slow.
+    func validate(_ request: Request, _ context: ReconRequestContext) async -> Response {
+        let arrival: InboxArrival
+        switch await admit(request, context, kind: .c2bValidation) {
+        case .failure(let refusal): return refusal.response
+        case .success(let admitted): arrival = admitted
+        }
+        if let failed = await keep(arrival) { return failed }
+        let decision = await decide(arrival.body)
+        metrics.count(decision.accepts ? "c2b_validations_accepted_total" : "c2b_validations_rejected_total")
+        return Self.json(.ok, decision.body)
+    }
+
+    /// The decision, within the deadline; the answer given is the one recorded.
+    func decide(_ body: [UInt8]) async -> C2BValidationDecision {
+        let fallback = C2BValidationDecision.accept(
+            "no local answer within \(configuration.validationDeadline): accepted (the confirmation is allocated or "
+                + "kept as unallocated money)")
+        let answer = FirstAnswer<C2BValidationDecision>()
+        let (pool, logger, deadline) = (self.pool, self.logger, configuration.validationDeadline)
+        return await withCheckedContinuation { (continuation: CheckedContinuation<C2BValidationDecision, Never>) in
+            answer.arm(continuation)
+            // Both tasks end by themselves: the lookup under the statement timeout, the timer at the deadline.
+            Task {
+                do {
+                    try await pool.withConnection { db in
+                        try await db.withTransaction { db in
+                            try db.query("SELECT set_config('statement_timeout', '2000', true)")
+                            let (decision, request) = try C2BValidator.decide(db, body: body, now: Date())
+                            let given = answer.give(decision) ? decision : fallback
+                            try C2BValidator.record(db, decision: given, request: request, now: Date())
+                        }
+                    }
+                } catch {
+                    logger.error("C2B validation not decided from local data", metadata: ["db.error": "\(error)"])
+                    _ = answer.give(fallback)
+                }
+            }
+            Task {
+                try? await Task.sleep(for: deadline)
+                if answer.give(fallback) {
+                    logger.warning("C2B validation answered by the fallback: the lookup took too long")
+                }
+            }
+        }
     }
 
     /// Stores a body in `callback_inbox` in its own committed statement; idempotent for spooled bodies.
@@ -235,6 +327,32 @@ public final class CallbackRoutes: Sendable {
             try await CallbackProcessor.sweep(
                 db, now: clock.now, schedule: schedule, policy: policy, unprocessed: false)
         }
+        // C2B money held for an STK Push's receipt: linked once the receipt is there, placed alone once the hold ends.
+        _ = try await pool.withConnection { db in
+            try await db.withTransaction { db in try C2BApplier.releaseHeld(db, now: Date()) }
+        }
         return replayed
+    }
+}
+
+/// The first of several racing answers, given once to a waiting continuation.
+final class FirstAnswer<Value: Sendable>: Sendable {
+    private let state = Mutex<(continuation: CheckedContinuation<Value, Never>?, given: Bool)>((nil, false))
+
+    /// The continuation the first answer resumes.
+    func arm(_ continuation: CheckedContinuation<Value, Never>) {
+        state.withLock { $0.continuation = continuation }
+    }
+
+    /// Gives `value` if no answer was given yet; returns whether this one was.
+    func give(_ value: Value) -> Bool {
+        let continuation = state.withLock { state -> CheckedContinuation<Value, Never>? in
+            guard !state.given else { return nil }
+            state.given = true
+            defer { state.continuation = nil }
+            return state.continuation
+        }
+        continuation?.resume(returning: value)
+        return continuation != nil
     }
 }

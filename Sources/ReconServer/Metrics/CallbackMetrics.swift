@@ -40,6 +40,8 @@ public final class CallbackMetrics: CallbackApplyObserver {
     private let applyBatches: Counter
     /// Plain counts by the names tests and the demo read (`callbacks_stored_total`, …).
     private let values = Mutex([String: Int]())
+    /// `pull_uncovered_seconds` by shortcode, made when a shortcode is first tracked.
+    private let pullUncovered = Mutex([String: Gauge]())
 
     /// Every series, at zero.
     public init() {
@@ -149,15 +151,36 @@ public final class CallbackMetrics: CallbackApplyObserver {
         databaseUp.set(Int64(1))
     }
 
+    /// Sets `mpesa_recon_pull_uncovered_seconds{shortcode}`: seconds of the last 46 hours no Pull vouched for.
+    public func updatePullCoverage(_ uncovered: [String: Int]) {
+        for (shortcode, seconds) in uncovered {
+            let gauge = pullUncovered.withLock { gauges in
+                if let gauge = gauges[shortcode] { return gauge }
+                let gauge = registry.makeGauge(
+                    descriptor: Self.name(
+                        "pull_uncovered_seconds",
+                        help: "Seconds of the last 46 hours of a shortcode that no Pull Transactions window covered."),
+                    labels: [("shortcode", shortcode)])
+                gauges[shortcode] = gauge
+                return gauge
+            }
+            gauge.set(Int64(seconds))
+        }
+    }
+
     /// Reads the database, the spool and (when given) the deployment around it, then renders every series.
     func scrape(
         pool: ConnectionPool, spoolDirectory: URL, deployment: DeploymentGauges? = nil, logger: Logger
     ) async -> String {
         do {
-            let snapshot = try await pool.withConnection { db in
-                try await db.run { db throws(PostgresError) in try OpsStore.snapshot(db) }
+            let now = Date()
+            let (snapshot, uncovered) = try await pool.withConnection { db in
+                try await db.run { db throws(PostgresError) in
+                    (try OpsStore.snapshot(db), try PullStore.uncoveredSeconds(db, now: now))
+                }
             }
             update(snapshot)
+            updatePullCoverage(uncovered)
         } catch {
             databaseUp.set(Int64(0))
             logger.warning("metrics: database gauges not read", metadata: ["db.error": "\(error)"])

@@ -33,18 +33,28 @@ struct RunCommand: AsyncParsableCommand {
         // B2C is optional for `run`: absent entirely means "no refunds here"; present but incomplete is an error.
         let refundsConfigured = DarajaWiring.b2cConfigured(env)
         if refundsConfigured { try Context.check(env, needs: [.b2c]) }
+        // Pull's windows (RECON_PULL_OVERLAP, RECON_PULL_LAG); a shortcode is pulled once `pull register` recorded it.
+        let pull: PullPolicy
+        do {
+            pull = try PullPolicy.load(from: env)
+        } catch {
+            throw ConfigurationProblems([error])
+        }
         let options = RunJob.Options(
             settle: try settle.options(env), reconcile: try reconcile.options(),
             dispatch: refundsConfigured ? try dispatch.options() : nil,
-            reports: noReports ? nil : ReportOptions(period: try .today(), outputDirectory: reportsDir))
+            reports: noReports ? nil : ReportOptions(period: try .today(), outputDirectory: reportsDir),
+            pull: pull)
         let client = try Wiring.darajaClient(env, b2c: refundsConfigured)
         let logger = Logger(label: "mpesa-recon.run")
         let database = try Context.database(env)
+        let secretsKey = env.optional("RECON_SECRETS_KEY")
         let summary = try await Operations.run(
             database, queries: client,
-            configuredQueries: try await Configurations.queryClients(
-                database, secretsKey: env.optional("RECON_SECRETS_KEY"), logger: logger),
+            configuredQueries: try await Configurations.queryClients(database, secretsKey: secretsKey, logger: logger),
             gateway: refundsConfigured ? client : nil, options: options, logger: logger,
+            pullClients: try await Configurations.pullClients(
+                database, secretsKey: secretsKey, environment: client, logger: logger),
             progress: Wiring.progressPrinter("settle"))
         Wiring.endProgress()
         let view = RunView(summary: summary)

@@ -13,6 +13,8 @@ struct SettledRow: ReportRowModel, Hashable {
     var payment: CoursePayment
     var checkoutRequestID: String?
     var settledVia: String
+    /// `stk`, `c2b` (a confirmation) or `pull` (Pull Transactions, when no callback delivered it).
+    var source: String
     var enrollmentID: Int64?
     var enrollmentStatus: String?
 
@@ -26,6 +28,7 @@ struct SettledRow: ReportRowModel, Hashable {
         ] + CoursePayment.columns + [
             .checkoutRequestID,
             ReportColumn("settled_via", "Settled via", .text, width: 11),
+            ReportColumn("source", "Source", .text, width: 7),
             ReportColumn("enrollment_id", "Enrollment", .integer, width: 11),
             ReportColumn("enrollment_status", "Enrollment status", .text, width: 17),
         ]
@@ -41,6 +44,7 @@ struct SettledRow: ReportRowModel, Hashable {
         payment = try CoursePayment(&reader)
         checkoutRequestID = try reader.optional("checkout_request_id", String.self)
         settledVia = try reader.next("settled_via", String.self)
+        source = try reader.next("source", String.self)
         enrollmentID = try reader.optional("enrollment_id", Int64.self)
         enrollmentStatus = try reader.optional("enrollment_status", String.self)
     }
@@ -54,6 +58,7 @@ struct SettledRow: ReportRowModel, Hashable {
         payment.append(to: &values, scope)
         values.append(scope.identifier(checkoutRequestID))
         values.append(.text(settledVia))
+        values.append(.text(source))
         values.append(.integer(enrollmentID))
         values.append(.text(enrollmentStatus ?? "none"))
         return values
