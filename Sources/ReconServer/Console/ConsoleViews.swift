@@ -61,15 +61,38 @@ enum ConsoleText {
 
     /// `{"from":"proposed","to":"approved"}` as `proposed → approved`; other details as `key: value` pairs.
     static func auditDetail(_ json: String) -> String {
-        guard let object = (try? JSONSerialization.jsonObject(with: Data(json.utf8))) as? [String: Any] else {
+        guard let object = try? JSONDecoder().decode([String: AuditValue].self, from: Data(json.utf8)) else {
             return ""
         }
         var parts: [String] = []
         if let from = object["from"], let to = object["to"] { parts.append("\(from) → \(to)") }
         for key in object.keys.sorted() where key != "from" && key != "to" {
-            if let value = object[key], "\(value)" != "" { parts.append("\(key): \(value)") }
+            if let value = object[key], !value.description.isEmpty { parts.append("\(key): \(value)") }
         }
         return parts.joined(separator: "; ")
+    }
+}
+
+/// One value of an audit row's `detail` object, as the audit page shows it: text as it is, whole numbers and
+/// decimals as written, booleans as `true`/`false`, `null` as nothing, a nested object or list as `…`.
+struct AuditValue: Decodable, CustomStringConvertible {
+    let description: String
+
+    init(from decoder: any Decoder) throws {
+        let value = try decoder.singleValueContainer()
+        if value.decodeNil() {
+            description = ""
+        } else if let text = try? value.decode(String.self) {
+            description = text
+        } else if let whole = try? value.decode(Int64.self) {
+            description = String(whole)
+        } else if let decimal = try? value.decode(Decimal.self) {
+            description = "\(decimal)"
+        } else if let flag = try? value.decode(Bool.self) {
+            description = flag ? "true" : "false"
+        } else {
+            description = "…"
+        }
     }
 }
 
